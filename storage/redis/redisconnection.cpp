@@ -1,0 +1,388 @@
+#include "redisconnection.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslSocket>
+
+#include <hiredis/hiredis.h>
+
+#include <cstdlib>
+
+namespace SessionDesk::Redis {
+
+namespace {
+
+using Code = StorageError::Code;
+
+Reply convert(const redisReply *r)
+{
+    Reply out;
+    switch (r->type) {
+    case REDIS_REPLY_STRING:
+        out.type = Reply::Type::String;
+        out.string = QByteArray(r->str, qsizetype(r->len));
+        break;
+    case REDIS_REPLY_STATUS:
+        out.type = Reply::Type::Status;
+        out.string = QByteArray(r->str, qsizetype(r->len));
+        break;
+    case REDIS_REPLY_ERROR:
+        out.type = Reply::Type::Error;
+        out.string = QByteArray(r->str, qsizetype(r->len));
+        break;
+    case REDIS_REPLY_INTEGER:
+        out.type = Reply::Type::Integer;
+        out.integer = r->integer;
+        break;
+    case REDIS_REPLY_ARRAY:
+        out.type = Reply::Type::Array;
+        out.elements.reserve(qsizetype(r->elements));
+        for (size_t i = 0; i < r->elements; ++i)
+            out.elements.append(convert(r->element[i]));
+        break;
+    default:
+        out.type = Reply::Type::Nil;
+        break;
+    }
+    return out;
+}
+
+// Appends the RESP encoding of argv to `out`, formatted by hiredis.
+bool appendFormatted(QByteArray &out, const Command &argv)
+{
+    std::vector<const char *> ptrs;
+    std::vector<size_t> lens;
+    ptrs.reserve(size_t(argv.size()));
+    lens.reserve(size_t(argv.size()));
+    for (const QByteArray &arg : argv) {
+        ptrs.push_back(arg.constData());
+        lens.push_back(size_t(arg.size()));
+    }
+    char *formatted = nullptr;
+    const int len = redisFormatCommandArgv(&formatted, int(argv.size()), ptrs.data(), lens.data());
+    if (len < 0 || !formatted)
+        return false;
+    out.append(formatted, len);
+    redisFreeCommand(formatted);
+    return true;
+}
+
+QString socketErrorCause(const QSslSocket &socket)
+{
+    switch (socket.error()) {
+    case QAbstractSocket::ConnectionRefusedError:
+        return QStringLiteral("connection refused (is the server running on that port?)");
+    case QAbstractSocket::HostNotFoundError:
+        return QStringLiteral("host not found");
+    case QAbstractSocket::SocketTimeoutError:
+        return QStringLiteral("timed out");
+    case QAbstractSocket::RemoteHostClosedError:
+        return QStringLiteral("the server closed the connection");
+    case QAbstractSocket::NetworkError:
+        return QStringLiteral("network unreachable");
+    default:
+        return socket.errorString();
+    }
+}
+
+Result<QSslKey> loadPrivateKey(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        return fail(
+            Code::InvalidArgument,
+            QStringLiteral("TLS key file %1 cannot be read: %2.").arg(path, file.errorString()));
+    }
+    const QByteArray pem = file.readAll();
+    for (const QSsl::KeyAlgorithm algorithm : {QSsl::Rsa, QSsl::Ec, QSsl::Dsa}) {
+        QSslKey key(pem, algorithm, QSsl::Pem, QSsl::PrivateKey);
+        if (!key.isNull())
+            return key;
+    }
+    return fail(Code::InvalidArgument,
+                QStringLiteral("TLS key file %1 holds no unencrypted PEM private key.").arg(path));
+}
+
+Result<QSslConfiguration> tlsConfiguration(const TlsOptions &tls)
+{
+    QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+    config.setProtocol(QSsl::TlsV1_2OrLater);
+    if (!tls.caFile.isEmpty()) {
+        const QList<QSslCertificate> cas = QSslCertificate::fromPath(tls.caFile, QSsl::Pem);
+        if (cas.isEmpty()) {
+            return fail(Code::InvalidArgument,
+                        QStringLiteral("TLS CA file %1 cannot be read or holds no PEM "
+                                       "certificate.")
+                            .arg(tls.caFile));
+        }
+        config.setCaCertificates(cas);
+    }
+    if (tls.certFile.isEmpty() != tls.keyFile.isEmpty()) {
+        return fail(Code::InvalidArgument,
+                    QStringLiteral("A TLS client certificate needs both --tls-cert and "
+                                   "--tls-key."));
+    }
+    if (!tls.certFile.isEmpty()) {
+        const QList<QSslCertificate> certs = QSslCertificate::fromPath(tls.certFile, QSsl::Pem);
+        if (certs.isEmpty()) {
+            return fail(Code::InvalidArgument,
+                        QStringLiteral("TLS certificate file %1 cannot be read or holds no PEM "
+                                       "certificate.")
+                            .arg(tls.certFile));
+        }
+        auto key = loadPrivateKey(tls.keyFile);
+        if (!key)
+            return std::unexpected(key.error());
+        config.setLocalCertificateChain(certs);
+        config.setPrivateKey(*key);
+    }
+    config.setPeerVerifyMode(tls.insecure ? QSslSocket::VerifyNone : QSslSocket::VerifyPeer);
+    return config;
+}
+
+} // namespace
+
+QByteArray Reply::errorCode() const
+{
+    if (type != Type::Error)
+        return {};
+    const qsizetype space = string.indexOf(' ');
+    return space < 0 ? string : string.left(space);
+}
+
+StorageError errorFromReply(const Reply &reply, const QString &endpoint, const QString &what)
+{
+    const QByteArray code = reply.errorCode();
+    const QString text = QString::fromUtf8(reply.string);
+    StorageError::Code kind = Code::Server;
+    if (code == "NOPERM")
+        kind = Code::Permission;
+    else if (code == "WRONGPASS" || code == "NOAUTH")
+        kind = Code::Authentication;
+    return StorageError{kind, QStringLiteral("%1 on %2 failed: %3").arg(what, endpoint, text)};
+}
+
+void Connection::ReaderDeleter::operator()(void *reader) const
+{
+    redisReaderFree(static_cast<redisReader *>(reader));
+}
+
+Connection::Connection(StoreConfig config)
+    : m_config(std::move(config))
+{ }
+
+Connection::~Connection() = default;
+
+bool Connection::isOpen() const
+{
+    return m_socket && m_socket->state() == QAbstractSocket::ConnectedState
+        && (!m_config.tls.enabled || m_socket->isEncrypted());
+}
+
+void Connection::close()
+{
+    if (m_socket) {
+        m_socket->abort();
+        m_socket.reset();
+    }
+    m_reader.reset();
+}
+
+StorageError Connection::transportError(const QString &what) const
+{
+    const QString cause = m_socket ? socketErrorCause(*m_socket) : QStringLiteral("not connected");
+    const Code code = m_socket && m_socket->error() == QAbstractSocket::SocketTimeoutError
+        ? Code::Timeout
+        : Code::Unreachable;
+    return StorageError{code, QStringLiteral("%1 %2: %3.").arg(what, m_config.endpoint(), cause)};
+}
+
+Result<void> Connection::connectSocket()
+{
+    close();
+    m_socket = std::make_unique<QSslSocket>();
+    m_reader.reset(redisReaderCreate());
+    if (!m_reader)
+        return fail(Code::Protocol, QStringLiteral("Out of memory creating a Redis reader."));
+
+    if (!m_config.tls.enabled) {
+        m_socket->connectToHost(m_config.host, m_config.port);
+        if (!m_socket->waitForConnected(m_config.connectTimeoutMs)) {
+            StorageError error = transportError(QStringLiteral("Cannot connect to"));
+            close();
+            return std::unexpected(error);
+        }
+        m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        return {};
+    }
+
+    if (!QSslSocket::supportsSsl()) {
+        return fail(Code::Tls,
+                    QStringLiteral("TLS is not available: Qt found no OpenSSL "
+                                   "backend."));
+    }
+    auto tls = tlsConfiguration(m_config.tls);
+    if (!tls)
+        return std::unexpected(tls.error());
+    m_socket->setSslConfiguration(*tls);
+    const QString peerName =
+        m_config.tls.serverName.isEmpty() ? m_config.host : m_config.tls.serverName;
+    m_socket->connectToHostEncrypted(m_config.host, m_config.port, peerName);
+    if (!m_socket->waitForEncrypted(m_config.connectTimeoutMs)) {
+        const QList<QSslError> errors = m_socket->sslHandshakeErrors();
+        StorageError error;
+        if (!errors.isEmpty()) {
+            QStringList causes;
+            for (const QSslError &e : errors)
+                causes << e.errorString();
+            causes.removeDuplicates();
+            error = {Code::Tls,
+                     QStringLiteral("TLS verification of %1 (as \"%2\") failed: %3.")
+                         .arg(m_config.endpoint(), peerName, causes.join(u"; "))};
+        } else if (m_socket->state() == QAbstractSocket::ConnectedState
+                   || m_socket->error() == QAbstractSocket::SslHandshakeFailedError
+                   || m_socket->error() == QAbstractSocket::RemoteHostClosedError) {
+            error = {Code::Tls,
+                     QStringLiteral("TLS handshake with %1 failed: %2.")
+                         .arg(m_config.endpoint(), m_socket->errorString())};
+        } else {
+            error = transportError(QStringLiteral("Cannot connect to"));
+        }
+        close();
+        return std::unexpected(error);
+    }
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    return {};
+}
+
+Result<void> Connection::handshake()
+{
+    QList<Command> commands;
+    if (!m_config.password.isEmpty()) {
+        if (m_config.username.isEmpty())
+            commands.append({"AUTH", m_config.password.toUtf8()});
+        else
+            commands.append({"AUTH", m_config.username.toUtf8(), m_config.password.toUtf8()});
+    }
+    if (m_config.database != 0)
+        commands.append({"SELECT", QByteArray::number(m_config.database)});
+    // PING proves the server speaks Redis and that we are allowed in.
+    commands.append({"PING"});
+    auto replies = exchange(commands);
+    if (!replies)
+        return std::unexpected(replies.error());
+    for (qsizetype i = 0; i < replies->size(); ++i) {
+        const Reply &reply = replies->at(i);
+        if (!reply.isError())
+            continue;
+        const QByteArray verb = commands.at(i).first();
+        if (verb == "AUTH") {
+            const QString who = m_config.username.isEmpty()
+                ? QStringLiteral("the password")
+                : QStringLiteral("user \"%1\"").arg(m_config.username);
+            return fail(Code::Authentication,
+                        QStringLiteral("Authentication to %1 with %2 failed: %3")
+                            .arg(m_config.endpoint(), who, QString::fromUtf8(reply.string)));
+        }
+        if (reply.errorCode() == "NOAUTH") {
+            return fail(Code::Authentication,
+                        QStringLiteral("%1 requires a password: give one in the URL or in "
+                                       "SESSIONDESK_PASSWORD.")
+                            .arg(m_config.endpoint()));
+        }
+        return std::unexpected(
+            errorFromReply(reply, m_config.endpoint(), QString::fromLatin1(verb)));
+    }
+    return {};
+}
+
+Result<void> Connection::open()
+{
+    auto connected = connectSocket();
+    if (!connected)
+        return connected;
+    auto greeted = handshake();
+    if (!greeted)
+        close();
+    return greeted;
+}
+
+Result<Reply> Connection::command(const Command &argv)
+{
+    auto replies = pipeline({argv});
+    if (!replies)
+        return std::unexpected(replies.error());
+    return replies->first();
+}
+
+Result<QList<Reply>> Connection::pipeline(const QList<Command> &commands)
+{
+    if (commands.isEmpty())
+        return QList<Reply>{};
+    if (!isOpen()) {
+        auto opened = open();
+        if (!opened)
+            return std::unexpected(opened.error());
+    }
+    return exchange(commands);
+}
+
+Result<QList<Reply>> Connection::exchange(const QList<Command> &commands)
+{
+    QByteArray request;
+    for (const Command &argv : commands) {
+        if (argv.isEmpty() || !appendFormatted(request, argv))
+            return fail(Code::InvalidArgument, QStringLiteral("Cannot format a Redis command."));
+    }
+    if (m_socket->write(request) != request.size()) {
+        StorageError error = transportError(QStringLiteral("Cannot send to"));
+        close();
+        return std::unexpected(error);
+    }
+
+    auto *reader = static_cast<redisReader *>(m_reader.get());
+    QList<Reply> replies;
+    replies.reserve(commands.size());
+    // The timeout is an idle timeout: a large reply that keeps arriving is not cut off.
+    while (replies.size() < commands.size()) {
+        void *raw = nullptr;
+        if (redisReaderGetReply(reader, &raw) != REDIS_OK) {
+            const QString cause = QString::fromLatin1(reader->errstr);
+            close();
+            return fail(Code::Protocol,
+                        QStringLiteral("%1 sent something that is not Redis "
+                                       "protocol: %2.")
+                            .arg(m_config.endpoint(), cause));
+        }
+        if (raw) {
+            auto *reply = static_cast<redisReply *>(raw);
+            replies.append(convert(reply));
+            freeReplyObject(reply);
+            continue;
+        }
+        if (m_socket->bytesAvailable() == 0
+            && !m_socket->waitForReadyRead(m_config.commandTimeoutMs)) {
+            const bool timedOut = m_socket->error() == QAbstractSocket::SocketTimeoutError;
+            StorageError error = timedOut
+                ? StorageError{Code::Timeout,
+                               QStringLiteral("%1 did not answer within %2 ms.")
+                                   .arg(m_config.endpoint())
+                                   .arg(m_config.commandTimeoutMs)}
+                : transportError(QStringLiteral("Lost the connection to"));
+            close();
+            return std::unexpected(error);
+        }
+        const QByteArray chunk = m_socket->read(m_socket->bytesAvailable());
+        if (redisReaderFeed(reader, chunk.constData(), size_t(chunk.size())) != REDIS_OK) {
+            close();
+            return fail(Code::Protocol,
+                        QStringLiteral("Cannot parse the reply of %1.").arg(m_config.endpoint()));
+        }
+    }
+    return replies;
+}
+
+} // namespace SessionDesk::Redis

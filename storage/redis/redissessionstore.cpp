@@ -1,0 +1,655 @@
+#include "redissessionstore.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSet>
+
+#include <algorithm>
+
+namespace SessionDesk::Redis {
+
+namespace {
+
+using Code = StorageError::Code;
+
+// Remembers which keys a SCAN already returned: SCAN may repeat a key while the server
+// rehashes. A 64-bit hash per key keeps a million keys in a few tens of megabytes.
+class SeenKeys
+{
+public:
+    bool insert(const QByteArray &key)
+    {
+        const size_t h = qHash(key, size_t(0x5e55104d));
+        if (m_seen.contains(h))
+            return false;
+        m_seen.insert(h);
+        return true;
+    }
+
+private:
+    QSet<size_t> m_seen;
+};
+
+SessionSummary summaryFrom(const QByteArray &id, qint64 pttl, qint64 size, QString user,
+                           QString type)
+{
+    SessionSummary s;
+    s.id = id;
+    s.user = std::move(user);
+    s.ttlMs = pttl >= 0 ? pttl : -1;
+    if (pttl >= 0)
+        s.expiresAt = QDateTime::currentDateTimeUtc().addMSecs(pttl);
+    s.sizeBytes = size;
+    s.valueType = std::move(type);
+    return s;
+}
+
+ValueNode scalarNode(const QByteArray &bytes, const QString &name)
+{
+    ValueNode node;
+    node.name = name;
+    const DecodedValue decoded = decodeValue(bytes);
+    if (decoded.encoding == u"json") {
+        node = decoded.root;
+        node.name = name;
+    } else {
+        node.kind = decoded.root.kind;
+        node.scalar = decoded.root.scalar;
+    }
+    return node;
+}
+
+} // namespace
+
+SessionStore::SessionStore(StoreConfig config, SessionLayout layout)
+    : m_connection(std::move(config))
+    , m_layout(std::move(layout))
+{ }
+
+Result<QList<Reply>> SessionStore::run(const QList<Command> &commands, const QString &what)
+{
+    auto replies = m_connection.pipeline(commands);
+    if (!replies)
+        return replies;
+    // A permission or authentication error is the same for every command: report the first.
+    for (const Reply &reply : *replies) {
+        const QByteArray code = reply.errorCode();
+        if (code == "NOPERM" || code == "NOAUTH" || code == "LOADING" || code == "MASTERDOWN")
+            return std::unexpected(errorFromReply(reply, m_connection.config().endpoint(), what));
+    }
+    return replies;
+}
+
+Result<void> SessionStore::connect()
+{
+    if (auto valid = m_layout.validate(); !valid)
+        return valid;
+    auto opened = m_connection.open();
+    if (!opened)
+        return opened;
+    // UNLINK frees memory off the main thread; Redis < 4 only has DEL.
+    auto probe = m_connection.command({"COMMAND", "INFO", "UNLINK"});
+    if (probe && probe->type == Reply::Type::Array && !probe->elements.isEmpty()
+        && probe->elements.first().isNil()) {
+        m_deleteVerb = "DEL";
+    }
+    return {};
+}
+
+Result<void> SessionStore::refuseIfReadOnly(const QString &action) const
+{
+    if (!isReadOnly())
+        return {};
+    return fail(Code::Refused,
+                QStringLiteral("Refused to %1: the connection to %2 is read-only.")
+                    .arg(action, targetName()));
+}
+
+Result<void> SessionStore::scan(const QByteArray &pattern, const CancelToken &cancel,
+                                const KeyVisitor &visit)
+{
+    SeenKeys seen;
+    QByteArray cursor = "0";
+    do {
+        if (cancel.isCancelled())
+            return fail(Code::Cancelled, QStringLiteral("Cancelled."));
+        auto reply =
+            run({{"SCAN", cursor, "MATCH", pattern, "COUNT", QByteArray::number(m_batchSize)}},
+                QStringLiteral("SCAN"));
+        if (!reply)
+            return std::unexpected(reply.error());
+        const Reply &r = reply->first();
+        if (r.isError())
+            return std::unexpected(
+                errorFromReply(r, m_connection.config().endpoint(), QStringLiteral("SCAN")));
+        if (r.type != Reply::Type::Array || r.elements.size() != 2)
+            return fail(Code::Protocol,
+                        QStringLiteral("SCAN on %1 returned an unexpected reply.")
+                            .arg(m_connection.config().endpoint()));
+        cursor = r.elements.at(0).string;
+        QList<QByteArray> keys;
+        keys.reserve(r.elements.at(1).elements.size());
+        for (const Reply &key : r.elements.at(1).elements) {
+            if (seen.insert(key.string))
+                keys.append(key.string);
+        }
+        if (!keys.isEmpty()) {
+            auto more = visit(keys);
+            if (!more)
+                return std::unexpected(more.error());
+            if (!*more)
+                return {};
+        }
+    } while (cursor != "0");
+    return {};
+}
+
+Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &keys)
+{
+    QList<Command> commands;
+    commands.reserve(keys.size() * 2);
+    for (const QByteArray &key : keys) {
+        commands.append({"GET", key});
+        commands.append({"PTTL", key});
+    }
+    auto replies = run(commands, QStringLiteral("GET"));
+    if (!replies)
+        return std::unexpected(replies.error());
+
+    QList<SessionSummary> out;
+    out.reserve(keys.size());
+    QList<qsizetype> oddTypes; // indexes into `out` of keys that are not strings
+    for (qsizetype i = 0; i < keys.size(); ++i) {
+        const Reply &value = replies->at(2 * i);
+        const qint64 pttl = replies->at(2 * i + 1).integer;
+        if (value.isNil() || pttl == -2)
+            continue; // expired or deleted between SCAN and GET
+        const QByteArray id = *m_layout.idFromKey(keys.at(i));
+        if (value.errorCode() == "WRONGTYPE") {
+            oddTypes.append(out.size());
+            out.append(summaryFrom(id, pttl, 0, QString(), QString()));
+            continue;
+        }
+        if (value.isError())
+            return std::unexpected(
+                errorFromReply(value, m_connection.config().endpoint(), QStringLiteral("GET")));
+        out.append(summaryFrom(id, pttl, value.string.size(),
+                               findUserInRaw(value.string, m_layout.userFields).value_or(QString()),
+                               QStringLiteral("string")));
+    }
+    if (!oddTypes.isEmpty()) {
+        QList<Command> typeCommands;
+        for (const qsizetype at : oddTypes)
+            typeCommands.append({"TYPE", m_layout.keyForId(out.at(at).id)});
+        auto types = run(typeCommands, QStringLiteral("TYPE"));
+        if (!types)
+            return std::unexpected(types.error());
+        for (qsizetype i = 0; i < oddTypes.size(); ++i)
+            out[oddTypes.at(i)].valueType = QString::fromUtf8(types->at(i).string);
+    }
+    return out;
+}
+
+Result<StoreInfo> SessionStore::describe(const ProgressCallback &progress,
+                                         const CancelToken &cancel)
+{
+    const StoreConfig &config = m_connection.config();
+    StoreInfo info;
+    info.kind = QStringLiteral("redis");
+    info.target = targetName();
+    info.layout = m_layout.description;
+
+    auto basics = run({{"INFO", "server"}, {"DBSIZE"}}, QStringLiteral("INFO"));
+    if (!basics)
+        return std::unexpected(basics.error());
+    QString mode = QStringLiteral("standalone");
+    for (const QByteArray &line : basics->at(0).string.split('\n')) {
+        if (line.startsWith("redis_version:"))
+            info.serverVersion = QString::fromUtf8(line.mid(14).trimmed());
+        else if (line.startsWith("redis_mode:"))
+            mode = QString::fromUtf8(line.mid(11).trimmed());
+    }
+    info.keysInDatabase = basics->at(1).integer;
+    info.settings.append({QStringLiteral("server"), QStringLiteral("redis ") + info.serverVersion});
+    info.settings.append({QStringLiteral("mode"), mode});
+    info.settings.append({QStringLiteral("tls"),
+                          !config.tls.enabled ? QStringLiteral("off")
+                              : config.tls.insecure
+                              ? QStringLiteral("on, certificate NOT verified (--tls-insecure)")
+                              : QStringLiteral("on, verified")});
+    info.settings.append({QStringLiteral("user"),
+                          config.username.isEmpty() ? QStringLiteral("default") : config.username});
+    // Settings an ACL may deny; absent ones are reported as unavailable, not as an error.
+    auto settings = m_connection.pipeline({{"CONFIG", "GET", "maxmemory-policy"},
+                                           {"CONFIG", "GET", "appendonly"},
+                                           {"CONFIG", "GET", "save"}});
+    if (settings) {
+        for (const Reply &r : *settings) {
+            if (r.type == Reply::Type::Array && r.elements.size() == 2) {
+                info.settings.append({QString::fromUtf8(r.elements.at(0).string),
+                                      QString::fromUtf8(r.elements.at(1).string)});
+            }
+        }
+    }
+    info.settings.append({QStringLiteral("key prefix"), displayBytes(m_layout.keyPrefix)});
+    info.settings.append(
+        {QStringLiteral("user index"),
+         m_layout.hasUserIndex() ? m_layout.userIndexPattern : QStringLiteral("none")});
+
+    Progress p;
+    p.phase = QStringLiteral("counting");
+    p.total = info.keysInDatabase;
+    qint64 sessions = 0;
+    auto counted = scan(m_layout.scanPattern(), cancel, [&](const QList<QByteArray> &keys) {
+        sessions += keys.size();
+        p.examined = p.matched = sessions;
+        if (progress)
+            progress(p);
+        return Result<bool>(true);
+    });
+    if (!counted)
+        return std::unexpected(counted.error());
+    info.sessions = sessions;
+    return info;
+}
+
+Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
+                                         const CancelToken &cancel)
+{
+    QHash<QString, qint64> counts;
+    UserList list;
+    Progress p;
+    p.phase = QStringLiteral("reading sessions");
+    auto scanned = scan(m_layout.scanPattern(), cancel, [&](const QList<QByteArray> &keys) {
+        auto summaries = summarize(keys);
+        if (!summaries)
+            return Result<bool>(std::unexpected(summaries.error()));
+        for (const SessionSummary &s : *summaries) {
+            ++list.sessionsExamined;
+            if (s.ttlMs < 0)
+                ++list.sessionsWithoutTtl;
+            if (s.user.isEmpty())
+                ++list.sessionsWithoutUser;
+            else
+                ++counts[s.user];
+        }
+        p.examined += keys.size();
+        p.matched = list.sessionsExamined;
+        if (progress)
+            progress(p);
+        return Result<bool>(true);
+    });
+    if (!scanned)
+        return std::unexpected(scanned.error());
+    list.users.reserve(counts.size());
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        list.users.append({it.key(), it.value()});
+    std::sort(list.users.begin(), list.users.end(), [](const UserSummary &a, const UserSummary &b) {
+        return a.sessions != b.sessions ? a.sessions > b.sessions : a.user < b.user;
+    });
+    return list;
+}
+
+Result<QList<QByteArray>> SessionStore::readUserIndex(const QString &user)
+{
+    const QByteArray key = m_layout.userIndexKey(user);
+    auto type = run({{"TYPE", key}}, QStringLiteral("TYPE"));
+    if (!type)
+        return std::unexpected(type.error());
+    const QByteArray kind = type->first().string;
+    Command read;
+    if (kind == "set")
+        read = {"SMEMBERS", key};
+    else if (kind == "zset")
+        read = {"ZRANGE", key, "0", "-1"};
+    else if (kind == "none")
+        return QList<QByteArray>{};
+    else
+        return fail(Code::Server,
+                    QStringLiteral("The user index key %1 on %2 is a %3, not a set "
+                                   "or sorted set of session ids.")
+                        .arg(displayBytes(key), targetName(), QString::fromUtf8(kind)));
+    auto members = run({read}, QString::fromLatin1(read.first()));
+    if (!members)
+        return std::unexpected(members.error());
+    QList<QByteArray> ids;
+    for (const Reply &member : members->first().elements)
+        ids.append(member.string);
+    return ids;
+}
+
+Result<SessionList> SessionStore::listSessions(const SessionQuery &query,
+                                               const ProgressCallback &progress,
+                                               const CancelToken &cancel)
+{
+    SessionList list;
+    const auto full = [&] { return query.limit >= 0 && list.sessions.size() >= query.limit; };
+
+    if (query.user && m_layout.hasUserIndex()) {
+        auto ids = readUserIndex(*query.user);
+        if (!ids)
+            return std::unexpected(ids.error());
+        for (qsizetype at = 0; at < ids->size(); at += m_batchSize) {
+            if (cancel.isCancelled())
+                return fail(Code::Cancelled, QStringLiteral("Cancelled."));
+            QList<QByteArray> keys;
+            const QList<QByteArray> batch = ids->mid(at, m_batchSize);
+            for (const QByteArray &id : batch)
+                keys.append(m_layout.keyForId(id));
+            auto summaries = summarize(keys);
+            if (!summaries)
+                return std::unexpected(summaries.error());
+            QSet<QByteArray> alive;
+            for (const SessionSummary &s : *summaries) {
+                alive.insert(s.id);
+                if (!full())
+                    list.sessions.append(s);
+                else
+                    list.truncated = true;
+            }
+            for (const QByteArray &id : batch) {
+                if (!alive.contains(id))
+                    list.staleIndexIds.append(id);
+            }
+        }
+        return list;
+    }
+
+    Progress p;
+    p.phase = QStringLiteral("reading sessions");
+    auto scanned = scan(m_layout.scanPattern(), cancel, [&](const QList<QByteArray> &keys) {
+        auto summaries = summarize(keys);
+        if (!summaries)
+            return Result<bool>(std::unexpected(summaries.error()));
+        for (const SessionSummary &s : *summaries) {
+            if (query.user && s.user != *query.user)
+                continue;
+            if (full()) {
+                list.truncated = true;
+                return Result<bool>(false);
+            }
+            list.sessions.append(s);
+        }
+        p.examined += keys.size();
+        p.matched = list.sessions.size();
+        if (progress)
+            progress(p);
+        return Result<bool>(true);
+    });
+    if (!scanned)
+        return std::unexpected(scanned.error());
+    return list;
+}
+
+Result<SessionDetail> SessionStore::session(const QByteArray &id)
+{
+    const QByteArray key = m_layout.keyForId(id);
+    auto replies = run({{"GET", key}, {"PTTL", key}}, QStringLiteral("GET"));
+    if (!replies)
+        return std::unexpected(replies.error());
+    const Reply &value = replies->at(0);
+    const qint64 pttl = replies->at(1).integer;
+    if (value.isNil() || pttl == -2) {
+        return fail(Code::NotFound,
+                    QStringLiteral("No session \"%1\" in %2.").arg(displayBytes(id), targetName()));
+    }
+    SessionDetail detail;
+    if (!value.isError()) {
+        detail.raw = value.string;
+        detail.decoded = decodeValue(value.string);
+        const QString user = findUser(detail.decoded.root, m_layout.userFields).value_or(QString());
+        detail.summary = summaryFrom(id, pttl, value.string.size(), user, QStringLiteral("string"));
+        return detail;
+    }
+    if (value.errorCode() != "WRONGTYPE")
+        return std::unexpected(
+            errorFromReply(value, m_connection.config().endpoint(), QStringLiteral("GET")));
+
+    // Not a string: show what the key holds, capped, so that an odd key is still inspectable.
+    auto type = run({{"TYPE", key}}, QStringLiteral("TYPE"));
+    if (!type)
+        return std::unexpected(type.error());
+    const QByteArray kind = type->first().string;
+    Command read;
+    if (kind == "hash")
+        read = {"HGETALL", key};
+    else if (kind == "list")
+        read = {"LRANGE", key, "0", "999"};
+    else if (kind == "set")
+        read = {"SRANDMEMBER", key, "1000"};
+    else if (kind == "zset")
+        read = {"ZRANGE", key, "0", "999", "WITHSCORES"};
+    ValueNode root;
+    if (!read.isEmpty()) {
+        auto content = run({read}, QString::fromLatin1(read.first()));
+        if (!content)
+            return std::unexpected(content.error());
+        const QList<Reply> &items = content->first().elements;
+        const bool pairs = kind == "hash" || kind == "zset";
+        root.kind = pairs ? ValueNode::Kind::Map : ValueNode::Kind::List;
+        for (qsizetype i = 0; i < items.size(); i += pairs ? 2 : 1) {
+            const QString name = pairs ? displayBytes(items.at(i).string) : QString();
+            const QByteArray &bytes = pairs ? items.at(i + 1).string : items.at(i).string;
+            root.children.append(scalarNode(bytes, name));
+        }
+        markSecrets(root);
+    } else {
+        root.kind = ValueNode::Kind::String;
+        root.scalar =
+            QStringLiteral("(a %1 key; its content is not shown)").arg(QString::fromUtf8(kind));
+    }
+    detail.decoded.encoding = QStringLiteral("redis-") + QString::fromUtf8(kind);
+    detail.decoded.root = root;
+    if (kind == "list" || kind == "set" || kind == "zset")
+        detail.decoded.warning = QStringLiteral("At most 1000 elements are shown.");
+    detail.raw = QJsonDocument(toJson(root, false).toObject()).toJson(QJsonDocument::Compact);
+    detail.summary =
+        summaryFrom(id, pttl, 0, findUser(root, m_layout.userFields).value_or(QString()),
+                    QString::fromUtf8(kind));
+    return detail;
+}
+
+Result<QList<Reply>> SessionStore::unlink(const QList<QByteArray> &keys)
+{
+    QList<Command> commands;
+    commands.reserve(keys.size());
+    for (const QByteArray &key : keys) {
+        Q_ASSERT(m_layout.idFromKey(key) || m_layout.userFromIndexKey(key));
+        commands.append({m_deleteVerb, key});
+    }
+    return run(commands, QString::fromLatin1(m_deleteVerb));
+}
+
+Result<qint64> SessionStore::removeFromUserIndex(const QString &user, const QList<QByteArray> &ids)
+{
+    if (ids.isEmpty() || !m_layout.hasUserIndex())
+        return 0;
+    const QByteArray key = m_layout.userIndexKey(user);
+    Command srem{"SREM", key};
+    srem.append(ids);
+    auto removed = run({srem}, QStringLiteral("SREM"));
+    if (!removed)
+        return std::unexpected(removed.error());
+    if (removed->first().errorCode() == "WRONGTYPE") {
+        Command zrem{"ZREM", key};
+        zrem.append(ids);
+        removed = run({zrem}, QStringLiteral("ZREM"));
+        if (!removed)
+            return std::unexpected(removed.error());
+    }
+    if (removed->first().isError())
+        return std::unexpected(errorFromReply(removed->first(), m_connection.config().endpoint(),
+                                              QStringLiteral("Updating the user index")));
+    return removed->first().integer;
+}
+
+Result<RevokeReport> SessionStore::revoke(const QList<QByteArray> &ids)
+{
+    if (auto refused = refuseIfReadOnly(QStringLiteral("revoke sessions")); !refused)
+        return std::unexpected(refused.error());
+    RevokeReport report;
+    for (qsizetype at = 0; at < ids.size(); at += m_batchSize) {
+        const QList<QByteArray> batch = ids.mid(at, m_batchSize);
+        QList<QByteArray> keys;
+        for (const QByteArray &id : batch)
+            keys.append(m_layout.keyForId(id));
+        // The user is read before the delete so that the index can be kept consistent.
+        QHash<QString, QList<QByteArray>> byUser;
+        if (m_layout.hasUserIndex()) {
+            auto summaries = summarize(keys);
+            if (!summaries)
+                return std::unexpected(summaries.error());
+            for (const SessionSummary &s : *summaries) {
+                if (!s.user.isEmpty())
+                    byUser[s.user].append(s.id);
+            }
+        }
+        auto results = unlink(keys);
+        if (!results)
+            return std::unexpected(results.error());
+        for (qsizetype i = 0; i < batch.size(); ++i) {
+            const Reply &r = results->at(i);
+            if (r.isError())
+                return std::unexpected(errorFromReply(r, m_connection.config().endpoint(),
+                                                      QStringLiteral("Deleting a session")));
+            (r.integer > 0 ? report.revoked : report.notFound).append(batch.at(i));
+        }
+        for (auto it = byUser.cbegin(); it != byUser.cend(); ++it) {
+            auto removed = removeFromUserIndex(it.key(), it.value());
+            if (!removed)
+                return std::unexpected(removed.error());
+            report.indexEntriesRemoved += *removed;
+        }
+    }
+    return report;
+}
+
+Result<RevokeReport> SessionStore::logoutUser(const QString &user, const ProgressCallback &progress,
+                                              const CancelToken &cancel)
+{
+    if (auto refused = refuseIfReadOnly(QStringLiteral("log a user out")); !refused)
+        return std::unexpected(refused.error());
+    if (user.isEmpty())
+        return fail(Code::InvalidArgument, QStringLiteral("No user given."));
+
+    QList<QByteArray> ids;
+    if (m_layout.hasUserIndex()) {
+        auto indexed = readUserIndex(user);
+        if (!indexed)
+            return std::unexpected(indexed.error());
+        ids = *indexed;
+    } else {
+        SessionQuery query;
+        query.user = user;
+        auto found = listSessions(query, progress, cancel);
+        if (!found)
+            return std::unexpected(found.error());
+        for (const SessionSummary &s : found->sessions)
+            ids.append(s.id);
+    }
+    RevokeReport report;
+    for (qsizetype at = 0; at < ids.size(); at += m_batchSize) {
+        const QList<QByteArray> batch = ids.mid(at, m_batchSize);
+        QList<QByteArray> keys;
+        for (const QByteArray &id : batch)
+            keys.append(m_layout.keyForId(id));
+        auto results = unlink(keys);
+        if (!results)
+            return std::unexpected(results.error());
+        for (qsizetype i = 0; i < batch.size(); ++i) {
+            const Reply &r = results->at(i);
+            if (r.isError())
+                return std::unexpected(errorFromReply(r, m_connection.config().endpoint(),
+                                                      QStringLiteral("Deleting a session")));
+            (r.integer > 0 ? report.revoked : report.notFound).append(batch.at(i));
+        }
+        // Exactly the ids handled here leave the index, so a login racing with this stays.
+        auto removed = removeFromUserIndex(user, batch);
+        if (!removed)
+            return std::unexpected(removed.error());
+        report.indexEntriesRemoved += *removed;
+    }
+    return report;
+}
+
+Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallback &progress,
+                                               const CancelToken &cancel)
+{
+    if (!dryRun) {
+        if (auto refused = refuseIfReadOnly(QStringLiteral("destroy sessions")); !refused)
+            return std::unexpected(refused.error());
+    }
+    QElapsedTimer clock;
+    clock.start();
+    DestroyReport report;
+    report.dryRun = dryRun;
+    Progress p;
+    p.phase = dryRun ? QStringLiteral("counting") : QStringLiteral("destroying");
+    QSet<QString> causes;
+
+    const auto destroyBatch = [&](const QList<QByteArray> &keys, qint64 &destroyed) {
+        auto results = unlink(keys);
+        if (!results)
+            return Result<void>(std::unexpected(results.error()));
+        for (const Reply &r : *results) {
+            if (r.isError()) {
+                ++report.failed;
+                causes.insert(QString::fromUtf8(r.string));
+            } else {
+                destroyed += r.integer;
+            }
+        }
+        return Result<void>();
+    };
+
+    auto sessions = scan(m_layout.scanPattern(), cancel, [&](const QList<QByteArray> &keys) {
+        report.examined += keys.size();
+        report.matched += keys.size();
+        if (!dryRun) {
+            if (auto done = destroyBatch(keys, report.destroyed); !done)
+                return Result<bool>(std::unexpected(done.error()));
+        }
+        p.examined = report.examined;
+        p.matched = report.matched;
+        p.destroyed = report.destroyed;
+        p.failed = report.failed;
+        if (progress)
+            progress(p);
+        return Result<bool>(true);
+    });
+    if (!sessions && sessions.error().code != Code::Cancelled)
+        return std::unexpected(sessions.error());
+    report.cancelled = !sessions;
+
+    // Index keys only go once every session is gone; a cancelled run leaves them for the
+    // sessions that remain.
+    if (!report.cancelled && m_layout.hasUserIndex()) {
+        auto indexes =
+            scan(m_layout.userIndexScanPattern(), cancel, [&](const QList<QByteArray> &keys) {
+                QList<QByteArray> ours;
+                for (const QByteArray &key : keys) {
+                    if (m_layout.userFromIndexKey(key))
+                        ours.append(key);
+                }
+                if (dryRun) {
+                    report.indexKeysDestroyed += ours.size();
+                } else if (!ours.isEmpty()) {
+                    auto done = destroyBatch(ours, report.indexKeysDestroyed);
+                    if (!done)
+                        return Result<bool>(std::unexpected(done.error()));
+                }
+                return Result<bool>(true);
+            });
+        if (!indexes && indexes.error().code != Code::Cancelled)
+            return std::unexpected(indexes.error());
+        report.cancelled = !indexes;
+    }
+    report.errors = causes.values();
+    report.errors.sort();
+    report.durationMs = clock.elapsed();
+    return report;
+}
+
+} // namespace SessionDesk::Redis

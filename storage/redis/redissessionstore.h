@@ -1,0 +1,61 @@
+#pragma once
+
+#include "redisconnection.h"
+#include "sessionstore.h"
+
+#include <functional>
+
+namespace SessionDesk::Redis {
+
+// SessionStore over one Redis database. SCAN with COUNT and pipelining only (never KEYS),
+// deletes by UNLINK (DEL before Redis 4) in pipelined batches, never FLUSHDB/FLUSHALL, and
+// never a key outside the layout's prefix or its user index.
+class SessionStore final : public SessionDesk::SessionStore
+{
+public:
+    SessionStore(StoreConfig config, SessionLayout layout);
+
+    const SessionLayout &layout() const override { return m_layout; }
+    QString targetName() const override { return m_connection.config().targetName(); }
+    bool isReadOnly() const override { return m_connection.config().readOnly; }
+    bool tlsVerificationDisabled() const { return m_connection.tlsVerificationDisabled(); }
+
+    Result<void> connect() override;
+    Result<StoreInfo> describe(const ProgressCallback &progress,
+                               const CancelToken &cancel) override;
+    Result<UserList> listUsers(const ProgressCallback &progress,
+                               const CancelToken &cancel) override;
+    Result<SessionList> listSessions(const SessionQuery &query, const ProgressCallback &progress,
+                                     const CancelToken &cancel) override;
+    Result<SessionDetail> session(const QByteArray &id) override;
+    Result<RevokeReport> revoke(const QList<QByteArray> &ids) override;
+    Result<RevokeReport> logoutUser(const QString &user, const ProgressCallback &progress,
+                                    const CancelToken &cancel) override;
+    Result<DestroyReport> destroyAll(bool dryRun, const ProgressCallback &progress,
+                                     const CancelToken &cancel) override;
+
+    // Keys per SCAN call and commands per pipeline; tests lower it to exercise batching.
+    void setBatchSize(int keys) { m_batchSize = keys; }
+
+private:
+    // Calls `visit` with each batch of keys matching `pattern`, each key once. `visit` returns
+    // false to stop early. Fails with Cancelled when `cancel` is set between batches.
+    using KeyVisitor = std::function<Result<bool>(const QList<QByteArray> &keys)>;
+    Result<void> scan(const QByteArray &pattern, const CancelToken &cancel,
+                      const KeyVisitor &visit);
+    // GET + PTTL of every key; keys that vanished meanwhile are left out.
+    Result<QList<SessionSummary>> summarize(const QList<QByteArray> &keys);
+    Result<QList<QByteArray>> readUserIndex(const QString &user);
+    // Deletes keys and returns, per key, 1 removed, 0 already gone, or an error reply.
+    Result<QList<Reply>> unlink(const QList<QByteArray> &keys);
+    Result<qint64> removeFromUserIndex(const QString &user, const QList<QByteArray> &ids);
+    Result<void> refuseIfReadOnly(const QString &action) const;
+    Result<QList<Reply>> run(const QList<Command> &commands, const QString &what);
+
+    Connection m_connection;
+    SessionLayout m_layout;
+    QByteArray m_deleteVerb = "UNLINK";
+    int m_batchSize = 1000;
+};
+
+} // namespace SessionDesk::Redis

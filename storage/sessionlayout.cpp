@@ -1,0 +1,114 @@
+#include "sessionlayout.h"
+
+namespace SessionDesk {
+
+namespace {
+
+const QString kUserPlaceholder = QStringLiteral("{user}");
+
+} // namespace
+
+QByteArray globEscape(const QByteArray &text)
+{
+    QByteArray out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\')
+            out.append('\\');
+        out.append(c);
+    }
+    return out;
+}
+
+Result<SessionLayout> SessionLayout::preset(const QString &name)
+{
+    const QString key = name.trimmed().toLower();
+    if (key == u"connect-redis" || key == u"express" || key == u"express-session") {
+        SessionLayout layout;
+        layout.schema = QStringLiteral("connect-redis");
+        layout.description = QStringLiteral("express-session + connect-redis (JSON)");
+        layout.keyPrefix = "sess:";
+        layout.userFields = {QStringLiteral("user_id"), QStringLiteral("passport.user"),
+                             QStringLiteral("userId"), QStringLiteral("sub")};
+        layout.cookieName = QStringLiteral("connect.sid");
+        return layout;
+    }
+    return fail(StorageError::Code::InvalidArgument,
+                QStringLiteral("Unknown schema \"%1\"; known schemas: %2.")
+                    .arg(name, presetNames().join(QStringLiteral(", "))));
+}
+
+QStringList SessionLayout::presetNames()
+{
+    return {QStringLiteral("connect-redis")};
+}
+
+std::optional<QByteArray> SessionLayout::idFromKey(const QByteArray &key) const
+{
+    if (!key.startsWith(keyPrefix) || key.size() == keyPrefix.size())
+        return std::nullopt;
+    return key.mid(keyPrefix.size());
+}
+
+QByteArray SessionLayout::scanPattern() const
+{
+    return globEscape(keyPrefix) + '*';
+}
+
+QByteArray SessionLayout::userIndexKey(const QString &user) const
+{
+    QString key = userIndexPattern;
+    key.replace(kUserPlaceholder, user);
+    return key.toUtf8();
+}
+
+QByteArray SessionLayout::userIndexScanPattern() const
+{
+    const qsizetype at = userIndexPattern.indexOf(kUserPlaceholder);
+    const QByteArray head = userIndexPattern.left(at).toUtf8();
+    const QByteArray tail = userIndexPattern.mid(at + kUserPlaceholder.size()).toUtf8();
+    return globEscape(head) + '*' + globEscape(tail);
+}
+
+std::optional<QString> SessionLayout::userFromIndexKey(const QByteArray &key) const
+{
+    const qsizetype at = userIndexPattern.indexOf(kUserPlaceholder);
+    const QByteArray head = userIndexPattern.left(at).toUtf8();
+    const QByteArray tail = userIndexPattern.mid(at + kUserPlaceholder.size()).toUtf8();
+    if (key.size() <= head.size() + tail.size() || !key.startsWith(head) || !key.endsWith(tail))
+        return std::nullopt;
+    return QString::fromUtf8(key.mid(head.size(), key.size() - head.size() - tail.size()));
+}
+
+Result<void> SessionLayout::validate() const
+{
+    if (keyPrefix.isEmpty()) {
+        // An empty prefix would make every key of the database a "session".
+        return fail(StorageError::Code::InvalidArgument,
+                    QStringLiteral("The session key prefix must not be empty."));
+    }
+    if (hasUserIndex()) {
+        if (userIndexPattern.count(kUserPlaceholder) != 1) {
+            return fail(StorageError::Code::InvalidArgument,
+                        QStringLiteral("The user index pattern \"%1\" must contain {user} "
+                                       "exactly once.")
+                            .arg(userIndexPattern));
+        }
+        if (userIndexPattern.startsWith(QString::fromUtf8(keyPrefix))) {
+            return fail(StorageError::Code::InvalidArgument,
+                        QStringLiteral("The user index pattern \"%1\" lies inside the session "
+                                       "prefix \"%2\"; index keys would be taken for sessions.")
+                            .arg(userIndexPattern, QString::fromUtf8(keyPrefix)));
+        }
+    }
+    for (const QString &field : userFields) {
+        if (field.isEmpty() || field.startsWith(u'.') || field.endsWith(u'.')) {
+            return fail(
+                StorageError::Code::InvalidArgument,
+                QStringLiteral("The user field path \"%1\" is not a dotted path.").arg(field));
+        }
+    }
+    return {};
+}
+
+} // namespace SessionDesk

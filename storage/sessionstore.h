@@ -1,0 +1,125 @@
+#pragma once
+
+#include "cancel.h"
+#include "sessionlayout.h"
+#include "storageerror.h"
+#include "valuetree.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QList>
+#include <QPair>
+#include <QString>
+
+#include <optional>
+
+namespace SessionDesk {
+
+struct StoreInfo
+{
+    QString kind; // "redis"
+    QString target; // the name a destroy-all confirmation must repeat
+    QString serverVersion; // e.g. "7.0.15"
+    QString layout; // layout description
+    qint64 sessions = -1; // sessions of the layout, counted by a full scan
+    qint64 keysInDatabase = -1;
+    QList<QPair<QString, QString>> settings; // store settings worth showing, in order
+};
+
+// One row of a session list: what a list shows, never the payload.
+struct SessionSummary
+{
+    QByteArray id;
+    QString user; // empty when the value names no user
+    qint64 ttlMs = -1; // -1: no expiry
+    QDateTime expiresAt; // invalid when there is no expiry
+    qint64 sizeBytes = 0; // bytes of the stored value
+    QString valueType; // "string", or the Redis type of an odd key under the prefix
+};
+
+struct SessionDetail
+{
+    SessionSummary summary;
+    QByteArray raw; // the stored bytes (for non-string types: a readable rendering)
+    DecodedValue decoded;
+};
+
+struct UserSummary
+{
+    QString user;
+    qint64 sessions = 0;
+};
+
+struct UserList
+{
+    QList<UserSummary> users; // most sessions first, then by name
+    qint64 sessionsExamined = 0;
+    qint64 sessionsWithoutUser = 0;
+    qint64 sessionsWithoutTtl = 0;
+};
+
+struct SessionQuery
+{
+    std::optional<QString> user; // only this user's sessions
+    qint64 limit = -1; // at most this many rows; -1 for all
+};
+
+struct SessionList
+{
+    QList<SessionSummary> sessions;
+    bool truncated = false; // stopped at the limit; more exist
+    QList<QByteArray> staleIndexIds; // index entries whose session is gone (index lookups only)
+};
+
+struct RevokeReport
+{
+    QList<QByteArray> revoked;
+    QList<QByteArray> notFound;
+    qint64 indexEntriesRemoved = 0;
+};
+
+struct DestroyReport
+{
+    bool dryRun = false;
+    bool cancelled = false;
+    qint64 examined = 0; // keys looked at
+    qint64 matched = 0; // sessions of the layout found
+    qint64 destroyed = 0; // sessions removed
+    qint64 failed = 0; // sessions that could not be removed
+    qint64 indexKeysDestroyed = 0;
+    qint64 durationMs = 0;
+    QStringList errors; // distinct causes of failures
+};
+
+// The one interface both front ends use. Synchronous and thread-confined: create, use and
+// destroy a store on one thread. Every destructive call refuses in read-only mode, touches only
+// keys of the layout and never flushes a database.
+class SessionStore
+{
+public:
+    virtual ~SessionStore() = default;
+
+    virtual const SessionLayout &layout() const = 0;
+    virtual QString targetName() const = 0;
+    virtual bool isReadOnly() const = 0;
+
+    virtual Result<void> connect() = 0;
+    virtual Result<StoreInfo> describe(const ProgressCallback &progress,
+                                       const CancelToken &cancel) = 0;
+    virtual Result<UserList> listUsers(const ProgressCallback &progress,
+                                       const CancelToken &cancel) = 0;
+    virtual Result<SessionList> listSessions(const SessionQuery &query,
+                                             const ProgressCallback &progress,
+                                             const CancelToken &cancel) = 0;
+    // NotFound when the session does not exist.
+    virtual Result<SessionDetail> session(const QByteArray &id) = 0;
+    virtual Result<RevokeReport> revoke(const QList<QByteArray> &ids) = 0;
+    virtual Result<RevokeReport> logoutUser(const QString &user, const ProgressCallback &progress,
+                                            const CancelToken &cancel) = 0;
+    // With dryRun, counts what would be destroyed and changes nothing. Cancel stops after the
+    // current batch; the report then says exactly what was destroyed.
+    virtual Result<DestroyReport> destroyAll(bool dryRun, const ProgressCallback &progress,
+                                             const CancelToken &cancel) = 0;
+};
+
+} // namespace SessionDesk

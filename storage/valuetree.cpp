@@ -1,0 +1,364 @@
+#include "valuetree.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QStringDecoder>
+
+#include <algorithm>
+#include <cmath>
+
+namespace SessionDesk {
+
+namespace {
+
+ValueNode fromJson(const QJsonValue &value, const QString &name)
+{
+    ValueNode node;
+    node.name = name;
+    switch (value.type()) {
+    case QJsonValue::Bool:
+        node.kind = ValueNode::Kind::Bool;
+        node.scalar = value.toBool();
+        break;
+    case QJsonValue::Double: {
+        const double d = value.toDouble();
+        const auto asInt = qint64(d);
+        if (double(asInt) == d && std::abs(d) < 9.0e15) {
+            node.kind = ValueNode::Kind::Integer;
+            node.scalar = asInt;
+        } else {
+            node.kind = ValueNode::Kind::Double;
+            node.scalar = d;
+        }
+        break;
+    }
+    case QJsonValue::String:
+        node.kind = ValueNode::Kind::String;
+        node.scalar = value.toString();
+        break;
+    case QJsonValue::Array: {
+        node.kind = ValueNode::Kind::List;
+        const QJsonArray array = value.toArray();
+        node.children.reserve(array.size());
+        for (const QJsonValue &item : array)
+            node.children.append(fromJson(item, QString()));
+        break;
+    }
+    case QJsonValue::Object: {
+        node.kind = ValueNode::Kind::Map;
+        const QJsonObject object = value.toObject();
+        node.children.reserve(object.size());
+        for (auto it = object.begin(); it != object.end(); ++it)
+            node.children.append(fromJson(it.value(), it.key()));
+        break;
+    }
+    default:
+        node.kind = ValueNode::Kind::Null;
+        break;
+    }
+    return node;
+}
+
+std::optional<QString> validUtf8(const QByteArray &bytes)
+{
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    QString text = decoder.decode(bytes);
+    if (decoder.hasError())
+        return std::nullopt;
+    return text;
+}
+
+bool isPrintableText(const QString &text)
+{
+    for (const QChar c : text) {
+        if ((c.category() == QChar::Other_Control && c != u'\n' && c != u'\t' && c != u'\r')
+            || c == QChar::ReplacementCharacter) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Splits "accessToken", "refresh_token", "X-Api-Key" into lower-case words.
+QStringList nameWords(QStringView name)
+{
+    QStringList words;
+    QString current;
+    QChar previous;
+    for (const QChar c : name) {
+        if (!c.isLetterOrNumber()) {
+            if (!current.isEmpty())
+                words << current;
+            current.clear();
+        } else {
+            if (c.isUpper() && !current.isEmpty() && previous.isLower()) {
+                words << current;
+                current.clear();
+            }
+            current += c.toLower();
+        }
+        previous = c;
+    }
+    if (!current.isEmpty())
+        words << current;
+    // Singular forms, so that "tokens" and "secrets" match too.
+    for (QString &word : words) {
+        if (word.size() > 3 && word.endsWith(u's') && !word.endsWith(u"ss"))
+            word.chop(1);
+    }
+    return words;
+}
+
+QString scalarText(const ValueNode &node)
+{
+    switch (node.kind) {
+    case ValueNode::Kind::Bytes:
+        return displayBytes(node.scalar.toByteArray());
+    case ValueNode::Kind::Bool:
+        return node.scalar.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    default:
+        return node.scalar.toString();
+    }
+}
+
+std::optional<QString> userFromJsonValue(const QJsonValue &value)
+{
+    if (value.isString() && !value.toString().isEmpty())
+        return value.toString();
+    if (value.isDouble())
+        return QString::number(qint64(value.toDouble()));
+    return std::nullopt;
+}
+
+} // namespace
+
+const ValueNode *ValueNode::child(QStringView key) const
+{
+    if (kind != Kind::Map)
+        return nullptr;
+    for (const ValueNode &c : children) {
+        if (c.name == key)
+            return &c;
+    }
+    return nullptr;
+}
+
+DecodedValue decodeValue(const QByteArray &raw)
+{
+    DecodedValue decoded;
+    if (raw.size() > kMaxDecodedBytes) {
+        decoded.encoding = QStringLiteral("binary");
+        decoded.root.kind = ValueNode::Kind::Bytes;
+        decoded.root.scalar = raw.left(4096);
+        decoded.warning =
+            QStringLiteral("The value is %1 bytes; only the first 4096 are shown.").arg(raw.size());
+        return decoded;
+    }
+    const QByteArray trimmed = raw.trimmed();
+    if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(raw, &error);
+        if (error.error == QJsonParseError::NoError) {
+            decoded.encoding = QStringLiteral("json");
+            decoded.root = fromJson(
+                doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(doc.array()), QString());
+            markSecrets(decoded.root);
+            return decoded;
+        }
+        decoded.warning = QStringLiteral("Looks like JSON but is not valid at byte %1: %2.")
+                              .arg(error.offset)
+                              .arg(error.errorString());
+    }
+    if (const auto text = validUtf8(raw); text && isPrintableText(*text)) {
+        decoded.encoding = QStringLiteral("text");
+        decoded.root.kind = ValueNode::Kind::String;
+        decoded.root.scalar = *text;
+    } else {
+        decoded.encoding = QStringLiteral("binary");
+        decoded.root.kind = ValueNode::Kind::Bytes;
+        decoded.root.scalar = raw;
+    }
+    return decoded;
+}
+
+bool isSecretName(QStringView name)
+{
+    static const QStringList secretWords = {
+        QStringLiteral("token"),      QStringLiteral("secret"),     QStringLiteral("password"),
+        QStringLiteral("passwd"),     QStringLiteral("pwd"),        QStringLiteral("refresh"),
+        QStringLiteral("csrf"),       QStringLiteral("xsrf"),       QStringLiteral("authorization"),
+        QStringLiteral("apikey"),     QStringLiteral("credential"), QStringLiteral("privatekey"),
+        QStringLiteral("passphrase"), QStringLiteral("bearer"),     QStringLiteral("otp"),
+        QStringLiteral("jwt")};
+    // "access" is a secret (an access key, an access grant) unless it is about when.
+    static const QStringList timeWords = {QStringLiteral("last"),     QStringLiteral("time"),
+                                          QStringLiteral("at"),       QStringLiteral("date"),
+                                          QStringLiteral("count"),    QStringLiteral("level"),
+                                          QStringLiteral("timestamp")};
+    const QStringList words = nameWords(name);
+    for (qsizetype i = 0; i < words.size(); ++i) {
+        const QString &word = words.at(i);
+        if (secretWords.contains(word))
+            return true;
+        const QString next = i + 1 < words.size() ? words.at(i + 1) : QString();
+        if ((word == u"api" || word == u"private" || word == u"secret" || word == u"access")
+            && next == u"key") {
+            return true;
+        }
+        if (word == u"access") {
+            const bool aboutTime = std::any_of(
+                words.begin(), words.end(), [](const QString &w) { return timeWords.contains(w); });
+            if (!aboutTime)
+                return true;
+        }
+    }
+    return false;
+}
+
+void markSecrets(ValueNode &root)
+{
+    for (ValueNode &child : root.children) {
+        child.secret = root.secret || isSecretName(child.name);
+        markSecrets(child);
+    }
+}
+
+QJsonValue toJson(const ValueNode &node, bool reveal)
+{
+    if (node.secret && !reveal && !node.isContainer() && node.kind != ValueNode::Kind::Null)
+        return kMaskText;
+    switch (node.kind) {
+    case ValueNode::Kind::Null:
+        return QJsonValue::Null;
+    case ValueNode::Kind::Bool:
+        return node.scalar.toBool();
+    case ValueNode::Kind::Integer:
+        return node.scalar.toLongLong();
+    case ValueNode::Kind::Double:
+        return node.scalar.toDouble();
+    case ValueNode::Kind::String:
+    case ValueNode::Kind::Bytes:
+        return scalarText(node);
+    case ValueNode::Kind::List: {
+        QJsonArray array;
+        for (const ValueNode &child : node.children)
+            array.append(toJson(child, reveal));
+        return array;
+    }
+    case ValueNode::Kind::Map: {
+        QJsonObject object;
+        for (const ValueNode &child : node.children)
+            object.insert(child.name, toJson(child, reveal));
+        return object;
+    }
+    }
+    return QJsonValue::Null;
+}
+
+std::optional<QString> findUser(const ValueNode &root, const QStringList &paths)
+{
+    for (const QString &path : paths) {
+        const ValueNode *node = &root;
+        for (const QStringView part : QStringView(path).split(u'.')) {
+            node = node ? node->child(part) : nullptr;
+        }
+        if (!node)
+            continue;
+        if (node->kind == ValueNode::Kind::String && !node->scalar.toString().isEmpty())
+            return node->scalar.toString();
+        if (node->kind == ValueNode::Kind::Integer)
+            return QString::number(node->scalar.toLongLong());
+    }
+    return std::nullopt;
+}
+
+std::optional<QString> findUserInRaw(const QByteArray &raw, const QStringList &paths)
+{
+    if (raw.isEmpty() || raw.front() != '{' || raw.size() > kMaxDecodedBytes)
+        return std::nullopt;
+    // Skip the parse for values that cannot contain any of the fields.
+    bool mayContain = false;
+    for (const QString &path : paths) {
+        const QByteArray last = '"' + path.section(u'.', -1).toUtf8() + '"';
+        if (raw.contains(last)) {
+            mayContain = true;
+            break;
+        }
+    }
+    if (!mayContain)
+        return std::nullopt;
+    const QJsonDocument doc = QJsonDocument::fromJson(raw);
+    if (!doc.isObject())
+        return std::nullopt;
+    const QJsonObject root = doc.object();
+    for (const QString &path : paths) {
+        QJsonValue value = root;
+        for (const QStringView part : QStringView(path).split(u'.'))
+            value = value.toObject().value(part);
+        if (auto user = userFromJsonValue(value))
+            return user;
+    }
+    return std::nullopt;
+}
+
+QString displayBytes(const QByteArray &bytes)
+{
+    if (const auto text = validUtf8(bytes)) {
+        bool plain = !text->contains(u'\\');
+        for (const QChar c : *text) {
+            if (!plain || c.category() == QChar::Other_Control
+                || c == QChar::ReplacementCharacter) {
+                plain = false;
+                break;
+            }
+        }
+        if (plain)
+            return *text;
+    }
+    QString out;
+    out.reserve(bytes.size() * 2);
+    for (const char byte : bytes) {
+        const auto c = uchar(byte);
+        if (c == '\\')
+            out += QStringLiteral("\\\\");
+        else if (c >= 0x20 && c < 0x7f)
+            out += QLatin1Char(char(c));
+        else
+            out += QStringLiteral("\\x%1").arg(c, 2, 16, QLatin1Char('0'));
+    }
+    return out;
+}
+
+QByteArray unescapeBytes(const QString &text)
+{
+    const QByteArray utf8 = text.toUtf8();
+    if (!utf8.contains('\\'))
+        return utf8;
+    QByteArray out;
+    out.reserve(utf8.size());
+    for (qsizetype i = 0; i < utf8.size(); ++i) {
+        const char c = utf8.at(i);
+        if (c == '\\' && i + 1 < utf8.size()) {
+            if (utf8.at(i + 1) == '\\') {
+                out.append('\\');
+                ++i;
+                continue;
+            }
+            if (utf8.at(i + 1) == 'x' && i + 3 < utf8.size()) {
+                bool ok = false;
+                const int value = utf8.mid(i + 2, 2).toInt(&ok, 16);
+                if (ok) {
+                    out.append(char(value));
+                    i += 3;
+                    continue;
+                }
+            }
+        }
+        out.append(c);
+    }
+    return out;
+}
+
+} // namespace SessionDesk

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <QByteArray>
+#include <QJsonValue>
+#include <QList>
+#include <QString>
+#include <QStringList>
+#include <QVariant>
+
+#include <optional>
+
+namespace SessionDesk {
+
+// A decoded session value in a codec-neutral form. Built by decoders that never execute
+// anything and that keep what they could read when the input is damaged.
+struct ValueNode
+{
+    enum class Kind { Null, Bool, Integer, Double, String, Bytes, List, Map };
+
+    Kind kind = Kind::Null;
+    QString name; // key in the parent map, empty for list items and the root
+    QVariant scalar; // bool, qint64, double, QString or QByteArray
+    QList<ValueNode> children;
+    bool secret = false; // the name (or an ancestor's) looks like a credential
+
+    bool isContainer() const { return kind == Kind::List || kind == Kind::Map; }
+    const ValueNode *child(QStringView key) const;
+};
+
+struct DecodedValue
+{
+    QString encoding; // "json", "text", "binary"
+    ValueNode root;
+    QString warning; // why the decode is partial or fell back to raw; empty when complete
+};
+
+// Values larger than this are shown raw, not decoded.
+inline constexpr qsizetype kMaxDecodedBytes = 16 * 1024 * 1024;
+
+DecodedValue decodeValue(const QByteArray &raw);
+
+// True for names such as "accessToken", "refresh_token", "password", "csrfSecret", "apiKey",
+// "Authorization". Timestamps such as "lastAccess" are not secrets.
+bool isSecretName(QStringView name);
+// Sets `secret` on every node whose name, or an ancestor's, is a secret name.
+void markSecrets(ValueNode &root);
+
+// The tree as JSON. Secret scalars become kMaskText unless `reveal` is set; bytes become a
+// "\xHH"-escaped string.
+inline const QString kMaskText = QStringLiteral("••••••");
+QJsonValue toJson(const ValueNode &node, bool reveal);
+
+// The first of `paths` (dotted, e.g. "passport.user") that names a scalar in the tree.
+std::optional<QString> findUser(const ValueNode &root, const QStringList &paths);
+// Fast path for listing: the user of a raw JSON value without building a tree.
+std::optional<QString> findUserInRaw(const QByteArray &raw, const QStringList &paths);
+
+// Bytes for display: valid UTF-8 without control characters or backslashes stays as is;
+// anything else is escaped as \xHH (and a backslash as \\). unescapeBytes() inverts it.
+QString displayBytes(const QByteArray &bytes);
+QByteArray unescapeBytes(const QString &text);
+
+} // namespace SessionDesk
