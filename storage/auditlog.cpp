@@ -142,7 +142,9 @@ Result<qint64> AuditLog::verify() const
 
 QJsonObject AuditLog::redactedId(const QByteArray &sessionId)
 {
-    return {{QStringLiteral("prefix"), QString(displayBytes(sessionId.left(6)) + u"…")},
+    return {{QStringLiteral("prefix"),
+             QString(displayBytes(sessionId.left(std::min<qsizetype>(6, sessionId.size() / 4)))
+                     + u"…")},
             {QStringLiteral("sha256"), QString::fromLatin1(sha256Hex(sessionId))}};
 }
 

@@ -11,7 +11,7 @@ namespace SessionDesk {
 // An append-only local log of destructive actions and reveals of masked secrets, one JSON
 // object per line. Each record carries the SHA-256 of the previous line, so an edit or a
 // removed line breaks the chain and verify() finds it. It never holds a secret: session ids
-// appear only as a short prefix plus their hash (see redactedId()).
+// appear only as a short prefix (at most a quarter of the id) plus their hash.
 class AuditLog
 {
 public:

@@ -31,6 +31,13 @@ Result<SessionLayout> SessionLayout::preset(const QString &name)
         layout.userFields = {QStringLiteral("user_id"), QStringLiteral("passport.user"),
                              QStringLiteral("userId"), QStringLiteral("sub")};
         layout.cookieName = QStringLiteral("connect.sid");
+        // Not written by express-session itself; common in apps built on it.
+        layout.startedFields = {QStringLiteral("loginAt"), QStringLiteral("createdAt"),
+                                QStringLiteral("created_at")};
+        layout.lastAccessFields = {QStringLiteral("lastAccess"), QStringLiteral("lastModified"),
+                                   QStringLiteral("last_access")};
+        layout.deviceFields = {QStringLiteral("device.ip"), QStringLiteral("ip"),
+                               QStringLiteral("device.userAgent"), QStringLiteral("userAgent")};
         return layout;
     }
     return fail(StorageError::Code::InvalidArgument,

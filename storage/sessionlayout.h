@@ -22,6 +22,11 @@ struct SessionLayout
     // "user-sessions:{user}". The key holds a SET (or a ZSET) of session ids.
     QString userIndexPattern;
     QString cookieName; // e.g. "connect.sid"
+    // Optional dotted paths to what a session list shows beside the user, tried in order.
+    // Timestamps may be ISO-8601 strings or epoch seconds/milliseconds.
+    QStringList startedFields;
+    QStringList lastAccessFields;
+    QStringList deviceFields; // joined with " · " when several are present
 
     // The known presets; `name` is case-insensitive. "express" is an alias of connect-redis.
     static Result<SessionLayout> preset(const QString &name);

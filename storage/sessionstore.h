@@ -35,6 +35,9 @@ struct SessionSummary
     QDateTime expiresAt; // invalid when there is no expiry
     qint64 sizeBytes = 0; // bytes of the stored value
     QString valueType; // "string", or the Redis type of an odd key under the prefix
+    QDateTime startedAt; // invalid when the layout or the value does not say
+    QDateTime lastAccessAt; // likewise
+    QString device; // IP and/or user agent where the value names them
 };
 
 struct SessionDetail
@@ -64,6 +67,24 @@ struct SessionQuery
     qint64 limit = -1; // at most this many rows; -1 for all
 };
 
+// One page of a session listing. Pages follow a store cursor; a page may repeat a session of an
+// earlier page while the store rehashes, so consumers keep ids unique.
+struct SessionPageRequest
+{
+    QByteArray cursor; // empty for the first page
+    qint64 pageSize = 500; // sessions wanted; a page may hold fewer (or none)
+    std::optional<QString> user; // only this user's sessions
+};
+
+struct SessionPage
+{
+    QList<SessionSummary> sessions;
+    QByteArray nextCursor; // pass back for the next page
+    bool atEnd = false;
+    qint64 examined = 0; // keys looked at for this page
+    QList<QByteArray> staleIndexIds; // index entries whose session is gone
+};
+
 struct SessionList
 {
     QList<SessionSummary> sessions;
@@ -89,6 +110,7 @@ struct DestroyReport
     qint64 indexKeysDestroyed = 0;
     qint64 durationMs = 0;
     QStringList errors; // distinct causes of failures
+    QString abortReason; // set when the run stopped on an error; the counts are still exact
 };
 
 // The one interface both front ends use. Synchronous and thread-confined: create, use and
@@ -102,6 +124,8 @@ public:
     virtual const SessionLayout &layout() const = 0;
     virtual QString targetName() const = 0;
     virtual bool isReadOnly() const = 0;
+    // Starts from StoreConfig::readOnly; the GUI unlocks writes deliberately.
+    virtual void setReadOnly(bool readOnly) = 0;
 
     virtual Result<void> connect() = 0;
     virtual Result<StoreInfo> describe(const ProgressCallback &progress,
@@ -111,6 +135,9 @@ public:
     virtual Result<SessionList> listSessions(const SessionQuery &query,
                                              const ProgressCallback &progress,
                                              const CancelToken &cancel) = 0;
+    // One page; bounded in time even when few keys match (a user filter without an index).
+    virtual Result<SessionPage> sessionPage(const SessionPageRequest &request,
+                                            const CancelToken &cancel) = 0;
     // NotFound when the session does not exist.
     virtual Result<SessionDetail> session(const QByteArray &id) = 0;
     virtual Result<RevokeReport> revoke(const QList<QByteArray> &ids) = 0;

@@ -1,10 +1,13 @@
 #include "valuetree.h"
 
+#include "sessionlayout.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QStringDecoder>
+#include <QTimeZone>
 
 #include <algorithm>
 #include <cmath>
@@ -301,6 +304,70 @@ std::optional<QString> findUserInRaw(const QByteArray &raw, const QStringList &p
             return user;
     }
     return std::nullopt;
+}
+
+QDateTime timestampFromJson(const QJsonValue &value)
+{
+    if (value.isDouble()) {
+        const double n = value.toDouble();
+        if (n <= 0)
+            return {};
+        // Epoch milliseconds are above 1e11 for any date after 1973.
+        return QDateTime::fromMSecsSinceEpoch(qint64(n > 1e11 ? n : n * 1000), Qt::UTC);
+    }
+    if (value.isString())
+        return QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
+    return {};
+}
+
+SessionFields extractSessionFields(const QByteArray &raw, const SessionLayout &layout)
+{
+    SessionFields fields;
+    if (raw.isEmpty() || raw.front() != '{' || raw.size() > kMaxDecodedBytes)
+        return fields;
+    const QStringList lists[] = {layout.userFields, layout.startedFields, layout.lastAccessFields,
+                                 layout.deviceFields};
+    // Skip the parse for values that cannot contain any of the fields.
+    bool mayContain = false;
+    for (const QStringList &paths : lists) {
+        for (const QString &path : paths)
+            mayContain =
+                mayContain || raw.contains(QByteArray('"' + path.section(u'.', -1).toUtf8() + '"'));
+    }
+    if (!mayContain)
+        return fields;
+    const QJsonDocument doc = QJsonDocument::fromJson(raw);
+    if (!doc.isObject())
+        return fields;
+    const QJsonObject root = doc.object();
+    const auto lookup = [&root](const QString &path) {
+        QJsonValue value = root;
+        for (const QStringView part : QStringView(path).split(u'.'))
+            value = value.toObject().value(part);
+        return value;
+    };
+    for (const QString &path : layout.userFields) {
+        if (auto user = userFromJsonValue(lookup(path))) {
+            fields.user = *user;
+            break;
+        }
+    }
+    for (const QString &path : layout.startedFields) {
+        if ((fields.startedAt = timestampFromJson(lookup(path))).isValid())
+            break;
+    }
+    for (const QString &path : layout.lastAccessFields) {
+        if ((fields.lastAccessAt = timestampFromJson(lookup(path))).isValid())
+            break;
+    }
+    QStringList device;
+    for (const QString &path : layout.deviceFields) {
+        const QJsonValue value = lookup(path);
+        if (value.isString() && !value.toString().isEmpty())
+            device << value.toString();
+    }
+    fields.device = device.join(QStringLiteral(" · "));
+    return fields;
 }
 
 QString displayBytes(const QByteArray &bytes)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QDateTime>
 #include <QJsonValue>
 #include <QList>
 #include <QString>
@@ -54,6 +55,19 @@ QJsonValue toJson(const ValueNode &node, bool reveal);
 std::optional<QString> findUser(const ValueNode &root, const QStringList &paths);
 // Fast path for listing: the user of a raw JSON value without building a tree.
 std::optional<QString> findUserInRaw(const QByteArray &raw, const QStringList &paths);
+
+// What a session list shows of one raw value, read with a single parse.
+struct SessionFields
+{
+    QString user;
+    QDateTime startedAt;
+    QDateTime lastAccessAt;
+    QString device;
+};
+struct SessionLayout;
+SessionFields extractSessionFields(const QByteArray &raw, const SessionLayout &layout);
+// A timestamp from ISO-8601 text or epoch seconds/milliseconds; invalid when it is neither.
+QDateTime timestampFromJson(const QJsonValue &value);
 
 // Bytes for display: valid UTF-8 without control characters or backslashes stays as is;
 // anything else is escaped as \xHH (and a backslash as \\). unescapeBytes() inverts it.

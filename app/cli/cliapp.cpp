@@ -1,6 +1,6 @@
 #include "cliapp.h"
 
-#include "auditlog.h"
+#include "auditedstore.h"
 #include "sessionlookup.h"
 #include "storefactory.h"
 #include "textoutput.h"
@@ -188,17 +188,13 @@ private:
             value.isArray() ? QJsonDocument(value.toArray()) : QJsonDocument(value.toObject());
         m_out << doc.toJson(QJsonDocument::Indented);
     }
-    Result<void> audit(const QString &action, const QJsonObject &details)
-    {
-        return AuditLog(m_options.auditPath).append(action, m_store->targetName(), details);
-    }
     Result<QByteArray> resolve(const QString &input);
 
     QTextStream &m_out;
     QTextStream &m_err;
     CancelToken m_cancel;
     Options m_options;
-    std::unique_ptr<SessionStore> m_store;
+    std::unique_ptr<AuditedStore> m_store;
 };
 
 Options Runner::parse(const QStringList &arguments, StoreConfig &config, SessionLayout &layout)
@@ -377,7 +373,8 @@ int Runner::run(const QStringList &arguments)
                  "network path can impersonate "
               << config.endpoint() << ".\n";
     }
-    m_store = createStore(config, layout);
+    m_store =
+        std::make_unique<AuditedStore>(createStore(config, layout), AuditLog(m_options.auditPath));
     if (auto connected = m_store->connect(); !connected)
         return report(connected.error());
     return execute();
@@ -517,9 +514,7 @@ int Runner::show()
         return report(id.error());
     if (m_options.reveal) {
         // The reveal is recorded before anything is shown.
-        auto audited = audit(QStringLiteral("reveal"),
-                             QJsonObject{{QStringLiteral("session"), AuditLog::redactedId(*id)}});
-        if (!audited)
+        if (auto audited = m_store->recordReveal(*id); !audited)
             return report(audited.error());
     }
     auto detail = m_store->session(*id);
@@ -537,12 +532,13 @@ int Runner::show()
         return Ok;
     }
     const SessionSummary &s = detail->summary;
+    const auto orDash = [](const QString &text) {
+        return text.isEmpty() ? QStringLiteral("-") : text;
+    };
     m_out << "id:         " << displayBytes(s.id) << '\n'
-          << "user:       " << (s.user.isEmpty() ? QStringLiteral("-") : s.user) << '\n'
+          << "user:       " << orDash(s.user) << '\n'
           << "ttl:        " << formatTtl(s.ttlMs) << '\n'
-          << "expires_at: "
-          << (s.expiresAt.isValid() ? s.expiresAt.toString(Qt::ISODate) : QStringLiteral("-"))
-          << '\n'
+          << "expires_at: " << orDash(s.expiresAt.toString(Qt::ISODate)) << '\n'
           << "size:       " << s.sizeBytes << " bytes\n"
           << "encoding:   " << detail->decoded.encoding
           << (m_options.reveal ? "" : " (secrets masked; --reveal shows them, audited)") << '\n';
@@ -564,22 +560,9 @@ int Runner::revoke()
             return report(id.error());
         ids.append(*id);
     }
-    if (m_store->isReadOnly())
-        return report(m_store->revoke(ids).error());
-    if (auto writable = AuditLog(m_options.auditPath).checkWritable(); !writable)
-        return report(writable.error());
     auto result = m_store->revoke(ids);
     if (!result)
         return report(result.error());
-    QJsonArray revoked;
-    for (const QByteArray &id : result->revoked)
-        revoked.append(AuditLog::redactedId(id));
-    if (auto audited = audit(QStringLiteral("revoke"),
-                             {{QStringLiteral("revoked"), revoked},
-                              {QStringLiteral("not_found"), result->notFound.size()}});
-        !audited) {
-        return report(audited.error());
-    }
     if (m_options.json) {
         printJson(
             QJsonObject{{QStringLiteral("revoked"), idsJson(result->revoked)},
@@ -590,12 +573,12 @@ int Runner::revoke()
             m_out << "revoked " << displayBytes(id) << '\n';
     }
     if (!result->notFound.isEmpty()) {
-        m_err << result->notFound.size() << " of " << ids.size()
-              << " sessions were not found (already gone?): ";
         QStringList shown;
         for (const QByteArray &id : result->notFound)
             shown << displayBytes(id);
-        m_err << shown.join(QStringLiteral(", ")) << '\n';
+        m_err << result->notFound.size() << " of " << ids.size()
+              << " sessions were not found (already gone?): " << shown.join(QStringLiteral(", "))
+              << '\n';
         return Failure;
     }
     return Ok;
@@ -604,23 +587,10 @@ int Runner::revoke()
 int Runner::logoutUser()
 {
     const QString user = m_options.args.first();
-    if (m_store->isReadOnly()) {
-        return report(m_store->logoutUser(user, {}, m_cancel).error());
-    }
-    if (auto writable = AuditLog(m_options.auditPath).checkWritable(); !writable)
-        return report(writable.error());
     ProgressPrinter printer(m_err);
     auto result = m_store->logoutUser(user, printer.callback(), m_cancel);
     if (!result)
         return report(result.error());
-    if (auto audited =
-            audit(QStringLiteral("logout-user"),
-                  {{QStringLiteral("user"), user},
-                   {QStringLiteral("revoked"), result->revoked.size()},
-                   {QStringLiteral("index_entries_removed"), result->indexEntriesRemoved}});
-        !audited) {
-        return report(audited.error());
-    }
     if (m_options.json) {
         printJson(
             QJsonObject{{QStringLiteral("user"), user},
@@ -638,54 +608,46 @@ int Runner::logoutUser()
 
 int Runner::destroyAll()
 {
-    if (!m_options.dryRun) {
-        if (m_store->isReadOnly())
-            return report(m_store->destroyAll(false, {}, m_cancel).error());
-        if (auto writable = AuditLog(m_options.auditPath).checkWritable(); !writable)
-            return report(writable.error());
-    }
     ProgressPrinter printer(m_err);
     auto result = m_store->destroyAll(m_options.dryRun, printer.callback(), m_cancel);
     if (!result)
         return report(result.error());
     const DestroyReport &r = *result;
-    if (!r.dryRun) {
-        auto audited = audit(QStringLiteral("destroy-all"),
-                             {{QStringLiteral("matched"), r.matched},
-                              {QStringLiteral("destroyed"), r.destroyed},
-                              {QStringLiteral("failed"), r.failed},
-                              {QStringLiteral("index_keys_destroyed"), r.indexKeysDestroyed},
-                              {QStringLiteral("cancelled"), r.cancelled},
-                              {QStringLiteral("duration_ms"), r.durationMs}});
-        if (!audited)
-            return report(audited.error());
-    }
+    const QString target = m_store->targetName();
+    const bool indexed = m_store->layout().hasUserIndex();
     if (m_options.json) {
-        printJson(QJsonObject{{QStringLiteral("target"), m_store->targetName()},
-                              {QStringLiteral("dry_run"), r.dryRun},
-                              {QStringLiteral("sessions"), r.matched},
-                              {QStringLiteral("examined"), r.examined},
-                              {QStringLiteral("destroyed"), r.destroyed},
-                              {QStringLiteral("failed"), r.failed},
-                              {QStringLiteral("index_keys"), r.indexKeysDestroyed},
-                              {QStringLiteral("cancelled"), r.cancelled},
-                              {QStringLiteral("duration_ms"), r.durationMs},
-                              {QStringLiteral("errors"), QJsonArray::fromStringList(r.errors)}});
+        printJson(
+            QJsonObject{{QStringLiteral("target"), target},
+                        {QStringLiteral("dry_run"), r.dryRun},
+                        {QStringLiteral("sessions"), r.matched},
+                        {QStringLiteral("examined"), r.examined},
+                        {QStringLiteral("destroyed"), r.destroyed},
+                        {QStringLiteral("failed"), r.failed},
+                        {QStringLiteral("index_keys"), r.indexKeysDestroyed},
+                        {QStringLiteral("cancelled"), r.cancelled},
+                        {QStringLiteral("duration_ms"), r.durationMs},
+                        {QStringLiteral("errors"), QJsonArray::fromStringList(r.errors)},
+                        {QStringLiteral("aborted"),
+                         r.abortReason.isEmpty() ? QJsonValue() : QJsonValue(r.abortReason)}});
     } else if (r.dryRun) {
         m_out << "Would destroy " << r.matched << " sessions";
-        if (m_store->layout().hasUserIndex())
+        if (indexed)
             m_out << " and " << r.indexKeysDestroyed << " user index keys";
-        m_out << " in " << m_store->targetName() << ". Nothing was changed.\n"
-              << "To go ahead: destroy-all --confirm " << m_store->targetName() << '\n';
+        m_out << " in " << target << ". Nothing was changed.\n"
+              << "To go ahead: destroy-all --confirm " << target << '\n';
     } else {
         m_out << (r.cancelled ? "Cancelled: destroyed " : "Destroyed ") << r.destroyed << " of "
               << r.matched << " sessions";
-        if (m_store->layout().hasUserIndex())
+        if (indexed)
             m_out << " and " << r.indexKeysDestroyed << " user index keys";
-        m_out << " in " << m_store->targetName() << " (" << r.failed << " failed, " << r.durationMs
-              << " ms).\n";
+        m_out << " in " << target << " (" << r.failed << " failed, " << r.durationMs << " ms).\n";
         for (const QString &error : r.errors)
             m_err << "failure: " << error << '\n';
+    }
+    if (!r.abortReason.isEmpty()) {
+        m_err << "Stopped after destroying " << r.destroyed << " sessions: " << r.abortReason
+              << '\n';
+        return Failure;
     }
     if (r.cancelled) {
         m_err << "Cancelled by the operator after " << r.destroyed << " sessions.\n";

@@ -32,17 +32,20 @@ private:
     QSet<size_t> m_seen;
 };
 
-SessionSummary summaryFrom(const QByteArray &id, qint64 pttl, qint64 size, QString user,
+SessionSummary summaryFrom(const QByteArray &id, qint64 pttl, qint64 size, SessionFields fields,
                            QString type)
 {
     SessionSummary s;
     s.id = id;
-    s.user = std::move(user);
+    s.user = std::move(fields.user);
     s.ttlMs = pttl >= 0 ? pttl : -1;
     if (pttl >= 0)
         s.expiresAt = QDateTime::currentDateTimeUtc().addMSecs(pttl);
     s.sizeBytes = size;
     s.valueType = std::move(type);
+    s.startedAt = fields.startedAt;
+    s.lastAccessAt = fields.lastAccessAt;
+    s.device = std::move(fields.device);
     return s;
 }
 
@@ -66,6 +69,7 @@ ValueNode scalarNode(const QByteArray &bytes, const QString &name)
 SessionStore::SessionStore(StoreConfig config, SessionLayout layout)
     : m_connection(std::move(config))
     , m_layout(std::move(layout))
+    , m_readOnly(m_connection.config().readOnly)
 { }
 
 Result<QList<Reply>> SessionStore::run(const QList<Command> &commands, const QString &what)
@@ -169,14 +173,14 @@ Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &k
         const QByteArray id = *m_layout.idFromKey(keys.at(i));
         if (value.errorCode() == "WRONGTYPE") {
             oddTypes.append(out.size());
-            out.append(summaryFrom(id, pttl, 0, QString(), QString()));
+            out.append(summaryFrom(id, pttl, 0, {}, QString()));
             continue;
         }
         if (value.isError())
             return std::unexpected(
                 errorFromReply(value, m_connection.config().endpoint(), QStringLiteral("GET")));
         out.append(summaryFrom(id, pttl, value.string.size(),
-                               findUserInRaw(value.string, m_layout.userFields).value_or(QString()),
+                               extractSessionFields(value.string, m_layout),
                                QStringLiteral("string")));
     }
     if (!oddTypes.isEmpty()) {
@@ -262,6 +266,9 @@ Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
     UserList list;
     Progress p;
     p.phase = QStringLiteral("reading sessions");
+    // The database size bounds the keys a scan can return: a fair denominator for progress.
+    if (auto size = run({{"DBSIZE"}}, QStringLiteral("DBSIZE")); size && !size->first().isError())
+        p.total = size->first().integer;
     auto scanned = scan(m_layout.scanPattern(), cancel, [&](const QList<QByteArray> &keys) {
         auto summaries = summarize(keys);
         if (!summaries)
@@ -320,67 +327,112 @@ Result<QList<QByteArray>> SessionStore::readUserIndex(const QString &user)
     return ids;
 }
 
-Result<SessionList> SessionStore::listSessions(const SessionQuery &query,
-                                               const ProgressCallback &progress,
-                                               const CancelToken &cancel)
+Result<SessionPage> SessionStore::sessionPage(const SessionPageRequest &request,
+                                              const CancelToken &cancel)
 {
-    SessionList list;
-    const auto full = [&] { return query.limit >= 0 && list.sessions.size() >= query.limit; };
-
-    if (query.user && m_layout.hasUserIndex()) {
-        auto ids = readUserIndex(*query.user);
+    SessionPage page;
+    if (request.user && m_layout.hasUserIndex()) {
+        // An index is small: one page holds all of it.
+        auto ids = readUserIndex(*request.user);
         if (!ids)
             return std::unexpected(ids.error());
         for (qsizetype at = 0; at < ids->size(); at += m_batchSize) {
             if (cancel.isCancelled())
                 return fail(Code::Cancelled, QStringLiteral("Cancelled."));
-            QList<QByteArray> keys;
             const QList<QByteArray> batch = ids->mid(at, m_batchSize);
+            QList<QByteArray> keys;
             for (const QByteArray &id : batch)
                 keys.append(m_layout.keyForId(id));
             auto summaries = summarize(keys);
             if (!summaries)
                 return std::unexpected(summaries.error());
             QSet<QByteArray> alive;
-            for (const SessionSummary &s : *summaries) {
+            for (const SessionSummary &s : *summaries)
                 alive.insert(s.id);
-                if (!full())
-                    list.sessions.append(s);
-                else
-                    list.truncated = true;
-            }
             for (const QByteArray &id : batch) {
                 if (!alive.contains(id))
-                    list.staleIndexIds.append(id);
+                    page.staleIndexIds.append(id);
             }
+            page.sessions.append(*summaries);
+            page.examined += batch.size();
         }
-        return list;
+        page.atEnd = true;
+        return page;
     }
 
-    Progress p;
-    p.phase = QStringLiteral("reading sessions");
-    auto scanned = scan(m_layout.scanPattern(), cancel, [&](const QList<QByteArray> &keys) {
+    // Without an index a filtered page may match nothing for a long while: stop after a bounded
+    // number of keys so that the caller can show progress and cancel.
+    const qint64 examineBudget = std::max<qint64>(request.pageSize * 20, 20000);
+    QByteArray cursor = request.cursor.isEmpty() ? QByteArray("0") : request.cursor;
+    do {
+        if (cancel.isCancelled())
+            return fail(Code::Cancelled, QStringLiteral("Cancelled."));
+        auto reply = run({{"SCAN", cursor, "MATCH", m_layout.scanPattern(), "COUNT",
+                           QByteArray::number(m_batchSize)}},
+                         QStringLiteral("SCAN"));
+        if (!reply)
+            return std::unexpected(reply.error());
+        const Reply &r = reply->first();
+        if (r.isError() || r.type != Reply::Type::Array || r.elements.size() != 2) {
+            return fail(Code::Protocol,
+                        QStringLiteral("SCAN on %1 returned an unexpected reply.")
+                            .arg(m_connection.config().endpoint()));
+        }
+        cursor = r.elements.at(0).string;
+        QList<QByteArray> keys;
+        for (const Reply &key : r.elements.at(1).elements)
+            keys.append(key.string);
+        page.examined += keys.size();
+        if (keys.isEmpty())
+            continue;
         auto summaries = summarize(keys);
         if (!summaries)
-            return Result<bool>(std::unexpected(summaries.error()));
-        for (const SessionSummary &s : *summaries) {
-            if (query.user && s.user != *query.user)
-                continue;
-            if (full()) {
-                list.truncated = true;
-                return Result<bool>(false);
-            }
-            list.sessions.append(s);
+            return std::unexpected(summaries.error());
+        for (SessionSummary &s : *summaries) {
+            if (!request.user || s.user == *request.user)
+                page.sessions.append(std::move(s));
         }
-        p.examined += keys.size();
+    } while (cursor != "0" && page.sessions.size() < request.pageSize
+             && page.examined < examineBudget);
+    page.atEnd = cursor == "0";
+    page.nextCursor = cursor;
+    return page;
+}
+
+Result<SessionList> SessionStore::listSessions(const SessionQuery &query,
+                                               const ProgressCallback &progress,
+                                               const CancelToken &cancel)
+{
+    SessionList list;
+    SessionPageRequest request;
+    request.user = query.user;
+    request.pageSize = m_batchSize;
+    QSet<QByteArray> seen;
+    Progress p;
+    p.phase = QStringLiteral("reading sessions");
+    while (true) {
+        auto page = sessionPage(request, cancel);
+        if (!page)
+            return std::unexpected(page.error());
+        list.staleIndexIds.append(page->staleIndexIds);
+        for (SessionSummary &s : page->sessions) {
+            if (seen.contains(s.id))
+                continue;
+            if (query.limit >= 0 && list.sessions.size() >= query.limit) {
+                list.truncated = true;
+                return list;
+            }
+            seen.insert(s.id);
+            list.sessions.append(std::move(s));
+        }
+        p.examined += page->examined;
         p.matched = list.sessions.size();
         if (progress)
             progress(p);
-        return Result<bool>(true);
-    });
-    if (!scanned)
-        return std::unexpected(scanned.error());
-    return list;
+        if (page->atEnd)
+            return list;
+        request.cursor = page->nextCursor;
+    }
 }
 
 Result<SessionDetail> SessionStore::session(const QByteArray &id)
@@ -399,8 +451,9 @@ Result<SessionDetail> SessionStore::session(const QByteArray &id)
     if (!value.isError()) {
         detail.raw = value.string;
         detail.decoded = decodeValue(value.string);
-        const QString user = findUser(detail.decoded.root, m_layout.userFields).value_or(QString());
-        detail.summary = summaryFrom(id, pttl, value.string.size(), user, QStringLiteral("string"));
+        detail.summary =
+            summaryFrom(id, pttl, value.string.size(), extractSessionFields(value.string, m_layout),
+                        QStringLiteral("string"));
         return detail;
     }
     if (value.errorCode() != "WRONGTYPE")
@@ -445,9 +498,9 @@ Result<SessionDetail> SessionStore::session(const QByteArray &id)
     if (kind == "list" || kind == "set" || kind == "zset")
         detail.decoded.warning = QStringLiteral("At most 1000 elements are shown.");
     detail.raw = QJsonDocument(toJson(root, false).toObject()).toJson(QJsonDocument::Compact);
-    detail.summary =
-        summaryFrom(id, pttl, 0, findUser(root, m_layout.userFields).value_or(QString()),
-                    QString::fromUtf8(kind));
+    SessionFields fields;
+    fields.user = findUser(root, m_layout.userFields).value_or(QString());
+    detail.summary = summaryFrom(id, pttl, 0, fields, QString::fromUtf8(kind));
     return detail;
 }
 
@@ -619,13 +672,17 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
             progress(p);
         return Result<bool>(true);
     });
-    if (!sessions && sessions.error().code != Code::Cancelled)
-        return std::unexpected(sessions.error());
-    report.cancelled = !sessions;
+    // After the first delete an error must not lose the counts: report what was done.
+    if (!sessions && sessions.error().code != Code::Cancelled) {
+        if (report.destroyed == 0 && report.failed == 0)
+            return std::unexpected(sessions.error());
+        report.abortReason = sessions.error().message;
+    }
+    report.cancelled = !sessions && sessions.error().code == Code::Cancelled;
 
     // Index keys only go once every session is gone; a cancelled run leaves them for the
     // sessions that remain.
-    if (!report.cancelled && m_layout.hasUserIndex()) {
+    if (!report.cancelled && report.abortReason.isEmpty() && m_layout.hasUserIndex()) {
         auto indexes =
             scan(m_layout.userIndexScanPattern(), cancel, [&](const QList<QByteArray> &keys) {
                 QList<QByteArray> ours;
@@ -643,8 +700,8 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
                 return Result<bool>(true);
             });
         if (!indexes && indexes.error().code != Code::Cancelled)
-            return std::unexpected(indexes.error());
-        report.cancelled = !indexes;
+            report.abortReason = indexes.error().message;
+        report.cancelled = !indexes && indexes.error().code == Code::Cancelled;
     }
     report.errors = causes.values();
     report.errors.sort();

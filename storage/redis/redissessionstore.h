@@ -17,7 +17,8 @@ public:
 
     const SessionLayout &layout() const override { return m_layout; }
     QString targetName() const override { return m_connection.config().targetName(); }
-    bool isReadOnly() const override { return m_connection.config().readOnly; }
+    bool isReadOnly() const override { return m_readOnly; }
+    void setReadOnly(bool readOnly) override { m_readOnly = readOnly; }
     bool tlsVerificationDisabled() const { return m_connection.tlsVerificationDisabled(); }
 
     Result<void> connect() override;
@@ -27,6 +28,8 @@ public:
                                const CancelToken &cancel) override;
     Result<SessionList> listSessions(const SessionQuery &query, const ProgressCallback &progress,
                                      const CancelToken &cancel) override;
+    Result<SessionPage> sessionPage(const SessionPageRequest &request,
+                                    const CancelToken &cancel) override;
     Result<SessionDetail> session(const QByteArray &id) override;
     Result<RevokeReport> revoke(const QList<QByteArray> &ids) override;
     Result<RevokeReport> logoutUser(const QString &user, const ProgressCallback &progress,
@@ -55,6 +58,7 @@ private:
     Connection m_connection;
     SessionLayout m_layout;
     QByteArray m_deleteVerb = "UNLINK";
+    bool m_readOnly = false;
     int m_batchSize = 1000;
 };
 

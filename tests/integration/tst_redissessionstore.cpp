@@ -42,6 +42,8 @@ private slots:
     void listsUsersAndCounts();
     void listsSessionsWithTtlAndSize();
     void userLookupWithoutIndexScans();
+    void pagesCoverEverySessionOnce();
+    void summariesCarryStartedLastAccessDevice();
     void userLookupWithSetIndexReportsStale();
     void userLookupWithSortedSetIndex();
     void showsDecodedSessionMasked();
@@ -188,6 +190,67 @@ void TestRedisSessionStore::userLookupWithoutIndexScans()
     for (const SessionSummary &s : list->sessions)
         QCOMPARE(s.user, *query.user);
     QVERIFY(list->staleIndexIds.isEmpty());
+}
+
+void TestRedisSessionStore::pagesCoverEverySessionOnce()
+{
+    QList<Command> many;
+    for (int i = 0; i < 1000; ++i)
+        many.append({"SET", "sess:p-" + QByteArray::number(i), "{\"user_id\":\"pager\"}"});
+    put(many);
+    auto s = store();
+    s->setBatchSize(100);
+    SessionPageRequest request;
+    request.pageSize = 150;
+    QSet<QByteArray> ids;
+    int pages = 0;
+    while (true) {
+        auto page = s->sessionPage(request, {});
+        QVERIFY(page);
+        ++pages;
+        for (const SessionSummary &summary : page->sessions)
+            ids.insert(summary.id);
+        if (page->atEnd)
+            break;
+        QVERIFY(!page->nextCursor.isEmpty());
+        request.cursor = page->nextCursor;
+        QVERIFY(pages < 100);
+    }
+    QCOMPARE(ids.size(), 1006);
+    QVERIFY(pages >= 5);
+
+    // A filter that matches little still returns bounded pages that end.
+    SessionPageRequest filtered;
+    filtered.user = QStringLiteral("carol");
+    filtered.pageSize = 10;
+    qsizetype found = 0;
+    for (int guard = 0; guard < 100; ++guard) {
+        auto page = s->sessionPage(filtered, {});
+        QVERIFY(page);
+        found += page->sessions.size();
+        if (page->atEnd)
+            break;
+        filtered.cursor = page->nextCursor;
+    }
+    QCOMPARE(found, 1);
+}
+
+void TestRedisSessionStore::summariesCarryStartedLastAccessDevice()
+{
+    put({{"SET", "sess:dev1",
+          R"({"user_id":"dora","loginAt":"2026-11-20T08:00:00.000Z","lastAccess":1763625600000,)"
+          R"("device":{"ip":"203.0.113.7","userAgent":"Firefox/133"}})"}});
+    auto detail = store()->session("dev1");
+    QVERIFY(detail);
+    const SessionSummary &s = detail->summary;
+    QCOMPARE(s.user, QStringLiteral("dora"));
+    QCOMPARE(s.startedAt, QDateTime(QDate(2026, 11, 20), QTime(8, 0), Qt::UTC));
+    QCOMPARE(s.lastAccessAt, QDateTime::fromMSecsSinceEpoch(1763625600000, Qt::UTC));
+    QCOMPARE(s.device, QStringLiteral("203.0.113.7 · Firefox/133"));
+    // Seconds since the epoch are read as seconds, not milliseconds.
+    put({{"SET", "sess:dev2", R"({"user_id":"dora","lastAccess":1700000000})"}});
+    QCOMPARE(store()->session("dev2")->summary.lastAccessAt,
+             QDateTime::fromSecsSinceEpoch(1700000000, Qt::UTC));
 }
 
 void TestRedisSessionStore::userLookupWithSetIndexReportsStale()

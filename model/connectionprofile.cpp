@@ -1,0 +1,81 @@
+#include "connectionprofile.h"
+
+#include <QSettings>
+
+namespace SessionDesk {
+
+Result<StoreConfig> ConnectionProfile::toConfig(const QString &password) const
+{
+    auto config = StoreConfig::fromUrl(url);
+    if (!config)
+        return config;
+    if (!password.isEmpty())
+        config->password = password;
+    config->tls.caFile = tlsCaFile;
+    config->tls.certFile = tlsCertFile;
+    config->tls.keyFile = tlsKeyFile;
+    config->tls.serverName = tlsServerName;
+    config->tls.insecure = tlsInsecure;
+    config->readOnly = readOnlyLocked;
+    return config;
+}
+
+QString ConnectionProfile::kindLabel() const
+{
+    return url.startsWith(QStringLiteral("rediss://"), Qt::CaseInsensitive)
+        ? QStringLiteral("Redis (TLS)")
+        : QStringLiteral("Redis");
+}
+
+QList<ConnectionProfile> ConnectionProfile::load(QSettings &settings)
+{
+    QList<ConnectionProfile> profiles;
+    const int count = settings.beginReadArray(QStringLiteral("profiles"));
+    for (int i = 0; i < count; ++i) {
+        settings.setArrayIndex(i);
+        ConnectionProfile p;
+        p.name = settings.value(QStringLiteral("name")).toString();
+        p.url = settings.value(QStringLiteral("url")).toString();
+        p.schema = settings.value(QStringLiteral("schema"), p.schema).toString();
+        p.userIndex = settings.value(QStringLiteral("userIndex")).toString();
+        p.userFields = settings.value(QStringLiteral("userFields")).toStringList();
+        p.tlsCaFile = settings.value(QStringLiteral("tlsCaFile")).toString();
+        p.tlsCertFile = settings.value(QStringLiteral("tlsCertFile")).toString();
+        p.tlsKeyFile = settings.value(QStringLiteral("tlsKeyFile")).toString();
+        p.tlsServerName = settings.value(QStringLiteral("tlsServerName")).toString();
+        p.tlsInsecure = settings.value(QStringLiteral("tlsInsecure")).toBool();
+        p.readOnlyLocked = settings.value(QStringLiteral("readOnlyLocked")).toBool();
+        p.color = QColor(settings.value(QStringLiteral("color")).toString());
+        if (!p.name.isEmpty() && !p.url.isEmpty())
+            profiles.append(p);
+    }
+    settings.endArray();
+    return profiles;
+}
+
+void ConnectionProfile::save(QSettings &settings, const QList<ConnectionProfile> &profiles)
+{
+    settings.remove(QStringLiteral("profiles"));
+    settings.beginWriteArray(QStringLiteral("profiles"), int(profiles.size()));
+    for (int i = 0; i < profiles.size(); ++i) {
+        const ConnectionProfile &p = profiles.at(i);
+        settings.setArrayIndex(i);
+        // The URL is stored as parsed and re-rendered, so a password typed into it is dropped.
+        const auto config = StoreConfig::fromUrl(p.url);
+        settings.setValue(QStringLiteral("name"), p.name);
+        settings.setValue(QStringLiteral("url"), config ? config->redactedUrl() : QString());
+        settings.setValue(QStringLiteral("schema"), p.schema);
+        settings.setValue(QStringLiteral("userIndex"), p.userIndex);
+        settings.setValue(QStringLiteral("userFields"), p.userFields);
+        settings.setValue(QStringLiteral("tlsCaFile"), p.tlsCaFile);
+        settings.setValue(QStringLiteral("tlsCertFile"), p.tlsCertFile);
+        settings.setValue(QStringLiteral("tlsKeyFile"), p.tlsKeyFile);
+        settings.setValue(QStringLiteral("tlsServerName"), p.tlsServerName);
+        settings.setValue(QStringLiteral("tlsInsecure"), p.tlsInsecure);
+        settings.setValue(QStringLiteral("readOnlyLocked"), p.readOnlyLocked);
+        settings.setValue(QStringLiteral("color"), p.color.isValid() ? p.color.name() : QString());
+    }
+    settings.endArray();
+}
+
+} // namespace SessionDesk

@@ -1,0 +1,258 @@
+#include "sessionsmodel.h"
+
+#include "valuetree.h"
+
+#include <QLocale>
+
+namespace SessionDesk {
+
+SessionsModel::SessionsModel(StoreClient *client, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_client(client)
+{
+    m_ttlTimer.setInterval(1000);
+    connect(&m_ttlTimer, &QTimer::timeout, this, &SessionsModel::tick);
+    m_ttlTimer.start();
+
+    connect(client, &StoreClient::sessionPageLoaded, this,
+            [this](StoreClient::RequestId id, const SessionPage &page) {
+                if (id != m_request)
+                    return; // superseded by a newer request
+                m_request = 0;
+                QList<SessionSummary> fresh;
+                for (const SessionSummary &s : page.sessions) {
+                    if (!m_ids.contains(s.id)) {
+                        m_ids.insert(s.id);
+                        fresh.append(s);
+                    }
+                }
+                m_stale.append(page.staleIndexIds);
+                m_cursor = page.nextCursor;
+                m_atEnd = page.atEnd;
+                if (!fresh.isEmpty()) {
+                    beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + fresh.size() - 1));
+                    m_rows.append(fresh);
+                    endInsertRows();
+                }
+                emit loadingChanged(false);
+                emit pageLoaded(int(fresh.size()));
+            });
+    connect(client, &StoreClient::failed, this,
+            [this](StoreClient::RequestId id, const StorageError &error) {
+                if (id != m_request)
+                    return;
+                m_request = 0;
+                m_atEnd = true; // no endless retries through fetchMore; a refresh starts over
+                emit loadingChanged(false);
+                if (error.code != StorageError::Code::Cancelled)
+                    emit failed(error.message);
+            });
+}
+
+int SessionsModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int SessionsModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+qint64 SessionsModel::remainingMs(const SessionSummary &s) const
+{
+    if (!s.expiresAt.isValid())
+        return -1;
+    return std::max<qint64>(0, m_now().msecsTo(s.expiresAt));
+}
+
+QString SessionsModel::formatTtl(qint64 ms)
+{
+    if (ms < 0)
+        return tr("no expiry");
+    if (ms == 0)
+        return tr("expired");
+    const qint64 s = (ms + 999) / 1000;
+    const QString hms = QStringLiteral("%1:%2:%3")
+                            .arg((s % 86400) / 3600)
+                            .arg((s % 3600) / 60, 2, 10, QLatin1Char('0'))
+                            .arg(s % 60, 2, 10, QLatin1Char('0'));
+    return s >= 86400 ? tr("%1d %2").arg(s / 86400).arg(hms) : hms;
+}
+
+QVariant SessionsModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const SessionSummary &s = m_rows.at(index.row());
+    const QLocale locale;
+    const auto time = [&locale](const QDateTime &t) {
+        return t.isValid() ? locale.toString(t.toLocalTime(), QLocale::ShortFormat) : QString();
+    };
+    if (role == SessionIdRole)
+        return s.id;
+    if (role == UserRole)
+        return s.user;
+    if (role == Qt::DisplayRole || role == Qt::ToolTipRole) {
+        switch (index.column()) {
+        case IdColumn:
+            return displayBytes(s.id);
+        case UserColumn:
+            return s.user.isEmpty() && role == Qt::DisplayRole ? tr("(none)") : s.user;
+        case StartedColumn:
+            return time(s.startedAt);
+        case LastAccessColumn:
+            return time(s.lastAccessAt);
+        case TtlColumn:
+            return formatTtl(remainingMs(s));
+        case ExpiresColumn:
+            return time(s.expiresAt);
+        case SizeColumn:
+            if (role == Qt::ToolTipRole && s.valueType != u"string")
+                return tr("A Redis %1 under the session prefix").arg(s.valueType);
+            return s.valueType == u"string" ? locale.formattedDataSize(s.sizeBytes) : s.valueType;
+        case DeviceColumn:
+            return s.device;
+        }
+    }
+    if (role == SortRole) {
+        switch (index.column()) {
+        case StartedColumn:
+            return s.startedAt;
+        case LastAccessColumn:
+            return s.lastAccessAt;
+        case TtlColumn:
+        case ExpiresColumn: {
+            const qint64 ms = remainingMs(s);
+            return ms < 0 ? std::numeric_limits<qint64>::max() : ms;
+        }
+        case SizeColumn:
+            return s.sizeBytes;
+        default:
+            return data(index, Qt::DisplayRole);
+        }
+    }
+    if (role == Qt::TextAlignmentRole
+        && (index.column() == TtlColumn || index.column() == SizeColumn)) {
+        return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    }
+    if (role == Qt::AccessibleTextRole && index.column() == TtlColumn)
+        return tr("time to live %1").arg(formatTtl(remainingMs(s)));
+    return {};
+}
+
+QVariant SessionsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case IdColumn:
+        return tr("Session");
+    case UserColumn:
+        return tr("User");
+    case StartedColumn:
+        return tr("Started");
+    case LastAccessColumn:
+        return tr("Last access");
+    case TtlColumn:
+        return tr("TTL");
+    case ExpiresColumn:
+        return tr("Expires");
+    case SizeColumn:
+        return tr("Size");
+    case DeviceColumn:
+        return tr("Device / IP");
+    }
+    return {};
+}
+
+bool SessionsModel::canFetchMore(const QModelIndex &parent) const
+{
+    return !parent.isValid() && m_started && !m_atEnd && m_request == 0;
+}
+
+void SessionsModel::fetchMore(const QModelIndex &parent)
+{
+    if (!canFetchMore(parent))
+        return;
+    SessionPageRequest request;
+    request.cursor = m_cursor;
+    request.pageSize = m_pageSize;
+    request.user = m_user;
+    m_request = m_client->loadSessionPage(request);
+    emit loadingChanged(true);
+}
+
+void SessionsModel::start(std::optional<QString> user)
+{
+    if (m_request != 0)
+        m_client->cancel(m_request);
+    m_request = 0;
+    beginResetModel();
+    m_rows.clear();
+    m_ids.clear();
+    m_stale.clear();
+    m_cursor.clear();
+    m_user = std::move(user);
+    m_atEnd = false;
+    m_started = true;
+    endResetModel();
+    fetchMore({});
+}
+
+void SessionsModel::showAll()
+{
+    start(std::nullopt);
+}
+
+void SessionsModel::showUser(const QString &user)
+{
+    start(user);
+}
+
+void SessionsModel::clear()
+{
+    if (m_request != 0)
+        m_client->cancel(m_request);
+    m_request = 0;
+    beginResetModel();
+    m_rows.clear();
+    m_ids.clear();
+    m_stale.clear();
+    m_started = false;
+    m_atEnd = true;
+    m_user.reset();
+    endResetModel();
+}
+
+int SessionsModel::rowOf(const QByteArray &id) const
+{
+    for (int row = 0; row < m_rows.size(); ++row) {
+        if (m_rows.at(row).id == id)
+            return row;
+    }
+    return -1;
+}
+
+void SessionsModel::removeSessions(const QList<QByteArray> &ids)
+{
+    for (const QByteArray &id : ids) {
+        const int row = rowOf(id);
+        if (row < 0)
+            continue;
+        beginRemoveRows({}, row, row);
+        m_rows.removeAt(row);
+        m_ids.remove(id);
+        endRemoveRows();
+    }
+}
+
+void SessionsModel::tick()
+{
+    if (m_rows.isEmpty())
+        return;
+    emit dataChanged(index(0, TtlColumn), index(int(m_rows.size()) - 1, TtlColumn),
+                     {Qt::DisplayRole, Qt::ToolTipRole, Qt::AccessibleTextRole});
+}
+
+} // namespace SessionDesk

@@ -1,0 +1,90 @@
+#pragma once
+
+#include "storeclient.h"
+
+#include <QAbstractTableModel>
+#include <QSet>
+#include <QTimer>
+
+#include <functional>
+#include <optional>
+
+namespace SessionDesk {
+
+// Sessions of the open store, all of them or one user's. Rows arrive a page at a time:
+// canFetchMore()/fetchMore() start an asynchronous page and rows are inserted when it comes.
+// Only what a row shows is kept, never a payload. One timer counts the TTL column down and
+// signals dataChanged() for that column alone.
+class SessionsModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+
+public:
+    enum Column {
+        IdColumn,
+        UserColumn,
+        StartedColumn,
+        LastAccessColumn,
+        TtlColumn,
+        ExpiresColumn,
+        SizeColumn,
+        DeviceColumn,
+        ColumnCount
+    };
+    enum Role { SortRole = Qt::UserRole + 1, SessionIdRole, UserRole };
+    using Clock = std::function<QDateTime()>;
+
+    explicit SessionsModel(StoreClient *client, QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
+
+    // Starts over with every session, or with one user's.
+    void showAll();
+    void showUser(const QString &user);
+    void clear();
+    std::optional<QString> user() const { return m_user; }
+
+    bool isLoading() const { return m_request != 0; }
+    bool isComplete() const { return m_atEnd; }
+    const QList<QByteArray> &staleIndexIds() const { return m_stale; }
+    const SessionSummary &summaryAt(int row) const { return m_rows.at(row); }
+    int rowOf(const QByteArray &id) const;
+    // Drops rows of sessions that no longer exist (after a revoke), without a reload.
+    void removeSessions(const QList<QByteArray> &ids);
+
+    void setPageSize(int rows) { m_pageSize = rows; }
+    void setClock(Clock clock) { m_now = std::move(clock); }
+    // Formats a remaining TTL as the column shows it: "1:58:01", "3d 04:10:00".
+    static QString formatTtl(qint64 ms);
+
+signals:
+    void loadingChanged(bool loading);
+    void pageLoaded(int rowsAdded);
+    void failed(const QString &message);
+
+private:
+    void start(std::optional<QString> user);
+    void tick();
+    qint64 remainingMs(const SessionSummary &s) const;
+
+    StoreClient *m_client;
+    std::optional<QString> m_user;
+    QList<SessionSummary> m_rows;
+    QSet<QByteArray> m_ids;
+    QList<QByteArray> m_stale;
+    QByteArray m_cursor;
+    bool m_atEnd = true;
+    bool m_started = false;
+    StoreClient::RequestId m_request = 0;
+    int m_pageSize = 500;
+    QTimer m_ttlTimer;
+    Clock m_now = [] { return QDateTime::currentDateTimeUtc(); };
+};
+
+} // namespace SessionDesk

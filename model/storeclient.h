@@ -1,0 +1,103 @@
+#pragma once
+
+#include "cancel.h"
+#include "sessionstore.h"
+#include "storeconfig.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+
+class QThread;
+
+namespace SessionDesk {
+
+class AuditedStore;
+class StoreWorker;
+
+// The GUI thread's handle on one open store. It owns a worker thread that owns the store, so
+// the GUI thread never waits on the network. Every call returns at once with a request id;
+// the result arrives later as a signal carrying that id, so a view can drop stale replies.
+// Long jobs report progress at least every 250 ms and stop promptly on cancel().
+//
+// Writes are refused until allowWrites(true); a profile flagged read-only (an auditor's) can
+// never allow them. Every destructive call and every reveal leaves an audit record.
+class StoreClient final : public QObject
+{
+    Q_OBJECT
+
+public:
+    using RequestId = quint64;
+
+    StoreClient(StoreConfig config, SessionLayout layout, QString auditLogPath,
+                QObject *parent = nullptr);
+    ~StoreClient() override;
+    Q_DISABLE_COPY_MOVE(StoreClient)
+
+    QString targetName() const { return m_config.targetName(); }
+    QString displayUrl() const { return m_config.redactedUrl(); }
+    const StoreConfig &config() const { return m_config; }
+    const SessionLayout &layout() const { return m_layout; }
+    QString auditLogPath() const { return m_auditLogPath; }
+
+    // Read-only by default. A locked client (profile flagged read-only) refuses to unlock.
+    bool writesAllowed() const { return m_writesAllowed; }
+    bool isLocked() const { return m_config.readOnly; }
+    bool allowWrites(bool allowed);
+
+    RequestId connectToStore();
+    RequestId describe();
+    RequestId loadUsers();
+    RequestId loadSessionPage(const SessionPageRequest &request);
+    RequestId loadSession(const QByteArray &id);
+    RequestId reveal(const QByteArray &id); // audited; answered by revealAllowed
+    RequestId revoke(const QList<QByteArray> &ids);
+    RequestId logoutUser(const QString &user);
+    // dryRun counts only. `reason` is kept in the audit record.
+    RequestId destroyAll(bool dryRun, const QString &reason = QString());
+    void cancel(RequestId id);
+
+signals:
+    void writesAllowedChanged(bool allowed);
+    void connected(StoreClient::RequestId id);
+    void described(StoreClient::RequestId id, const SessionDesk::StoreInfo &info);
+    void usersLoaded(StoreClient::RequestId id, const SessionDesk::UserList &users);
+    void sessionPageLoaded(StoreClient::RequestId id, const SessionDesk::SessionPage &page);
+    void sessionLoaded(StoreClient::RequestId id, const SessionDesk::SessionDetail &detail);
+    void revealAllowed(StoreClient::RequestId id, const QByteArray &sessionId);
+    void revoked(StoreClient::RequestId id, const SessionDesk::RevokeReport &report);
+    void destroyed(StoreClient::RequestId id, const SessionDesk::DestroyReport &report);
+    void progress(StoreClient::RequestId id, const SessionDesk::Progress &progress);
+    void failed(StoreClient::RequestId id, const SessionDesk::StorageError &error);
+    // After any successful change, so that views can refresh what they show.
+    void storeChanged();
+
+private:
+    // Runs `call` on the worker thread against the connected store and hands its value to
+    // `onValue` on this thread, or emits failed().
+    template <typename T>
+    RequestId
+    run(std::function<Result<T>(AuditedStore &, const ProgressCallback &, const CancelToken &)>
+            call,
+        std::function<void(RequestId, const T &)> onValue);
+
+    StoreConfig m_config;
+    SessionLayout m_layout;
+    QString m_auditLogPath;
+    bool m_writesAllowed = false;
+    QThread *m_thread = nullptr;
+    StoreWorker *m_worker = nullptr; // lives on m_thread
+    RequestId m_nextId = 1;
+    QHash<RequestId, CancelToken> m_running;
+};
+
+} // namespace SessionDesk
+
+Q_DECLARE_METATYPE(SessionDesk::StoreInfo)
+Q_DECLARE_METATYPE(SessionDesk::UserList)
+Q_DECLARE_METATYPE(SessionDesk::SessionPage)
+Q_DECLARE_METATYPE(SessionDesk::SessionDetail)
+Q_DECLARE_METATYPE(SessionDesk::RevokeReport)
+Q_DECLARE_METATYPE(SessionDesk::DestroyReport)
+Q_DECLARE_METATYPE(SessionDesk::Progress)
+Q_DECLARE_METATYPE(SessionDesk::StorageError)

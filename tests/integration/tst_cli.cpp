@@ -1,0 +1,424 @@
+// sessiondesk-cli as a user runs it: a real process against a real redis-server, checking exit
+// codes, one-sentence errors, JSON shapes, masking, audit records and that refused or failed
+// commands change nothing.
+
+#include "auditlog.h"
+#include "redisserver.h"
+#include "tlsmaterial.h"
+#include "valuetree.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+using SessionDesk::AuditLog;
+using SessionDesk::Test::RedisServer;
+using SessionDesk::Test::TlsMaterial;
+
+namespace {
+
+struct Run
+{
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+
+    QJsonDocument json() const { return QJsonDocument::fromJson(out); }
+    // Errors are one sentence on one line.
+    bool oneLineError() const { return err.trimmed().count('\n') == 0 && !err.trimmed().isEmpty(); }
+};
+
+const QByteArray kSessionA =
+    R"({"cookie":{"originalMaxAge":7200000,"httpOnly":true,"path":"/"},"user_id":"alice",)"
+    R"("user":{"tokens":{"refreshToken":"rt-very-secret"}},"csrfSecret":"csrf-very-secret"})";
+const QByteArray kSessionB = R"({"cookie":{},"passport":{"user":"bob"}})";
+
+} // namespace
+
+class TestCli final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void versionAndHelpNeedNoStore();
+    void usageErrorsExitTwo_data();
+    void usageErrorsExitTwo();
+    void unreachableStoreExitsOne();
+    void wrongPasswordNeverEchoed();
+    void tlsFailureNamesEndpoint();
+    void tlsInsecureWarns();
+    void infoJson();
+    void usersAndSessionsJson();
+    void showMasksUnlessRevealed();
+    void revokeByCookie();
+    void revokeUnknownExitsOne();
+    void readOnlyRefuses();
+    void destroyAllConfirmation();
+    void unwritableAuditLogRefusesChanges();
+
+private:
+    Run cli(const QStringList &args, const QMap<QString, QString> &env = {});
+    QStringList store() const { return {QStringLiteral("--store"), m_server.url()}; }
+
+    RedisServer m_server;
+    QTemporaryDir m_home;
+    QString m_auditPath;
+};
+
+Run TestCli::cli(const QStringList &args, const QMap<QString, QString> &env)
+{
+    QProcess process;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("SESSIONDESK_AUDIT_LOG"), m_auditPath);
+    environment.remove(QStringLiteral("SESSIONDESK_PASSWORD"));
+    environment.remove(QStringLiteral("SESSIONDESK_STORE"));
+    for (auto it = env.cbegin(); it != env.cend(); ++it)
+        environment.insert(it.key(), it.value());
+    process.setProcessEnvironment(environment);
+    process.start(qEnvironmentVariable("SESSIONDESK_CLI"), args);
+    Run run;
+    if (!process.waitForFinished(60000))
+        return run;
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -2;
+    run.out = process.readAllStandardOutput();
+    run.err = process.readAllStandardError();
+    return run;
+}
+
+void TestCli::initTestCase()
+{
+    QVERIFY2(!qEnvironmentVariable("SESSIONDESK_CLI").isEmpty(),
+             "SESSIONDESK_CLI must name the sessiondesk-cli binary (ctest sets it)");
+    QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+    m_auditPath = m_home.filePath(QStringLiteral("audit.log"));
+}
+
+void TestCli::init()
+{
+    QFile::remove(m_auditPath);
+    m_server.cli({QStringLiteral("FLUSHALL")}); // the test's own reset, not the product's
+    m_server.cli({QStringLiteral("SET"), QStringLiteral("sess:aaa111"),
+                  QString::fromUtf8(kSessionA), QStringLiteral("EX"), QStringLiteral("3600")});
+    m_server.cli({QStringLiteral("SET"), QStringLiteral("sess:bbb222"),
+                  QString::fromUtf8(kSessionB), QStringLiteral("EX"), QStringLiteral("3600")});
+    m_server.cli({QStringLiteral("SET"), QStringLiteral("other:keep"), QStringLiteral("1")});
+}
+
+void TestCli::versionAndHelpNeedNoStore()
+{
+    const Run version = cli({QStringLiteral("--version")});
+    QCOMPARE(version.exitCode, 0);
+    QVERIFY(version.out.startsWith("sessiondesk-cli "));
+    const Run help = cli({QStringLiteral("--help")});
+    QCOMPARE(help.exitCode, 0);
+    QVERIFY(help.out.contains("destroy-all (--dry-run | --confirm TARGET)"));
+}
+
+void TestCli::usageErrorsExitTwo_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("mentions");
+    const QString url = QStringLiteral("redis://127.0.0.1:1");
+    QTest::newRow("no command") << QStringList{QStringLiteral("--store"), url}
+                                << QStringLiteral("No command");
+    QTest::newRow("malformed url")
+        << QStringList{QStringLiteral("--store"), QStringLiteral("http://x:1"),
+                       QStringLiteral("info")}
+        << QStringLiteral("redis://");
+    QTest::newRow("bad db") << QStringList{QStringLiteral("--store"),
+                                           QStringLiteral("redis://127.0.0.1:6379/x"),
+                                           QStringLiteral("info")}
+                            << QStringLiteral("database");
+    QTest::newRow("unknown option")
+        << QStringList{QStringLiteral("--frobnicate"), QStringLiteral("info")}
+        << QStringLiteral("frobnicate");
+    QTest::newRow("unknown command")
+        << QStringList{QStringLiteral("--store"), url, QStringLiteral("flush")}
+        << QStringLiteral("flush");
+    QTest::newRow("option of another command")
+        << QStringList{QStringLiteral("--store"), url,
+                       QStringLiteral("show"),    QStringLiteral("x"),
+                       QStringLiteral("--limit"), QStringLiteral("3")}
+        << QStringLiteral("--limit");
+    QTest::newRow("destroy-all without mode")
+        << QStringList{QStringLiteral("--store"), url, QStringLiteral("destroy-all")}
+        << QStringLiteral("--dry-run");
+    QTest::newRow("tls options on redis://")
+        << QStringList{QStringLiteral("--store"), url, QStringLiteral("--tls-insecure"),
+                       QStringLiteral("info")}
+        << QStringLiteral("rediss://");
+    QTest::newRow("bad limit") << QStringList{
+        QStringLiteral("--store"), url, QStringLiteral("users"), QStringLiteral("--limit"),
+        QStringLiteral("-4")} << QStringLiteral("--limit");
+    QTest::newRow("unknown schema")
+        << QStringList{QStringLiteral("--store"), url, QStringLiteral("--schema"),
+                       QStringLiteral("nope"), QStringLiteral("info")}
+        << QStringLiteral("connect-redis");
+    QTest::newRow("index pattern without placeholder")
+        << QStringList{QStringLiteral("--store"), url, QStringLiteral("--user-index"),
+                       QStringLiteral("idx"), QStringLiteral("info")}
+        << QStringLiteral("{user}");
+}
+
+void TestCli::usageErrorsExitTwo()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, mentions);
+    const Run run = cli(args);
+    QCOMPARE(run.exitCode, 2);
+    QVERIFY2(run.oneLineError(), run.err.constData());
+    QVERIFY2(QString::fromUtf8(run.err).contains(mentions), run.err.constData());
+    QVERIFY(run.out.isEmpty());
+}
+
+void TestCli::unreachableStoreExitsOne()
+{
+    const quint16 port = SessionDesk::Test::freeLoopbackPort();
+    const Run run = cli({QStringLiteral("--store"),
+                         QStringLiteral("redis://127.0.0.1:%1").arg(port), QStringLiteral("info")});
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY(run.oneLineError());
+    QVERIFY2(run.err.contains(QByteArray("127.0.0.1:" + QByteArray::number(port))),
+             run.err.constData());
+}
+
+void TestCli::wrongPasswordNeverEchoed()
+{
+    RedisServer server;
+    RedisServer::Options options;
+    options.configLines << QStringLiteral("requirepass right-horse-battery");
+    QVERIFY2(server.start(options), qPrintable(server.errorString()));
+    const QStringList args = {QStringLiteral("--store"), server.url(), QStringLiteral("info")};
+
+    const Run wrong =
+        cli(args, {{QStringLiteral("SESSIONDESK_PASSWORD"), QStringLiteral("wrong-staple")}});
+    QCOMPARE(wrong.exitCode, 1);
+    QVERIFY(wrong.oneLineError());
+    QVERIFY(!wrong.err.contains("wrong-staple"));
+    QVERIFY(wrong.err.contains("Authentication"));
+
+    const Run inUrl = cli({QStringLiteral("--store"),
+                           QStringLiteral("redis://:wrong-staple@127.0.0.1:%1").arg(server.port()),
+                           QStringLiteral("info")});
+    QCOMPARE(inUrl.exitCode, 1);
+    QVERIFY(!inUrl.err.contains("wrong-staple"));
+
+    const Run right = cli(
+        {QStringLiteral("--json"), QStringLiteral("--store"), server.url(), QStringLiteral("info")},
+        {{QStringLiteral("SESSIONDESK_PASSWORD"), QStringLiteral("right-horse-battery")}});
+    QCOMPARE(right.exitCode, 0);
+    QVERIFY(!right.out.contains("right-horse-battery"));
+    QCOMPARE(right.json()[QStringLiteral("kind")].toString(), QStringLiteral("redis"));
+}
+
+void TestCli::tlsFailureNamesEndpoint()
+{
+    TlsMaterial tls;
+    QVERIFY2(tls.generate(), qPrintable(tls.errorString()));
+    RedisServer server;
+    RedisServer::Options options;
+    options.tlsCertFile = tls.serverCert();
+    options.tlsKeyFile = tls.serverKey();
+    options.tlsCaFile = tls.caCert();
+    QVERIFY2(server.start(options), qPrintable(server.errorString()));
+
+    const Run unknownCa = cli({QStringLiteral("--store"), server.url(), QStringLiteral("info")});
+    QCOMPARE(unknownCa.exitCode, 1);
+    QVERIFY(unknownCa.oneLineError());
+    QVERIFY(unknownCa.err.contains(QByteArray("127.0.0.1:" + QByteArray::number(server.port()))));
+    QVERIFY(unknownCa.err.contains("TLS"));
+
+    const Run verified = cli({QStringLiteral("--store"), server.url(), QStringLiteral("--tls-ca"),
+                              tls.caCert(), QStringLiteral("--json"), QStringLiteral("info")});
+    QCOMPARE(verified.exitCode, 0);
+    QCOMPARE(verified.json()[QStringLiteral("sessions")].toInt(), 0);
+
+    const Run wrongName = cli({QStringLiteral("--store"), server.url(), QStringLiteral("--tls-ca"),
+                               tls.caCert(), QStringLiteral("--tls-server-name"),
+                               QStringLiteral("db.example.org"), QStringLiteral("info")});
+    QCOMPARE(wrongName.exitCode, 1);
+    QVERIFY(wrongName.err.contains("db.example.org"));
+}
+
+void TestCli::tlsInsecureWarns()
+{
+    TlsMaterial tls;
+    QVERIFY2(tls.generate(), qPrintable(tls.errorString()));
+    RedisServer server;
+    RedisServer::Options options;
+    options.tlsCertFile = tls.serverCert();
+    options.tlsKeyFile = tls.serverKey();
+    options.tlsCaFile = tls.caCert();
+    QVERIFY2(server.start(options), qPrintable(server.errorString()));
+    const Run run = cli({QStringLiteral("--store"), server.url(), QStringLiteral("--tls-insecure"),
+                         QStringLiteral("info")});
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY(run.err.contains("WARNING"));
+    QVERIFY(run.err.contains("verification is OFF"));
+}
+
+void TestCli::infoJson()
+{
+    const Run run = cli(store() << QStringLiteral("--json") << QStringLiteral("info"));
+    QCOMPARE(run.exitCode, 0);
+    const QJsonObject info = run.json().object();
+    QCOMPARE(info[QStringLiteral("kind")].toString(), QStringLiteral("redis"));
+    QCOMPARE(info[QStringLiteral("target")].toString(), m_server.target());
+    QCOMPARE(info[QStringLiteral("sessions")].toInt(), 2);
+    QCOMPARE(info[QStringLiteral("keys_in_database")].toInt(), 3);
+}
+
+void TestCli::usersAndSessionsJson()
+{
+    const Run users = cli(store() << QStringLiteral("--json") << QStringLiteral("users"));
+    QCOMPARE(users.exitCode, 0);
+    const QJsonArray list = users.json().array();
+    QCOMPARE(list.size(), 2);
+    QStringList names;
+    for (const QJsonValue &u : list) {
+        names << u[QStringLiteral("user")].toString();
+        QCOMPARE(u[QStringLiteral("sessions")].toInt(), 1);
+    }
+    names.sort();
+    QCOMPARE(names, (QStringList{QStringLiteral("alice"), QStringLiteral("bob")}));
+
+    const Run sessions = cli(store() << QStringLiteral("--json") << QStringLiteral("sessions")
+                                     << QStringLiteral("--user") << QStringLiteral("bob"));
+    QCOMPARE(sessions.exitCode, 0);
+    const QJsonArray rows = sessions.json().array();
+    QCOMPARE(rows.size(), 1);
+    const QJsonObject row = rows.first().toObject();
+    QCOMPARE(row[QStringLiteral("id")].toString(), QStringLiteral("bbb222"));
+    QCOMPARE(row[QStringLiteral("user")].toString(), QStringLiteral("bob"));
+    QVERIFY(row[QStringLiteral("ttl_seconds")].toInt() > 3500);
+    QCOMPARE(row[QStringLiteral("size_bytes")].toInt(), kSessionB.size());
+    const QDateTime expires =
+        QDateTime::fromString(row[QStringLiteral("expires_at")].toString(), Qt::ISODate);
+    QVERIFY(expires > QDateTime::currentDateTimeUtc().addSecs(3500));
+
+    const Run limited =
+        cli(store() << QStringLiteral("users") << QStringLiteral("--limit") << QStringLiteral("1"));
+    QCOMPARE(limited.exitCode, 0);
+    QVERIFY(limited.out.contains("2 users, 2 sessions"));
+    QVERIFY(limited.out.contains("1 users shown"));
+}
+
+void TestCli::showMasksUnlessRevealed()
+{
+    const Run masked = cli(store() << QStringLiteral("--json") << QStringLiteral("show")
+                                   << QStringLiteral("aaa111"));
+    QCOMPARE(masked.exitCode, 0);
+    QVERIFY(!masked.out.contains("rt-very-secret"));
+    QVERIFY(!masked.out.contains("csrf-very-secret"));
+    const QJsonObject object = masked.json().object();
+    QCOMPARE(object[QStringLiteral("user")].toString(), QStringLiteral("alice"));
+    QVERIFY(object[QStringLiteral("masked")].toBool());
+    QCOMPARE(object[QStringLiteral("value")][QStringLiteral("csrfSecret")].toString(),
+             SessionDesk::kMaskText);
+    QVERIFY(!QFile::exists(m_auditPath)); // looking is not audited; revealing is
+
+    const Run text = cli(store() << QStringLiteral("show") << QStringLiteral("aaa111"));
+    QCOMPARE(text.exitCode, 0);
+    QVERIFY(!text.out.contains("rt-very-secret"));
+
+    const Run revealed = cli(store() << QStringLiteral("--json") << QStringLiteral("show")
+                                     << QStringLiteral("aaa111") << QStringLiteral("--reveal"));
+    QCOMPARE(revealed.exitCode, 0);
+    QVERIFY(revealed.out.contains("rt-very-secret"));
+    QFile audit(m_auditPath);
+    QVERIFY(audit.open(QIODevice::ReadOnly));
+    const QByteArray log = audit.readAll();
+    QVERIFY(log.contains("\"action\":\"reveal\""));
+    QVERIFY(!log.contains("aaa111")); // the id itself is a credential
+    QCOMPARE(*AuditLog(m_auditPath).verify(), 1);
+}
+
+void TestCli::revokeByCookie()
+{
+    const Run run = cli(store() << QStringLiteral("revoke")
+                                << QStringLiteral("connect.sid=s%3Aaaa111.c2lnbmF0dXJl"));
+    QCOMPARE(run.exitCode, 0);
+    QVERIFY(run.out.contains("revoked aaa111"));
+    QCOMPARE(m_server.cli({QStringLiteral("EXISTS"), QStringLiteral("sess:aaa111")}).trimmed(),
+             QByteArray("0"));
+    QCOMPARE(m_server.cli({QStringLiteral("EXISTS"), QStringLiteral("sess:bbb222")}).trimmed(),
+             QByteArray("1"));
+    auto records = AuditLog(m_auditPath).verify();
+    QVERIFY(records);
+    QCOMPARE(*records, 1);
+}
+
+void TestCli::revokeUnknownExitsOne()
+{
+    const Run run = cli(store() << QStringLiteral("revoke") << QStringLiteral("nope")
+                                << QStringLiteral("bbb222"));
+    QCOMPARE(run.exitCode, 1);
+    QVERIFY(run.err.contains("1 of 2 sessions were not found"));
+    QCOMPARE(m_server.cli({QStringLiteral("EXISTS"), QStringLiteral("sess:bbb222")}).trimmed(),
+             QByteArray("0"));
+}
+
+void TestCli::readOnlyRefuses()
+{
+    for (const QStringList &command :
+         {QStringList{QStringLiteral("revoke"), QStringLiteral("aaa111")},
+          QStringList{QStringLiteral("logout-user"), QStringLiteral("alice")},
+          QStringList{QStringLiteral("destroy-all"), QStringLiteral("--confirm"),
+                      m_server.target()}}) {
+        const Run run = cli(store() << QStringLiteral("--read-only") << command);
+        QCOMPARE(run.exitCode, 4);
+        QVERIFY(run.oneLineError());
+        QVERIFY(run.err.contains("read-only"));
+    }
+    QCOMPARE(m_server.cli({QStringLiteral("DBSIZE")}).trimmed(), QByteArray("3"));
+}
+
+void TestCli::destroyAllConfirmation()
+{
+    const Run dry = cli(store() << QStringLiteral("--json") << QStringLiteral("destroy-all")
+                                << QStringLiteral("--dry-run"));
+    QCOMPARE(dry.exitCode, 0);
+    QCOMPARE(dry.json()[QStringLiteral("sessions")].toInt(), 2);
+    QVERIFY(dry.json()[QStringLiteral("dry_run")].toBool());
+
+    const Run mismatch = cli(store() << QStringLiteral("destroy-all") << QStringLiteral("--confirm")
+                                     << QStringLiteral("127.0.0.1:6379/0"));
+    QCOMPARE(mismatch.exitCode, 4);
+    QVERIFY(mismatch.err.contains(m_server.target().toUtf8()));
+    QCOMPARE(m_server.cli({QStringLiteral("DBSIZE")}).trimmed(), QByteArray("3"));
+
+    const Run done = cli(store() << QStringLiteral("--json") << QStringLiteral("destroy-all")
+                                 << QStringLiteral("--confirm") << m_server.target());
+    QCOMPARE(done.exitCode, 0);
+    QCOMPARE(done.json()[QStringLiteral("destroyed")].toInt(), 2);
+    QCOMPARE(m_server.cli({QStringLiteral("DBSIZE")}).trimmed(), QByteArray("1"));
+    QCOMPARE(m_server.cli({QStringLiteral("GET"), QStringLiteral("other:keep")}).trimmed(),
+             QByteArray("1"));
+    QFile audit(m_auditPath);
+    QVERIFY(audit.open(QIODevice::ReadOnly));
+    QVERIFY(audit.readAll().contains("\"action\":\"destroy-all\""));
+}
+
+void TestCli::unwritableAuditLogRefusesChanges()
+{
+    // A path below a regular file cannot be created, not even by root.
+    const QString blocker = m_home.filePath(QStringLiteral("not-a-dir"));
+    QFile file(blocker);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.close();
+    const Run run =
+        cli(store() << QStringLiteral("--audit-log") << blocker + QStringLiteral("/a.log")
+                    << QStringLiteral("revoke") << QStringLiteral("aaa111"));
+    QCOMPARE(run.exitCode, 4);
+    QVERIFY(run.err.contains("audit log"));
+    QCOMPARE(m_server.cli({QStringLiteral("EXISTS"), QStringLiteral("sess:aaa111")}).trimmed(),
+             QByteArray("1"));
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

@@ -1,0 +1,326 @@
+// The item models over a real store on a real redis-server, driven through StoreClient's
+// worker thread. Every model runs under QAbstractItemModelTester.
+
+#include "auditlogmodel.h"
+#include "payloadmodel.h"
+#include "redisserver.h"
+#include "sessionsmodel.h"
+#include "settingsmodel.h"
+#include "storeclient.h"
+#include "usersmodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+using namespace SessionDesk;
+using SessionDesk::Test::RedisServer;
+
+class TestModels final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void sessionsArriveInPagesWithoutDuplicates();
+    void staleRepliesAreDropped();
+    void userSessionsFromIndex();
+    void ttlCountsDownInItsColumnOnly();
+    void usersModelCountsAndAdjusts();
+    void payloadMasksUntilRevealed();
+    void revokeIsAuditedAndRefusedWhenReadOnly();
+    void lockedClientCannotUnlock();
+    void settingsAndFailures();
+    void guiThreadNeverRunsStoreWork();
+
+private:
+    std::unique_ptr<StoreClient> client(bool locked = false);
+
+    RedisServer m_server;
+    QTemporaryDir m_dir;
+};
+
+void TestModels::initTestCase()
+{
+    QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+}
+
+void TestModels::init()
+{
+    m_server.cli({QStringLiteral("FLUSHALL")});
+    // 1,200 sessions of 300 users, through redis-cli's pipe mode for speed.
+    QByteArray commands;
+    for (int i = 0; i < 1200; ++i) {
+        const QByteArray user = "user" + QByteArray::number(i % 300) + "@example.org";
+        const QByteArray value = "{\"user_id\":\"" + user + "\",\"tokens\":{\"accessToken\":\"at-"
+            + QByteArray::number(i) + "\"},\"lastAccess\":1763625600000}";
+        QByteArray escaped = value;
+        escaped.replace('"', "\\\"");
+        commands += "SET sess:s" + QByteArray::number(i) + " \"" + escaped + "\" EX 3600\n";
+        commands += "SADD user-sessions:" + user + " s" + QByteArray::number(i) + "\n";
+    }
+    QProcess cli;
+    cli.start(QStringLiteral("redis-cli"),
+              {QStringLiteral("-p"), QString::number(m_server.port()), QStringLiteral("--pipe")});
+    QVERIFY(cli.waitForStarted());
+    cli.write(commands);
+    cli.closeWriteChannel();
+    QVERIFY(cli.waitForFinished(30000));
+    QCOMPARE(m_server.cli({QStringLiteral("DBSIZE")}).trimmed(), QByteArray("1500"));
+}
+
+std::unique_ptr<StoreClient> TestModels::client(bool locked)
+{
+    StoreConfig config = *StoreConfig::fromUrl(m_server.url());
+    config.readOnly = locked;
+    SessionLayout layout = *SessionLayout::preset(QStringLiteral("connect-redis"));
+    layout.userIndexPattern = QStringLiteral("user-sessions:{user}");
+    return std::make_unique<StoreClient>(config, layout,
+                                         m_dir.filePath(QStringLiteral("audit.log")));
+}
+
+void TestModels::sessionsArriveInPagesWithoutDuplicates()
+{
+    auto c = client();
+    SessionsModel model(c.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setPageSize(250);
+    QSignalSpy pages(&model, &SessionsModel::pageLoaded);
+    model.showAll();
+    QVERIFY(model.isLoading());
+    QCOMPARE(model.rowCount(), 0); // rows come later, never on the calling thread
+    QVERIFY(pages.wait(10000));
+    const int firstPage = model.rowCount();
+    QVERIFY(firstPage >= 250);
+    QVERIFY(firstPage < 1200);
+    // The tester may start a fetch too; either way, wait for each page in turn.
+    for (int guard = 0; !model.isComplete() && guard < 100; ++guard) {
+        if (model.canFetchMore({}))
+            model.fetchMore({});
+        QVERIFY(pages.wait(10000));
+    }
+    QVERIFY(model.isComplete());
+    QCOMPARE(model.rowCount(), 1200);
+    QSet<QByteArray> ids;
+    for (int row = 0; row < model.rowCount(); ++row)
+        ids.insert(model.index(row, 0).data(SessionsModel::SessionIdRole).toByteArray());
+    QCOMPARE(ids.size(), 1200);
+    QVERIFY(model.index(0, SessionsModel::LastAccessColumn).data().toString().size() > 0);
+}
+
+void TestModels::staleRepliesAreDropped()
+{
+    auto c = client();
+    SessionsModel model(c.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy pages(&model, &SessionsModel::pageLoaded);
+    model.showAll(); // superseded at once
+    model.showUser(QStringLiteral("user7@example.org"));
+    QVERIFY(pages.wait(10000));
+    QCOMPARE(pages.size(), 1);
+    QCOMPARE(model.rowCount(), 4);
+    for (int row = 0; row < 4; ++row)
+        QCOMPARE(model.index(row, SessionsModel::UserColumn).data().toString(),
+                 QStringLiteral("user7@example.org"));
+    // A later reply for the first request would have added rows; give it every chance.
+    QSignalSpy connected(c.get(), &StoreClient::connected);
+    c->connectToStore();
+    QVERIFY(connected.wait(10000));
+    QCOMPARE(model.rowCount(), 4);
+    QCOMPARE(pages.size(), 1);
+}
+
+void TestModels::userSessionsFromIndex()
+{
+    m_server.cli({QStringLiteral("SADD"), QStringLiteral("user-sessions:user1@example.org"),
+                  QStringLiteral("gone")});
+    auto c = client();
+    SessionsModel model(c.get());
+    QSignalSpy pages(&model, &SessionsModel::pageLoaded);
+    model.showUser(QStringLiteral("user1@example.org"));
+    QVERIFY(pages.wait(10000));
+    QCOMPARE(model.rowCount(), 4);
+    QCOMPARE(model.staleIndexIds(), QList<QByteArray>{"gone"});
+    QVERIFY(!model.canFetchMore({}));
+}
+
+void TestModels::ttlCountsDownInItsColumnOnly()
+{
+    auto c = client();
+    SessionsModel model(c.get());
+    QDateTime now = QDateTime::currentDateTimeUtc();
+    model.setClock([&now] { return now; });
+    QSignalSpy pages(&model, &SessionsModel::pageLoaded);
+    model.showUser(QStringLiteral("user2@example.org"));
+    QVERIFY(pages.wait(10000));
+    const QModelIndex ttl = model.index(0, SessionsModel::TtlColumn);
+    const QString before = ttl.data().toString();
+    QVERIFY2(before.startsWith(QStringLiteral("0:59:")) || before == QStringLiteral("1:00:00"),
+             qPrintable(before));
+    now = now.addSecs(600);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QVERIFY(changed.wait(3000));
+    const QModelIndex topLeft = changed.first().at(0).value<QModelIndex>();
+    const QModelIndex bottomRight = changed.first().at(1).value<QModelIndex>();
+    QCOMPARE(topLeft.column(), int(SessionsModel::TtlColumn));
+    QCOMPARE(bottomRight.column(), int(SessionsModel::TtlColumn));
+    QCOMPARE(bottomRight.row(), model.rowCount() - 1);
+    QVERIFY2(ttl.data().toString().startsWith(QStringLiteral("0:49:"))
+                 || ttl.data().toString() == QStringLiteral("0:50:00"),
+             qPrintable(ttl.data().toString()));
+    now = now.addSecs(7200);
+    QTRY_COMPARE(ttl.data().toString(), QStringLiteral("expired"));
+    QCOMPARE(SessionsModel::formatTtl(-1), QStringLiteral("no expiry"));
+    QCOMPARE(SessionsModel::formatTtl((2 * 86400 + 3600 + 61) * 1000LL),
+             QStringLiteral("2d 1:01:01"));
+}
+
+void TestModels::usersModelCountsAndAdjusts()
+{
+    auto c = client();
+    UsersModel model(c.get());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy loading(&model, &UsersModel::loadingChanged);
+    model.reload();
+    QVERIFY(model.isLoading());
+    QTRY_VERIFY_WITH_TIMEOUT(!model.isLoading(), 10000);
+    QCOMPARE(model.rowCount(), 300);
+    QCOMPARE(model.users().sessionsExamined, 1200);
+    QCOMPARE(model.sessionCount(QStringLiteral("user5@example.org")), 4);
+    QVERIFY(model.statusText().contains(QStringLiteral("300")));
+    model.sessionsRemoved(QStringLiteral("user5@example.org"), 4);
+    QCOMPARE(model.rowCount(), 299);
+    QCOMPARE(model.sessionCount(QStringLiteral("user5@example.org")), 0);
+    QCOMPARE(model.users().sessionsExamined, 1196);
+}
+
+void TestModels::payloadMasksUntilRevealed()
+{
+    auto c = client();
+    PayloadModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy loaded(c.get(), &StoreClient::sessionLoaded);
+    c->loadSession("s3");
+    QVERIFY(loaded.wait(10000));
+    model.setDetail(loaded.first().at(1).value<SessionDetail>());
+    QVERIFY(model.hasSecrets());
+    QModelIndex tokens;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        if (model.index(row, 0).data().toString() == u"tokens")
+            tokens = model.index(row, 0);
+    }
+    QVERIFY(tokens.isValid());
+    QCOMPARE(model.rowCount(tokens), 1);
+    const QModelIndex secret = model.index(0, PayloadModel::ValueColumn, tokens);
+    QCOMPARE(secret.data().toString(), kMaskText);
+    QVERIFY(!secret.data(PayloadModel::RawValueRole).isValid());
+
+    QSignalSpy revealed(c.get(), &StoreClient::revealAllowed);
+    c->reveal("s3");
+    QVERIFY(revealed.wait(10000));
+    model.setRevealed(true);
+    QCOMPARE(model.index(0, PayloadModel::ValueColumn, tokens).data().toString(),
+             QStringLiteral("at-3"));
+    AuditLogModel audit(c->auditLogPath());
+    audit.reload();
+    QCOMPARE(audit.rowCount(), 1);
+    QCOMPARE(audit.index(0, AuditLogModel::ActionColumn).data().toString(),
+             QStringLiteral("reveal"));
+    QVERIFY(audit.isIntact());
+}
+
+void TestModels::revokeIsAuditedAndRefusedWhenReadOnly()
+{
+    QFile::remove(m_dir.filePath(QStringLiteral("audit.log")));
+    auto c = client();
+    QVERIFY(!c->writesAllowed()); // connections open read-only
+    QSignalSpy failed(c.get(), &StoreClient::failed);
+    QSignalSpy revoked(c.get(), &StoreClient::revoked);
+    QSignalSpy changed(c.get(), &StoreClient::storeChanged);
+    const auto refusedId = c->revoke({"s1"});
+    QVERIFY(failed.wait(10000));
+    QCOMPARE(failed.first().at(0).value<StoreClient::RequestId>(), refusedId);
+    QCOMPARE(failed.first().at(1).value<StorageError>().code, StorageError::Code::Refused);
+    QCOMPARE(m_server.cli({QStringLiteral("EXISTS"), QStringLiteral("sess:s1")}).trimmed(),
+             QByteArray("1"));
+
+    QVERIFY(c->allowWrites(true));
+    c->revoke({"s1"});
+    QVERIFY(revoked.wait(10000));
+    QCOMPARE(revoked.first().at(1).value<RevokeReport>().revoked, QList<QByteArray>{"s1"});
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(m_server.cli({QStringLiteral("EXISTS"), QStringLiteral("sess:s1")}).trimmed(),
+             QByteArray("0"));
+    AuditLogModel audit(c->auditLogPath());
+    QAbstractItemModelTester tester(&audit, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    audit.reload();
+    QCOMPARE(audit.rowCount(), 1); // the refused attempt changed nothing and left no record
+    QCOMPARE(audit.index(0, AuditLogModel::ActionColumn).data().toString(),
+             QStringLiteral("revoke"));
+}
+
+void TestModels::lockedClientCannotUnlock()
+{
+    auto c = client(true);
+    QVERIFY(c->isLocked());
+    QVERIFY(!c->allowWrites(true));
+    QVERIFY(!c->writesAllowed());
+    QSignalSpy failed(c.get(), &StoreClient::failed);
+    c->destroyAll(false);
+    QVERIFY(failed.wait(10000));
+    QCOMPARE(failed.first().at(1).value<StorageError>().code, StorageError::Code::Refused);
+    QCOMPARE(m_server.cli({QStringLiteral("DBSIZE")}).trimmed(), QByteArray("1500"));
+}
+
+void TestModels::settingsAndFailures()
+{
+    auto c = client();
+    SettingsModel settings;
+    QAbstractItemModelTester tester(&settings,
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy described(c.get(), &StoreClient::described);
+    c->describe();
+    QVERIFY(described.wait(10000));
+    settings.setInfo(described.first().at(1).value<StoreInfo>());
+    QVERIFY(settings.toText().contains(QStringLiteral("sessions: 1,200"))
+            || settings.toText().contains(QStringLiteral("sessions: 1200")));
+
+    StoreConfig nowhere;
+    nowhere.port = Test::freeLoopbackPort();
+    StoreClient dead(nowhere, *SessionLayout::preset(QStringLiteral("connect-redis")),
+                     m_dir.filePath(QStringLiteral("audit.log")));
+    UsersModel users(&dead);
+    QSignalSpy failed(&users, &UsersModel::failed);
+    users.reload();
+    QVERIFY(failed.wait(10000));
+    QVERIFY(failed.first().at(0).toString().contains(QString::number(nowhere.port)));
+    QVERIFY(!users.isLoading());
+}
+
+void TestModels::guiThreadNeverRunsStoreWork()
+{
+    // A server that accepts and never answers: the call must still return at once.
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+    StoreConfig config;
+    config.port = silent.serverPort();
+    config.commandTimeoutMs = 2000;
+    StoreClient c(config, *SessionLayout::preset(QStringLiteral("connect-redis")),
+                  m_dir.filePath(QStringLiteral("audit.log")));
+    QElapsedTimer clock;
+    clock.start();
+    const auto id = c.loadUsers();
+    QVERIFY(clock.elapsed() < 50);
+    QSignalSpy failed(&c, &StoreClient::failed);
+    QVERIFY(failed.wait(10000));
+    QCOMPARE(failed.first().at(0).value<StoreClient::RequestId>(), id);
+    QCOMPARE(failed.first().at(1).value<StorageError>().code, StorageError::Code::Timeout);
+}
+
+QTEST_GUILESS_MAIN(TestModels)
+#include "tst_models.moc"
