@@ -101,15 +101,20 @@ Result<void> SessionLayout::validate() const
                                        "exactly once.")
                             .arg(userIndexPattern));
         }
-        if (userIndexPattern.startsWith(QString::fromUtf8(keyPrefix))) {
+        // Index keys and session keys must never match each other's scan: otherwise listing
+        // would take index keys for sessions, or destroy-all's index pass would hit sessions.
+        const QByteArray head =
+            userIndexPattern.left(userIndexPattern.indexOf(kUserPlaceholder)).toUtf8();
+        if (head.startsWith(keyPrefix) || keyPrefix.startsWith(head)) {
             return fail(StorageError::Code::InvalidArgument,
-                        QStringLiteral("The user index pattern \"%1\" lies inside the session "
-                                       "prefix \"%2\"; index keys would be taken for sessions.")
+                        QStringLiteral("The user index pattern \"%1\" overlaps the session "
+                                       "prefix \"%2\"; give the index keys a prefix of their own.")
                             .arg(userIndexPattern, QString::fromUtf8(keyPrefix)));
         }
     }
     for (const QString &field : userFields) {
-        if (field.isEmpty() || field.startsWith(u'.') || field.endsWith(u'.')) {
+        if (field.isEmpty() || field.startsWith(u'.') || field.endsWith(u'.')
+            || field.contains(QStringLiteral(".."))) {
             return fail(
                 StorageError::Code::InvalidArgument,
                 QStringLiteral("The user field path \"%1\" is not a dotted path.").arg(field));

@@ -19,9 +19,9 @@ Result<StoreConfig> StoreConfig::fromUrl(const QString &text)
     const QString scheme = url.scheme().toLower();
     if (!url.isValid() || (scheme != u"redis" && scheme != u"rediss")) {
         return fail(StorageError::Code::InvalidArgument,
-                    QStringLiteral("Store URL \"%1\" is not of the form "
-                                   "redis://[user[:password]@]host[:port][/db] or rediss://...")
-                        .arg(QUrl(text).toDisplayString(QUrl::RemovePassword)));
+                    // The text is not repeated: a mistyped URL may still hold a password.
+                    QStringLiteral("The store URL is not of the form "
+                                   "redis://[user[:password]@]host[:port][/db] or rediss://..."));
     }
     StoreConfig config;
     config.tls.enabled = scheme == u"rediss";

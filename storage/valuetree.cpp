@@ -26,14 +26,14 @@ ValueNode fromJson(const QJsonValue &value, const QString &name)
         node.scalar = value.toBool();
         break;
     case QJsonValue::Double: {
-        const double d = value.toDouble();
-        const auto asInt = qint64(d);
-        if (double(asInt) == d && std::abs(d) < 9.0e15) {
+        // Qt keeps integers that fit 64 bits exactly; only those become Integer nodes.
+        const QVariant number = value.toVariant();
+        if (number.typeId() == QMetaType::LongLong) {
             node.kind = ValueNode::Kind::Integer;
-            node.scalar = asInt;
+            node.scalar = number.toLongLong();
         } else {
             node.kind = ValueNode::Kind::Double;
-            node.scalar = d;
+            node.scalar = value.toDouble();
         }
         break;
     }
@@ -66,7 +66,11 @@ ValueNode fromJson(const QJsonValue &value, const QString &name)
 
 std::optional<QString> validUtf8(const QByteArray &bytes)
 {
-    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    // ConvertInitialBom keeps a leading byte-order mark as a character instead of eating it,
+    // so that displayBytes() stays invertible.
+    QStringDecoder decoder(QStringDecoder::Utf8,
+                           QStringDecoder::Flag::Stateless
+                               | QStringDecoder::Flag::ConvertInitialBom);
     QString text = decoder.decode(bytes);
     if (decoder.hasError())
         return std::nullopt;
@@ -90,13 +94,18 @@ QStringList nameWords(QStringView name)
     QStringList words;
     QString current;
     QChar previous;
-    for (const QChar c : name) {
+    for (qsizetype i = 0; i < name.size(); ++i) {
+        const QChar c = name.at(i);
         if (!c.isLetterOrNumber()) {
             if (!current.isEmpty())
                 words << current;
             current.clear();
         } else {
-            if (c.isUpper() && !current.isEmpty() && previous.isLower()) {
+            // "accessToken" and "CSRFToken" both split before "Token".
+            const bool nextIsLower = i + 1 < name.size() && name.at(i + 1).isLower();
+            if (c.isUpper() && !current.isEmpty()
+                && (previous.isLower() || previous.isDigit()
+                    || (previous.isUpper() && nextIsLower))) {
                 words << current;
                 current.clear();
             }
@@ -130,8 +139,12 @@ std::optional<QString> userFromJsonValue(const QJsonValue &value)
 {
     if (value.isString() && !value.toString().isEmpty())
         return value.toString();
-    if (value.isDouble())
-        return QString::number(qint64(value.toDouble()));
+    if (value.isDouble()) {
+        const QVariant number = value.toVariant();
+        if (number.typeId() == QMetaType::LongLong)
+            return QString::number(number.toLongLong());
+        return QString::number(value.toDouble(), 'g', 17);
+    }
     return std::nullopt;
 }
 
@@ -200,11 +213,19 @@ bool isSecretName(QStringView name)
                                           QStringLiteral("at"),       QStringLiteral("date"),
                                           QStringLiteral("count"),    QStringLiteral("level"),
                                           QStringLiteral("timestamp")};
+    // Distinctive enough to count at the end of run-together names such as "accesstoken".
+    static const QStringList secretParts = {QStringLiteral("token"),    QStringLiteral("secret"),
+                                            QStringLiteral("password"), QStringLiteral("passwd"),
+                                            QStringLiteral("csrf"),     QStringLiteral("apikey")};
     const QStringList words = nameWords(name);
     for (qsizetype i = 0; i < words.size(); ++i) {
         const QString &word = words.at(i);
         if (secretWords.contains(word))
             return true;
+        for (const QString &part : secretParts) {
+            if (word.endsWith(part))
+                return true;
+        }
         const QString next = i + 1 < words.size() ? words.at(i + 1) : QString();
         if ((word == u"api" || word == u"private" || word == u"secret" || word == u"access")
             && next == u"key") {
@@ -279,7 +300,7 @@ std::optional<QString> findUser(const ValueNode &root, const QStringList &paths)
 
 std::optional<QString> findUserInRaw(const QByteArray &raw, const QStringList &paths)
 {
-    if (raw.isEmpty() || raw.front() != '{' || raw.size() > kMaxDecodedBytes)
+    if (raw.size() > kMaxDecodedBytes || !raw.trimmed().startsWith('{'))
         return std::nullopt;
     // Skip the parse for values that cannot contain any of the fields.
     bool mayContain = false;
@@ -323,7 +344,7 @@ QDateTime timestampFromJson(const QJsonValue &value)
 SessionFields extractSessionFields(const QByteArray &raw, const SessionLayout &layout)
 {
     SessionFields fields;
-    if (raw.isEmpty() || raw.front() != '{' || raw.size() > kMaxDecodedBytes)
+    if (raw.size() > kMaxDecodedBytes || !raw.trimmed().startsWith('{'))
         return fields;
     const QStringList lists[] = {layout.userFields, layout.startedFields, layout.lastAccessFields,
                                  layout.deviceFields};

@@ -2,6 +2,7 @@
 
 #include "auditedstore.h"
 #include "sessionlookup.h"
+#include "storeoptions.h"
 #include "storefactory.h"
 #include "textoutput.h"
 
@@ -204,19 +205,10 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
     const auto valueOption = [](const char *name, const char *value) {
         return QCommandLineOption(QString::fromLatin1(name), QString(), QString::fromLatin1(value));
     };
-    const QCommandLineOption store = valueOption("store", "URL");
-    const QCommandLineOption schema = valueOption("schema", "NAME");
-    const QCommandLineOption userField = valueOption("user-field", "PATH");
-    const QCommandLineOption userIndex = valueOption("user-index", "PATTERN");
-    const QCommandLineOption tlsCa = valueOption("tls-ca", "FILE");
-    const QCommandLineOption tlsCert = valueOption("tls-cert", "FILE");
-    const QCommandLineOption tlsKey = valueOption("tls-key", "FILE");
-    const QCommandLineOption tlsServerName = valueOption("tls-server-name", "NAME");
-    const QCommandLineOption tlsInsecure(QStringLiteral("tls-insecure"));
-    const QCommandLineOption readOnly(QStringLiteral("read-only"));
+    const StoreOptions storeOptions;
+    storeOptions.addTo(parser);
     const QCommandLineOption json(QStringLiteral("json"));
     const QCommandLineOption auditLog = valueOption("audit-log", "FILE");
-    const QCommandLineOption timeout = valueOption("timeout", "SECONDS");
     const QCommandLineOption limit = valueOption("limit", "N");
     const QCommandLineOption user = valueOption("user", "USER");
     const QCommandLineOption reveal(QStringLiteral("reveal"));
@@ -224,9 +216,7 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
     const QCommandLineOption confirm = valueOption("confirm", "TARGET");
     const QCommandLineOption version(QStringLiteral("version"));
     const QCommandLineOption help(QStringList{QStringLiteral("help"), QStringLiteral("h")});
-    parser.addOptions({store,         schema,      userField, userIndex, tlsCa,    tlsCert, tlsKey,
-                       tlsServerName, tlsInsecure, readOnly,  json,      auditLog, timeout, limit,
-                       user,          reveal,      dryRun,    confirm,   version,  help});
+    parser.addOptions({json, auditLog, limit, user, reveal, dryRun, confirm, version, help});
     if (!parser.parse(arguments))
         throw UsageError{parser.errorText() + u'.'};
 
@@ -272,46 +262,11 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
     options.confirm = parser.value(confirm);
     options.auditPath = parser.isSet(auditLog) ? parser.value(auditLog) : AuditLog::defaultPath();
 
-    const QString url = parser.isSet(store)
-        ? parser.value(store)
-        : qEnvironmentVariable("SESSIONDESK_STORE", QStringLiteral("redis://127.0.0.1:6379"));
-    auto parsed = StoreConfig::fromUrl(url);
-    if (!parsed)
-        throw UsageError{parsed.error().message};
-    config = *parsed;
-    if (config.password.isEmpty())
-        config.password = qEnvironmentVariable("SESSIONDESK_PASSWORD");
-    config.readOnly = parser.isSet(readOnly);
-    const bool anyTls = parser.isSet(tlsCa) || parser.isSet(tlsCert) || parser.isSet(tlsKey)
-        || parser.isSet(tlsServerName) || parser.isSet(tlsInsecure);
-    if (anyTls && !config.tls.enabled)
-        throw UsageError{QStringLiteral("TLS options need a rediss:// store URL.")};
-    config.tls.caFile = parser.value(tlsCa);
-    config.tls.certFile = parser.value(tlsCert);
-    config.tls.keyFile = parser.value(tlsKey);
-    config.tls.serverName = parser.value(tlsServerName);
-    config.tls.insecure = parser.isSet(tlsInsecure);
-    if (parser.isSet(timeout)) {
-        bool ok = false;
-        const double seconds = parser.value(timeout).toDouble(&ok);
-        if (!ok || seconds <= 0)
-            throw UsageError{QStringLiteral("--timeout needs a positive number of seconds.")};
-        config.connectTimeoutMs = config.commandTimeoutMs = int(seconds * 1000);
-    }
-
-    auto preset = SessionLayout::preset(parser.isSet(schema) ? parser.value(schema)
-                                                             : QStringLiteral("connect-redis"));
-    if (!preset)
-        throw UsageError{preset.error().message};
-    layout = *preset;
-    if (parser.isSet(userField)) {
-        layout.userFields.clear();
-        for (const QString &value : parser.values(userField))
-            layout.userFields << value.split(u',', Qt::SkipEmptyParts);
-    }
-    layout.userIndexPattern = parser.value(userIndex);
-    if (auto valid = layout.validate(); !valid)
-        throw UsageError{valid.error().message};
+    auto selection = storeOptions.read(parser);
+    if (!selection)
+        throw UsageError{selection.error().message};
+    config = selection->config;
+    layout = selection->layout;
     return options;
 }
 

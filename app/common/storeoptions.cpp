@@ -1,0 +1,87 @@
+#include "storeoptions.h"
+
+namespace SessionDesk {
+
+namespace {
+
+QCommandLineOption valueOption(const char *name, const char *value)
+{
+    return QCommandLineOption(QString::fromLatin1(name), QString(), QString::fromLatin1(value));
+}
+
+} // namespace
+
+StoreOptions::StoreOptions()
+    : store(valueOption("store", "URL"))
+    , schema(valueOption("schema", "NAME"))
+    , userField(valueOption("user-field", "PATH"))
+    , userIndex(valueOption("user-index", "PATTERN"))
+    , tlsCa(valueOption("tls-ca", "FILE"))
+    , tlsCert(valueOption("tls-cert", "FILE"))
+    , tlsKey(valueOption("tls-key", "FILE"))
+    , tlsServerName(valueOption("tls-server-name", "NAME"))
+    , tlsInsecure(QStringLiteral("tls-insecure"))
+    , readOnly(QStringLiteral("read-only"))
+    , timeout(valueOption("timeout", "SECONDS"))
+{
+}
+
+void StoreOptions::addTo(QCommandLineParser &parser) const
+{
+    parser.addOptions({store, schema, userField, userIndex, tlsCa, tlsCert, tlsKey, tlsServerName,
+                       tlsInsecure, readOnly, timeout});
+}
+
+Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &parser) const
+{
+    using Code = StorageError::Code;
+    Selection selection;
+    const QString fromEnv = qEnvironmentVariable("SESSIONDESK_STORE");
+    selection.storeGiven = parser.isSet(store) || !fromEnv.isEmpty();
+    const QString url = parser.isSet(store) ? parser.value(store)
+                        : fromEnv.isEmpty() ? QStringLiteral("redis://127.0.0.1:6379")
+                                            : fromEnv;
+    auto config = StoreConfig::fromUrl(url);
+    if (!config)
+        return std::unexpected(config.error());
+    selection.config = *config;
+    StoreConfig &c = selection.config;
+    if (c.password.isEmpty())
+        c.password = qEnvironmentVariable("SESSIONDESK_PASSWORD");
+    c.readOnly = parser.isSet(readOnly);
+    const bool anyTls = parser.isSet(tlsCa) || parser.isSet(tlsCert) || parser.isSet(tlsKey)
+                        || parser.isSet(tlsServerName) || parser.isSet(tlsInsecure);
+    if (anyTls && !c.tls.enabled)
+        return fail(Code::InvalidArgument, QStringLiteral("TLS options need a rediss:// store URL."));
+    c.tls.caFile = parser.value(tlsCa);
+    c.tls.certFile = parser.value(tlsCert);
+    c.tls.keyFile = parser.value(tlsKey);
+    c.tls.serverName = parser.value(tlsServerName);
+    c.tls.insecure = parser.isSet(tlsInsecure);
+    if (parser.isSet(timeout)) {
+        bool ok = false;
+        const double seconds = parser.value(timeout).toDouble(&ok);
+        if (!ok || seconds <= 0) {
+            return fail(Code::InvalidArgument,
+                        QStringLiteral("--timeout needs a positive number of seconds."));
+        }
+        c.connectTimeoutMs = c.commandTimeoutMs = int(seconds * 1000);
+    }
+
+    auto layout = SessionLayout::preset(parser.isSet(schema) ? parser.value(schema)
+                                                             : QStringLiteral("connect-redis"));
+    if (!layout)
+        return std::unexpected(layout.error());
+    selection.layout = *layout;
+    if (parser.isSet(userField)) {
+        selection.layout.userFields.clear();
+        for (const QString &value : parser.values(userField))
+            selection.layout.userFields << value.split(u',', Qt::SkipEmptyParts);
+    }
+    selection.layout.userIndexPattern = parser.value(userIndex);
+    if (auto valid = selection.layout.validate(); !valid)
+        return std::unexpected(valid.error());
+    return selection;
+}
+
+} // namespace SessionDesk
