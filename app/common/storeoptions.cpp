@@ -23,8 +23,7 @@ StoreOptions::StoreOptions()
     , tlsInsecure(QStringLiteral("tls-insecure"))
     , readOnly(QStringLiteral("read-only"))
     , timeout(valueOption("timeout", "SECONDS"))
-{
-}
+{ }
 
 void StoreOptions::addTo(QCommandLineParser &parser) const
 {
@@ -39,7 +38,7 @@ Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &par
     const QString fromEnv = qEnvironmentVariable("SESSIONDESK_STORE");
     selection.storeGiven = parser.isSet(store) || !fromEnv.isEmpty();
     const QString url = parser.isSet(store) ? parser.value(store)
-                        : fromEnv.isEmpty() ? QStringLiteral("redis://127.0.0.1:6379")
+        : fromEnv.isEmpty()                 ? QStringLiteral("redis://127.0.0.1:6379")
                                             : fromEnv;
     auto config = StoreConfig::fromUrl(url);
     if (!config)
@@ -50,9 +49,10 @@ Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &par
         c.password = qEnvironmentVariable("SESSIONDESK_PASSWORD");
     c.readOnly = parser.isSet(readOnly);
     const bool anyTls = parser.isSet(tlsCa) || parser.isSet(tlsCert) || parser.isSet(tlsKey)
-                        || parser.isSet(tlsServerName) || parser.isSet(tlsInsecure);
+        || parser.isSet(tlsServerName) || parser.isSet(tlsInsecure);
     if (anyTls && !c.tls.enabled)
-        return fail(Code::InvalidArgument, QStringLiteral("TLS options need a rediss:// store URL."));
+        return fail(Code::InvalidArgument,
+                    QStringLiteral("TLS options need a rediss:// store URL."));
     c.tls.caFile = parser.value(tlsCa);
     c.tls.certFile = parser.value(tlsCert);
     c.tls.keyFile = parser.value(tlsKey);

@@ -1,0 +1,113 @@
+// Renders the main screens of SessionDesk to PNG files for docs/ and the README. Run by
+// scripts/screenshots.sh under Xvfb against a demo store; not a test.
+//   sessiondesk-screenshots --store URL [--user-index PATTERN] --out DIR
+
+#include "destroyalldialog.h"
+#include "mainwindow.h"
+#include "payloadmodel.h"
+#include "sessionsmodel.h"
+#include "usersmodel.h"
+
+#include <QAbstractItemView>
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QEventLoop>
+#include <QLabel>
+#include <QLineEdit>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include <cstdio>
+
+using namespace SessionDesk;
+
+namespace {
+
+// Spins the event loop until `done` holds or `ms` pass; false on time-out.
+bool waitFor(const std::function<bool()> &done, int ms = 15000)
+{
+    QElapsedTimer clock;
+    clock.start();
+    while (!done()) {
+        if (clock.elapsed() > ms)
+            return false;
+        QEventLoop loop;
+        QTimer::singleShot(20, &loop, &QEventLoop::quit);
+        loop.exec();
+    }
+    return true;
+}
+
+bool save(QWidget *widget, const QString &path)
+{
+    const bool ok = widget->grab().save(path);
+    std::printf("%s %s\n", ok ? "wrote" : "FAILED", qPrintable(path));
+    return ok;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QCommandLineParser parser;
+    const QCommandLineOption store(QStringLiteral("store"), QString(), QStringLiteral("URL"));
+    const QCommandLineOption index(QStringLiteral("user-index"), QString(), QStringLiteral("P"));
+    const QCommandLineOption out(QStringLiteral("out"), QString(), QStringLiteral("DIR"));
+    parser.addOptions({store, index, out});
+    parser.process(app);
+    QDir().mkpath(parser.value(out));
+    const QDir dir(parser.value(out));
+
+    QTemporaryDir temp;
+    MainWindow::Options options;
+    options.settingsPath = temp.filePath(QStringLiteral("settings.ini"));
+    options.auditLogPath = temp.filePath(QStringLiteral("audit.log"));
+    MainWindow window(options);
+    window.resize(1440, 820);
+    window.show();
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("demo");
+    profile.url = parser.value(store);
+    profile.userIndex = parser.value(index);
+    window.openStore(profile);
+    if (!waitFor([&] {
+            return window.usersModel() && window.usersModel()->rowCount() > 0
+                && !window.usersModel()->isLoading() && window.sessionsModel()->rowCount() > 0;
+        })) {
+        std::fprintf(stderr, "the demo store did not load\n");
+        return 1;
+    }
+    auto *users = window.findChild<QTableView *>(QStringLiteral("usersView"));
+    users->selectRow(0);
+    waitFor([&] { return !window.sessionsModel()->isLoading(); });
+    auto *sessions = window.findChild<QTableView *>(QStringLiteral("sessionsView"));
+    sessions->selectRow(0);
+    waitFor([&] { return window.payloadModel()->hasSession(); });
+    int ok = save(&window, dir.filePath(QStringLiteral("main-window.png")));
+
+    window.findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(1);
+    waitFor([] { return true; }, 100);
+    ok &= save(&window, dir.filePath(QStringLiteral("store-settings.png")));
+    window.findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(0);
+
+    window.client()->allowWrites(true);
+    QMetaObject::invokeMethod(&window, [&window] {
+        window.findChild<QAction *>(QStringLiteral("actionDestroyAll"))->trigger();
+    });
+    DestroyAllDialog *dialog = nullptr;
+    waitFor([&] {
+        dialog = window.findChild<DestroyAllDialog *>();
+        return dialog && dialog->previewCount() >= 0;
+    });
+    if (dialog) {
+        dialog->findChild<QLineEdit *>(QStringLiteral("confirmTargetEdit"))
+            ->setText(window.client()->targetName());
+        ok &= save(dialog, dir.filePath(QStringLiteral("destroy-all.png")));
+        dialog->reject();
+    }
+    return ok ? 0 : 1;
+}

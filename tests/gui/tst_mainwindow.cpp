@@ -1,0 +1,463 @@
+// The real main window, driven with QTest on the offscreen platform against real redis-server
+// processes: search by cookie, revoke with the Delete key, log a user out, destroy everything
+// with typed confirmation and with cancel, read-only refusal, an error banner when the server
+// dies, export and an audited reveal.
+
+#include "auditlogmodel.h"
+#include "destroyalldialog.h"
+#include "dialogs.h"
+#include "mainwindow.h"
+#include "messagebanner.h"
+#include "payloadmodel.h"
+#include "redisserver.h"
+#include "sessionsmodel.h"
+#include "usersmodel.h"
+
+#include <QAction>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProcess>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace SessionDesk;
+using SessionDesk::Test::RedisServer;
+
+namespace {
+
+const char kIndex[] = "user-sessions:{user}";
+
+QByteArray session(const QByteArray &user, const QByteArray &token)
+{
+    return R"({"cookie":{"originalMaxAge":7200000,"httpOnly":true,"path":"/"},"user_id":")" + user
+        + R"(","user":{"tokens":{"accessToken":")" + token + R"("}}})";
+}
+
+// Feeds commands to redis-cli --pipe: fast enough for hundreds of thousands of keys.
+bool pipe(const RedisServer &server, const QByteArray &commands)
+{
+    QProcess cli;
+    cli.start(QStringLiteral("redis-cli"),
+              {QStringLiteral("-p"), QString::number(server.port()), QStringLiteral("--pipe")});
+    if (!cli.waitForStarted())
+        return false;
+    cli.write(commands);
+    cli.closeWriteChannel();
+    return cli.waitForFinished(60000) && cli.exitCode() == 0;
+}
+
+} // namespace
+
+class TestMainWindow final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void searchByCookieSelectsSession();
+    void searchByUserAndByNothing();
+    void readOnlyRefusesChanges();
+    void lockedProfileCannotUnlock();
+    void revokeWithDeleteKey();
+    void logoutUserEverywhere();
+    void destroyAllNeedsTypedTarget();
+    void destroyAllCancelReportsExactly();
+    void revealIsAudited();
+    void exportVisibleSessions();
+    void errorBannerWhenServerDies();
+
+private:
+    // Opens the test store and waits until users and the first page of sessions are shown.
+    void openWindow(bool locked = false, int firstPageRows = 6);
+    bool exists(const QByteArray &key) const
+    {
+        return m_server.cli({QStringLiteral("EXISTS"), QString::fromUtf8(key)}).trimmed() == "1";
+    }
+    void allowChanges();
+    QTableView *view(const char *name) const
+    {
+        return m_window->findChild<QTableView *>(QString::fromLatin1(name));
+    }
+    QAction *action(const char *name) const
+    {
+        return m_window->findChild<QAction *>(QString::fromLatin1(name));
+    }
+    int rowOfUser(const QString &user) const;
+
+    RedisServer m_server;
+    QTemporaryDir m_dir;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestMainWindow::initTestCase()
+{
+    QVERIFY2(m_server.start(), qPrintable(m_server.errorString()));
+}
+
+void TestMainWindow::init()
+{
+    m_server.cli({QStringLiteral("FLUSHALL")}); // the test's reset, never the product's
+    QByteArray commands;
+    const QList<QPair<QByteArray, QByteArray>> sessions = {{"alice", "a1"}, {"alice", "a2"},
+                                                           {"alice", "a3"}, {"bob", "b1"},
+                                                           {"bob", "b2"},   {"carol", "c1"}};
+    for (const auto &[user, sid] : sessions) {
+        QByteArray value = session(user, "tok-" + sid);
+        value.replace('"', "\\\"");
+        commands += "SET sess:" + sid + " \"" + value + "\" EX 7200\n";
+        commands += "SADD user-sessions:" + user + " " + sid + "\n";
+    }
+    commands += "SET other:keep 1\n";
+    QVERIFY(pipe(m_server, commands));
+    QFile::remove(m_dir.filePath(QStringLiteral("audit.log")));
+}
+
+void TestMainWindow::cleanup()
+{
+    m_window.reset();
+}
+
+void TestMainWindow::openWindow(bool locked, int firstPageRows)
+{
+    MainWindow::Options options;
+    options.settingsPath = m_dir.filePath(QStringLiteral("settings.ini"));
+    options.auditLogPath = m_dir.filePath(QStringLiteral("audit.log"));
+    m_window = std::make_unique<MainWindow>(options);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("test");
+    profile.url = m_server.url();
+    profile.userIndex = QString::fromLatin1(kIndex);
+    profile.readOnlyLocked = locked;
+    m_window->openStore(profile);
+    QVERIFY(m_window->client());
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->usersModel()->rowCount() == 3
+                                 && !m_window->usersModel()->isLoading()
+                                 && !m_window->sessionsModel()->isLoading(),
+                             10000);
+    if (firstPageRows >= 0)
+        QCOMPARE(m_window->sessionsModel()->rowCount(), firstPageRows);
+    else
+        QVERIFY(m_window->sessionsModel()->rowCount() > 0);
+    QVERIFY(m_window->windowTitle().contains(QStringLiteral("READ-ONLY")));
+}
+
+void TestMainWindow::allowChanges()
+{
+    QAction *allow = action("actionAllowChanges");
+    QVERIFY(allow->isEnabled());
+    allow->trigger();
+    QVERIFY(m_window->client()->writesAllowed());
+    QVERIFY(m_window->windowTitle().contains(QStringLiteral("CHANGES ALLOWED")));
+}
+
+int TestMainWindow::rowOfUser(const QString &user) const
+{
+    QAbstractItemModel *model = view("usersView")->model();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        if (model->index(row, 0).data(UsersModel::UserRole).toString() == user)
+            return row;
+    }
+    return -1;
+}
+
+void TestMainWindow::searchByCookieSelectsSession()
+{
+    openWindow();
+    if (QTest::currentTestFailed())
+        return;
+    QSignalSpy finished(m_window.get(), &MainWindow::searchFinished);
+    auto *search = m_window->findChild<QLineEdit *>(QStringLiteral("searchEdit"));
+    QTest::keyClick(m_window.get(), Qt::Key_F, Qt::ControlModifier);
+    QTRY_VERIFY(search->hasFocus());
+    QTest::keyClicks(search, QStringLiteral("connect.sid=s%3Ab2.c2lnbmF0dXJlLXNpZw"));
+    QTest::keyClick(search, Qt::Key_Return);
+    QVERIFY(finished.wait(10000));
+    const QString result = finished.first().at(0).toString();
+    QVERIFY2(result.contains(QStringLiteral("cookie of connect.sid")), qPrintable(result));
+    QVERIFY2(result.contains(QStringLiteral("user bob")), qPrintable(result));
+    QTRY_COMPARE(m_window->sessionsModel()->user().value_or(QString()), QStringLiteral("bob"));
+    QTRY_COMPARE(view("sessionsView")->selectionModel()->selectedRows().size(), 1);
+    QCOMPARE(view("sessionsView")
+                 ->selectionModel()
+                 ->selectedRows()
+                 .first()
+                 .data(SessionsModel::SessionIdRole)
+                 .toByteArray(),
+             QByteArray("b2"));
+    QTRY_VERIFY(m_window->payloadModel()->hasSession());
+    QCOMPARE(m_window->payloadModel()->summary().id, QByteArray("b2"));
+    QVERIFY(m_window->findChild<QLabel *>(QStringLiteral("searchResultLabel"))->isVisible());
+}
+
+void TestMainWindow::searchByUserAndByNothing()
+{
+    openWindow();
+    if (QTest::currentTestFailed())
+        return;
+    QSignalSpy finished(m_window.get(), &MainWindow::searchFinished);
+    m_window->search(QStringLiteral("alice"));
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.last().at(0).toString(), QStringLiteral("user alice: 3 session(s)"));
+    QCOMPARE(m_window->sessionsModel()->rowCount(), 3);
+
+    m_window->search(QStringLiteral("nobody-at-all"));
+    QVERIFY(finished.wait(10000));
+    QVERIFY(finished.last().at(0).toString().startsWith(QStringLiteral("Nothing matches")));
+
+    m_window->search(QStringLiteral("s%3Agone-session.sig"));
+    QVERIFY(finished.wait(10000));
+    QVERIFY(finished.last().at(0).toString().contains(QStringLiteral("expired or was revoked")));
+}
+
+void TestMainWindow::readOnlyRefusesChanges()
+{
+    openWindow();
+    if (QTest::currentTestFailed())
+        return;
+    QVERIFY(!m_window->client()->writesAllowed());
+    view("sessionsView")->setFocus();
+    view("sessionsView")->selectRow(0);
+    QVERIFY(!action("actionRevoke")->isEnabled());
+    QVERIFY(!action("actionLogoutUser")->isEnabled());
+    Dialogs::setNextAnswer(Dialogs::Answer::Accept);
+    QTest::keyClick(view("sessionsView"), Qt::Key_Delete);
+    m_window->findChild<QAction *>(QStringLiteral("actionRevoke"))->trigger();
+    Dialogs::setNextAnswer(Dialogs::Answer::None);
+    // Nothing was sent: every session is still there.
+    for (const char *key : {"sess:a1", "sess:a2", "sess:a3", "sess:b1", "sess:b2", "sess:c1"})
+        QVERIFY(exists(key));
+    QVERIFY(m_window->statusBar()
+                ->findChild<QLabel *>(QStringLiteral("statusMode"))
+                ->text()
+                .contains(QStringLiteral("READ-ONLY")));
+}
+
+void TestMainWindow::lockedProfileCannotUnlock()
+{
+    openWindow(true);
+    if (QTest::currentTestFailed())
+        return;
+    QVERIFY(m_window->client()->isLocked());
+    QVERIFY(!action("actionAllowChanges")->isEnabled());
+    action("actionAllowChanges")->setChecked(true); // even if something forces the toggle
+    QVERIFY(!m_window->client()->writesAllowed());
+    QVERIFY(m_window->windowTitle().contains(QStringLiteral("READ-ONLY")));
+}
+
+void TestMainWindow::revokeWithDeleteKey()
+{
+    openWindow();
+    if (QTest::currentTestFailed())
+        return;
+    allowChanges();
+    if (QTest::currentTestFailed())
+        return;
+    const int aliceRow = rowOfUser(QStringLiteral("alice"));
+    QVERIFY(aliceRow >= 0);
+    view("usersView")->selectRow(aliceRow);
+    QTRY_COMPARE(m_window->sessionsModel()->user().value_or(QString()), QStringLiteral("alice"));
+    QTRY_COMPARE(m_window->sessionsModel()->rowCount(), 3);
+    QTableView *sessions = view("sessionsView");
+    sessions->setFocus();
+    sessions->selectRow(0);
+    const QByteArray victim = sessions->selectionModel()
+                                  ->selectedRows()
+                                  .first()
+                                  .data(SessionsModel::SessionIdRole)
+                                  .toByteArray();
+    QVERIFY(action("actionRevoke")->isEnabled());
+    Dialogs::setNextAnswer(Dialogs::Answer::Accept);
+    QTest::keyClick(sessions, Qt::Key_Delete);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->sessionsModel()->rowCount(), 2, 10000);
+    QVERIFY(!exists("sess:" + victim));
+    QCOMPARE(
+        m_server.cli({QStringLiteral("SCARD"), QStringLiteral("user-sessions:alice")}).trimmed(),
+        QByteArray("2"));
+    QCOMPARE(m_window->usersModel()->sessionCount(QStringLiteral("alice")), 2);
+    QVERIFY(Dialogs::lastQuestionText().contains(QStringLiteral("alice")));
+    QVERIFY(exists("sess:b1"));
+    QVERIFY(exists("other:keep"));
+    AuditLogModel audit(m_dir.filePath(QStringLiteral("audit.log")));
+    audit.reload();
+    QCOMPARE(audit.rowCount(), 1);
+    QCOMPARE(audit.index(0, AuditLogModel::ActionColumn).data().toString(),
+             QStringLiteral("revoke"));
+}
+
+void TestMainWindow::logoutUserEverywhere()
+{
+    openWindow();
+    if (QTest::currentTestFailed())
+        return;
+    allowChanges();
+    if (QTest::currentTestFailed())
+        return;
+    view("usersView")->selectRow(rowOfUser(QStringLiteral("bob")));
+    QTRY_COMPARE(m_window->sessionsModel()->rowCount(), 2);
+    Dialogs::setNextAnswer(Dialogs::Answer::Accept);
+    QTest::keyClick(m_window.get(), Qt::Key_L, Qt::ControlModifier | Qt::ShiftModifier);
+    QTRY_VERIFY_WITH_TIMEOUT(!exists("sess:b1") && !exists("sess:b2"), 10000);
+    QVERIFY(Dialogs::lastQuestionText().contains(QStringLiteral("bob")));
+    QVERIFY(Dialogs::lastQuestionText().contains(QStringLiteral("2")));
+    QTRY_COMPARE(rowOfUser(QStringLiteral("bob")), -1);
+    QTRY_COMPARE(m_window->sessionsModel()->rowCount(), 0);
+    for (const char *key : {"sess:a1", "sess:a2", "sess:a3", "sess:c1", "other:keep"})
+        QVERIFY(exists(key));
+}
+
+void TestMainWindow::destroyAllNeedsTypedTarget()
+{
+    openWindow();
+    if (QTest::currentTestFailed())
+        return;
+    allowChanges();
+    if (QTest::currentTestFailed())
+        return;
+    QTest::keyClick(m_window.get(), Qt::Key_Delete, Qt::ControlModifier | Qt::ShiftModifier);
+    DestroyAllDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->findChild<DestroyAllDialog *>()) != nullptr);
+    QTRY_COMPARE_WITH_TIMEOUT(dialog->previewCount(), 6, 10000);
+    auto *confirm = dialog->findChild<QLineEdit *>(QStringLiteral("confirmTargetEdit"));
+    auto *destroy = dialog->findChild<QPushButton *>(QStringLiteral("destroyButton"));
+    QVERIFY(!destroy->isEnabled());
+    QTest::keyClicks(confirm, QStringLiteral("127.0.0.1:6379/0"));
+    QVERIFY(!destroy->isEnabled());
+    confirm->clear();
+    QTest::keyClicks(confirm, m_server.target());
+    QVERIFY(destroy->isEnabled());
+    QVERIFY(destroy->text().contains(QStringLiteral("6")));
+    QTest::mouseClick(destroy, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->hasReport(), 10000);
+    QCOMPARE(dialog->lastReport().destroyed, 6);
+    QVERIFY(!dialog->lastReport().cancelled);
+    for (const char *key : {"sess:a1", "sess:b1", "sess:c1", "user-sessions:alice"})
+        QVERIFY(!exists(key));
+    QVERIFY(exists("other:keep"));
+    const QString reportFile = m_dir.filePath(QStringLiteral("report.json"));
+    DestroyAllDialog::setNextSaveFileName(reportFile);
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("saveReportButton")),
+                      Qt::LeftButton);
+    QTRY_VERIFY(QFile::exists(reportFile));
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->usersModel()->rowCount(), 0, 10000);
+}
+
+void TestMainWindow::destroyAllCancelReportsExactly()
+{
+    // Enough sessions that the run is still going when Cancel lands.
+    QByteArray many;
+    for (int i = 0; i < 300000; ++i)
+        many += "SET sess:bulk" + QByteArray::number(i) + " {}\n";
+    QVERIFY(pipe(m_server, many));
+    openWindow(false, -1); // a first page of a store this size
+    if (QTest::currentTestFailed())
+        return;
+    allowChanges();
+    if (QTest::currentTestFailed())
+        return;
+    action("actionDestroyAll")->trigger();
+    DestroyAllDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->findChild<DestroyAllDialog *>()) != nullptr);
+    QTRY_COMPARE_WITH_TIMEOUT(dialog->previewCount(), 300006, 30000);
+    dialog->findChild<QLineEdit *>(QStringLiteral("confirmTargetEdit"))->setText(m_server.target());
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("destroyButton")),
+                      Qt::LeftButton);
+    auto *destroyed = dialog->findChild<QLabel *>(QStringLiteral("destroyedValue"));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        destroyed->text() != QStringLiteral("0") && !destroyed->text().isEmpty(), 30000);
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("cancelRunButton")),
+                      Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->hasReport(), 30000);
+    const DestroyReport report = dialog->lastReport();
+    QVERIFY(report.cancelled);
+    QVERIFY(report.destroyed > 0);
+    QVERIFY(report.destroyed < 300006);
+    const qint64 left =
+        m_server
+            .cli({QStringLiteral("--scan"), QStringLiteral("--pattern"), QStringLiteral("sess:*")})
+            .count('\n');
+    QCOMPARE(left, 300006 - report.destroyed);
+    QVERIFY(exists("other:keep"));
+    QVERIFY(dialog->reportText().contains(QString::number(report.destroyed)));
+}
+
+void TestMainWindow::revealIsAudited()
+{
+    openWindow();
+    if (QTest::currentTestFailed())
+        return;
+    QTableView *sessions = view("sessionsView");
+    sessions->selectRow(0);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->payloadModel()->hasSession(), 10000);
+    QVERIFY(m_window->payloadModel()->hasSecrets());
+    QVERIFY(!m_window->payloadModel()->isRevealed());
+    QVERIFY(action("actionReveal")->isEnabled()); // reading is allowed while read-only
+    Dialogs::setNextAnswer(Dialogs::Answer::Reject);
+    QTest::keyClick(m_window.get(), Qt::Key_R, Qt::ControlModifier);
+    QVERIFY(!m_window->payloadModel()->isRevealed());
+    Dialogs::setNextAnswer(Dialogs::Answer::Accept);
+    QTest::keyClick(m_window.get(), Qt::Key_R, Qt::ControlModifier);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->payloadModel()->isRevealed(), 10000);
+    AuditLogModel audit(m_dir.filePath(QStringLiteral("audit.log")));
+    audit.reload();
+    QCOMPARE(audit.rowCount(), 1);
+    QCOMPARE(audit.index(0, AuditLogModel::ActionColumn).data().toString(),
+             QStringLiteral("reveal"));
+}
+
+void TestMainWindow::exportVisibleSessions()
+{
+    openWindow();
+    if (QTest::currentTestFailed())
+        return;
+    auto *filter = m_window->findChild<QLineEdit *>(QStringLiteral("sessionsFilter"));
+    QTest::keyClicks(filter, QStringLiteral("carol"));
+    QTRY_COMPARE(view("sessionsView")->model()->rowCount(), 1);
+    const QString file = m_dir.filePath(QStringLiteral("visible.csv"));
+    MainWindow::setNextSaveFileName(file);
+    QTest::keyClick(m_window.get(), Qt::Key_E, Qt::ControlModifier);
+    QTRY_VERIFY(QFile::exists(file));
+    QFile csv(file);
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 2);
+    QVERIFY(lines.at(0).startsWith("id,user,ttl_seconds"));
+    QVERIFY(lines.at(1).startsWith("c1,carol,"));
+}
+
+void TestMainWindow::errorBannerWhenServerDies()
+{
+    RedisServer doomed;
+    QVERIFY2(doomed.start(), qPrintable(doomed.errorString()));
+    doomed.cli({QStringLiteral("SET"), QStringLiteral("sess:x"), QStringLiteral("{}")});
+    MainWindow::Options options;
+    options.settingsPath = m_dir.filePath(QStringLiteral("settings.ini"));
+    options.auditLogPath = m_dir.filePath(QStringLiteral("audit.log"));
+    m_window = std::make_unique<MainWindow>(options);
+    m_window->show();
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("doomed");
+    profile.url = doomed.url();
+    m_window->openStore(profile);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->sessionsModel()->rowCount(), 1, 10000);
+    const quint16 port = doomed.port();
+    doomed.stop();
+    QTest::keyClick(m_window.get(), Qt::Key_F5);
+    MessageBanner *banner = m_window->banner();
+    QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible() && banner->kind() == MessageBanner::Kind::Error,
+                             15000);
+    QVERIFY2(banner->text().contains(QStringLiteral("127.0.0.1:%1").arg(port)),
+             qPrintable(banner->text()));
+    // The rest of the window keeps working: the search box still answers.
+    QVERIFY(m_window->findChild<QLineEdit *>(QStringLiteral("searchEdit"))->isEnabled());
+}
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

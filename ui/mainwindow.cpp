@@ -1,0 +1,1178 @@
+#include "mainwindow.h"
+
+#include "auditlogmodel.h"
+#include "connectiondialog.h"
+#include "destroyalldialog.h"
+#include "dialogs.h"
+#include "messagebanner.h"
+#include "passworddialog.h"
+#include "payloadmodel.h"
+#include "sessionsmodel.h"
+#include "settingsmodel.h"
+#include "shortcutsdialog.h"
+#include "usersmodel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QLocale>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QToolBar>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace SessionDesk {
+
+namespace {
+
+QString g_nextSaveFileName;
+
+// Secrets copied to the clipboard are marked as such for clipboard managers and cleared after
+// this long, unless something else was copied meanwhile.
+constexpr int kClipboardClearMs = 30000;
+
+QString shortId(const QByteArray &id)
+{
+    const QString shown = displayBytes(id);
+    return shown.size() > 12 ? shown.left(8) + QStringLiteral("…") : shown;
+}
+
+QTableView *makeTable(QWidget *parent, const QString &objectName, const QString &accessibleName)
+{
+    auto *view = new QTableView(parent);
+    view->setObjectName(objectName);
+    view->setAccessibleName(accessibleName);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setSortingEnabled(true);
+    view->setAlternatingRowColors(true);
+    view->setWordWrap(false);
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 8);
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->horizontalHeader()->setHighlightSections(false);
+    return view;
+}
+
+QLabel *makeHeading(const QString &text, QWidget *parent)
+{
+    auto *label = new QLabel(text, parent);
+    QFont font = label->font();
+    font.setBold(true);
+    label->setFont(font);
+    return label;
+}
+
+QString saveFileName(QWidget *parent, const QString &title, const QString &filter)
+{
+    if (!g_nextSaveFileName.isEmpty())
+        return std::exchange(g_nextSaveFileName, QString());
+    return QFileDialog::getSaveFileName(parent, title, QString(), filter);
+}
+
+} // namespace
+
+void MainWindow::setNextSaveFileName(const QString &fileName)
+{
+    g_nextSaveFileName = fileName;
+}
+
+MainWindow::MainWindow(Options options, QWidget *parent)
+    : QMainWindow(parent)
+    , m_options(std::move(options))
+    , m_settings(std::make_unique<QSettings>(m_options.settingsPath, QSettings::IniFormat))
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/sessiondesk.svg")));
+    m_payload = new PayloadModel(this);
+    m_settingsModel = new SettingsModel(this);
+    m_audit = new AuditLogModel(m_options.auditLogPath, this);
+    createActions();
+    createWidgets();
+    createMenus();
+    reloadProfiles();
+    m_audit->reload();
+    m_auditIntegrity->setText(m_audit->integrityText());
+
+    restoreGeometry(m_settings->value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(m_settings->value(QStringLiteral("window/state")).toByteArray());
+    m_outerSplitter->restoreState(m_settings->value(QStringLiteral("window/outer")).toByteArray());
+    m_sessionSplitter->restoreState(
+        m_settings->value(QStringLiteral("window/sessions")).toByteArray());
+    if (!m_settings->contains(QStringLiteral("window/geometry")))
+        resize(1280, 760);
+    updateActions();
+    updateTitle();
+}
+
+MainWindow::~MainWindow() = default;
+
+QList<QAction *> MainWindow::allActions() const
+{
+    QList<QAction *> actions = {
+        m_findAction,           m_refreshAction,          m_allowChangesAction,
+        m_revokeAction,         m_logoutAction,           m_destroyAllAction,
+        m_revealAction,         m_copyIdAction,           m_copyUserAction,
+        m_copyValueAction,      m_exportAction,           m_newConnectionAction,
+        m_editConnectionAction, m_removeConnectionAction, m_disconnectAction};
+    actions << m_tabActions << m_shortcutsAction << m_quitAction;
+    return actions;
+}
+
+void MainWindow::createActions()
+{
+    const auto make = [this](const QString &text, const QString &objectName,
+                             const QKeySequence &shortcut, const QString &icon = QString()) {
+        auto *action = new QAction(text, this);
+        action->setObjectName(objectName);
+        if (!shortcut.isEmpty())
+            action->setShortcut(shortcut);
+        if (!icon.isEmpty())
+            action->setIcon(QIcon(QStringLiteral(":/icons/%1.svg").arg(icon)));
+        addAction(action); // shortcuts work wherever the focus is
+        return action;
+    };
+    m_findAction = make(tr("&Find user, session or cookie"), QStringLiteral("actionFind"),
+                        QKeySequence::Find, QStringLiteral("search"));
+    m_refreshAction = make(tr("&Refresh"), QStringLiteral("actionRefresh"), QKeySequence::Refresh,
+                           QStringLiteral("refresh"));
+    m_allowChangesAction = make(tr("&Allow changes"), QStringLiteral("actionAllowChanges"),
+                                QKeySequence(tr("Ctrl+Shift+W")), QStringLiteral("unlock"));
+    m_allowChangesAction->setCheckable(true);
+    m_revokeAction = make(tr("Re&voke session"), QStringLiteral("actionRevoke"),
+                          QKeySequence::Delete, QStringLiteral("revoke"));
+    m_logoutAction = make(tr("&Log out user everywhere…"), QStringLiteral("actionLogoutUser"),
+                          QKeySequence(tr("Ctrl+Shift+L")), QStringLiteral("logout-user"));
+    m_destroyAllAction = make(tr("&Destroy all sessions…"), QStringLiteral("actionDestroyAll"),
+                              QKeySequence(tr("Ctrl+Shift+Del")), QStringLiteral("destroy-all"));
+    m_revealAction = make(tr("Reveal &secrets…"), QStringLiteral("actionReveal"),
+                          QKeySequence(tr("Ctrl+R")), QStringLiteral("reveal"));
+    m_copyIdAction = make(tr("Copy session &id"), QStringLiteral("actionCopyId"),
+                          QKeySequence::Copy, QStringLiteral("copy"));
+    m_copyUserAction =
+        make(tr("Copy &user"), QStringLiteral("actionCopyUser"), QKeySequence(tr("Ctrl+Shift+C")));
+    m_copyValueAction = make(tr("Copy payload &value"), QStringLiteral("actionCopyValue"),
+                             QKeySequence(tr("Ctrl+Alt+C")));
+    m_exportAction = make(tr("&Export visible sessions…"), QStringLiteral("actionExport"),
+                          QKeySequence(tr("Ctrl+E")), QStringLiteral("export"));
+    m_newConnectionAction = make(tr("&New connection…"), QStringLiteral("actionNewConnection"),
+                                 QKeySequence::New, QStringLiteral("new-connection"));
+    m_editConnectionAction =
+        make(tr("&Edit connection…"), QStringLiteral("actionEditConnection"), QKeySequence());
+    m_removeConnectionAction =
+        make(tr("Re&move connection"), QStringLiteral("actionRemoveConnection"), QKeySequence());
+    m_disconnectAction =
+        make(tr("&Disconnect"), QStringLiteral("actionDisconnect"), QKeySequence(tr("Ctrl+W")));
+    m_shortcutsAction =
+        make(tr("&Keyboard shortcuts"), QStringLiteral("actionShortcuts"), QKeySequence(tr("F1")));
+    m_quitAction = make(tr("&Quit"), QStringLiteral("actionQuit"), QKeySequence::Quit);
+    const QStringList tabNames = {tr("&Sessions"), tr("Store se&ttings"), tr("&Audit log")};
+    for (int i = 0; i < tabNames.size(); ++i) {
+        QAction *action = make(tabNames.at(i), QStringLiteral("actionTab%1").arg(i + 1),
+                               QKeySequence(tr("Ctrl+%1").arg(i + 1)));
+        connect(action, &QAction::triggered, this, [this, i] { m_tabs->setCurrentIndex(i); });
+        m_tabActions << action;
+    }
+
+    connect(m_findAction, &QAction::triggered, this, [this] {
+        m_searchEdit->setFocus();
+        m_searchEdit->selectAll();
+    });
+    connect(m_refreshAction, &QAction::triggered, this, &MainWindow::refresh);
+    connect(m_allowChangesAction, &QAction::toggled, this, &MainWindow::toggleWrites);
+    connect(m_revokeAction, &QAction::triggered, this, &MainWindow::revokeSelected);
+    connect(m_logoutAction, &QAction::triggered, this, &MainWindow::logoutUser);
+    connect(m_destroyAllAction, &QAction::triggered, this, &MainWindow::destroyAll);
+    connect(m_revealAction, &QAction::triggered, this, &MainWindow::revealSecrets);
+    connect(m_copyIdAction, &QAction::triggered, this, [this] { copySelected(false); });
+    connect(m_copyUserAction, &QAction::triggered, this, [this] { copySelected(true); });
+    connect(m_copyValueAction, &QAction::triggered, this, &MainWindow::copyPayloadValue);
+    connect(m_exportAction, &QAction::triggered, this, &MainWindow::exportSessions);
+    connect(m_newConnectionAction, &QAction::triggered, this, &MainWindow::newConnection);
+    connect(m_editConnectionAction, &QAction::triggered, this, &MainWindow::editConnection);
+    connect(m_removeConnectionAction, &QAction::triggered, this, &MainWindow::removeConnection);
+    connect(m_disconnectAction, &QAction::triggered, this, &MainWindow::closeStore);
+    connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+    connect(m_shortcutsAction, &QAction::triggered, this, [this] {
+        ShortcutsDialog dialog(allActions(), this);
+        dialog.exec();
+    });
+}
+
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_exportAction);
+    file->addSeparator();
+    file->addAction(m_quitAction);
+    QMenu *connection = menuBar()->addMenu(tr("&Connection"));
+    connection->addActions({m_newConnectionAction, m_editConnectionAction, m_removeConnectionAction,
+                            m_disconnectAction});
+    connection->addSeparator();
+    connection->addActions({m_refreshAction, m_allowChangesAction});
+    QMenu *session = menuBar()->addMenu(tr("&Session"));
+    session->addActions({m_findAction, m_revokeAction, m_logoutAction});
+    session->addSeparator();
+    session->addActions({m_revealAction, m_copyIdAction, m_copyUserAction, m_copyValueAction});
+    session->addSeparator();
+    session->addAction(m_destroyAllAction);
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addActions(m_tabActions);
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_shortcutsAction);
+
+    QToolBar *toolbar = addToolBar(tr("Main"));
+    toolbar->setObjectName(QStringLiteral("mainToolBar"));
+    toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    toolbar->addActions({m_refreshAction, m_allowChangesAction});
+    toolbar->addSeparator();
+    toolbar->addActions({m_revokeAction, m_logoutAction});
+    toolbar->addSeparator();
+    toolbar->addAction(m_destroyAllAction);
+    auto *spacer = new QWidget(toolbar);
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    toolbar->addWidget(spacer);
+    toolbar->addWidget(m_searchEdit);
+}
+
+void MainWindow::createWidgets()
+{
+    m_searchEdit = new QLineEdit(this);
+    m_searchEdit->setObjectName(QStringLiteral("searchEdit"));
+    m_searchEdit->setAccessibleName(tr("Search"));
+    m_searchEdit->setPlaceholderText(tr("User, session id or pasted cookie (Ctrl+F)"));
+    m_searchEdit->setClearButtonEnabled(true);
+    m_searchEdit->setMinimumWidth(320);
+    connect(m_searchEdit, &QLineEdit::returnPressed, this,
+            [this] { search(m_searchEdit->text()); });
+
+    auto *central = new QWidget(this);
+    auto *centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(4, 4, 4, 4);
+    m_banner = new MessageBanner(central);
+    m_banner->setObjectName(QStringLiteral("banner"));
+    centralLayout->addWidget(m_banner);
+    m_searchResultLabel = new QLabel(central);
+    m_searchResultLabel->setObjectName(QStringLiteral("searchResultLabel"));
+    m_searchResultLabel->setTextFormat(Qt::PlainText);
+    m_searchResultLabel->hide();
+    centralLayout->addWidget(m_searchResultLabel);
+
+    m_outerSplitter = new QSplitter(Qt::Horizontal, central);
+    centralLayout->addWidget(m_outerSplitter, 1);
+
+    // Connections
+    auto *connectionsPane = new QWidget(m_outerSplitter);
+    auto *connectionsLayout = new QVBoxLayout(connectionsPane);
+    connectionsLayout->setContentsMargins(0, 0, 0, 0);
+    connectionsLayout->addWidget(makeHeading(tr("Connections"), connectionsPane));
+    m_connections = new QListWidget(connectionsPane);
+    m_connections->setObjectName(QStringLiteral("connectionsList"));
+    m_connections->setAccessibleName(tr("Saved connections"));
+    m_connections->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_connections->addActions(
+        {m_newConnectionAction, m_editConnectionAction, m_removeConnectionAction});
+    connectionsLayout->addWidget(m_connections);
+    connect(m_connections, &QListWidget::itemActivated, this,
+            [this](QListWidgetItem *item) { openProfile(item->text()); });
+
+    // Tabs
+    m_tabs = new QTabWidget(m_outerSplitter);
+    m_tabs->setObjectName(QStringLiteral("tabs"));
+    m_tabs->setTabPosition(QTabWidget::South);
+    m_outerSplitter->setStretchFactor(1, 1);
+
+    // Sessions tab: users | sessions | payload
+    m_sessionSplitter = new QSplitter(Qt::Horizontal, m_tabs);
+    m_tabs->addTab(m_sessionSplitter, tr("Sessions"));
+
+    auto *usersPane = new QWidget(m_sessionSplitter);
+    auto *usersLayout = new QVBoxLayout(usersPane);
+    usersLayout->setContentsMargins(0, 0, 0, 0);
+    usersLayout->addWidget(makeHeading(tr("Users"), usersPane));
+    m_usersFilter = new QLineEdit(usersPane);
+    m_usersFilter->setObjectName(QStringLiteral("usersFilter"));
+    m_usersFilter->setAccessibleName(tr("Filter users"));
+    m_usersFilter->setPlaceholderText(tr("Filter users"));
+    m_usersFilter->setClearButtonEnabled(true);
+    usersLayout->addWidget(m_usersFilter);
+    m_usersView = makeTable(usersPane, QStringLiteral("usersView"), tr("Users"));
+    m_usersView->setSelectionMode(QAbstractItemView::SingleSelection);
+    usersLayout->addWidget(m_usersView, 1);
+    m_usersStatus = new QLabel(usersPane);
+    m_usersStatus->setObjectName(QStringLiteral("usersStatus"));
+    m_usersStatus->setWordWrap(true);
+    usersLayout->addWidget(m_usersStatus);
+
+    auto *sessionsPane = new QWidget(m_sessionSplitter);
+    auto *sessionsLayout = new QVBoxLayout(sessionsPane);
+    sessionsLayout->setContentsMargins(0, 0, 0, 0);
+    m_sessionsHeader = makeHeading(tr("Sessions"), sessionsPane);
+    m_sessionsHeader->setObjectName(QStringLiteral("sessionsHeader"));
+    sessionsLayout->addWidget(m_sessionsHeader);
+    m_sessionsFilter = new QLineEdit(sessionsPane);
+    m_sessionsFilter->setObjectName(QStringLiteral("sessionsFilter"));
+    m_sessionsFilter->setAccessibleName(tr("Filter loaded sessions"));
+    m_sessionsFilter->setPlaceholderText(tr("Filter loaded sessions"));
+    m_sessionsFilter->setClearButtonEnabled(true);
+    sessionsLayout->addWidget(m_sessionsFilter);
+    m_sessionsView = makeTable(sessionsPane, QStringLiteral("sessionsView"), tr("Sessions"));
+    m_sessionsView->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_sessionsView->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_sessionsView->addActions(
+        {m_revokeAction, m_logoutAction, m_copyIdAction, m_copyUserAction, m_exportAction});
+    sessionsLayout->addWidget(m_sessionsView, 1);
+    m_emptyState = new QLabel(sessionsPane);
+    m_emptyState->setObjectName(QStringLiteral("emptyState"));
+    m_emptyState->setWordWrap(true);
+    m_emptyState->setAlignment(Qt::AlignCenter);
+    sessionsLayout->addWidget(m_emptyState);
+
+    auto *payloadPane = new QWidget(m_sessionSplitter);
+    auto *payloadLayout = new QVBoxLayout(payloadPane);
+    payloadLayout->setContentsMargins(0, 0, 0, 0);
+    m_payloadHeader = makeHeading(tr("Payload"), payloadPane);
+    m_payloadHeader->setObjectName(QStringLiteral("payloadHeader"));
+    m_payloadHeader->setWordWrap(true);
+    payloadLayout->addWidget(m_payloadHeader);
+    m_payloadView = new QTreeView(payloadPane);
+    m_payloadView->setObjectName(QStringLiteral("payloadView"));
+    m_payloadView->setAccessibleName(tr("Session payload"));
+    m_payloadView->setModel(m_payload);
+    m_payloadView->setAlternatingRowColors(true);
+    m_payloadView->setUniformRowHeights(true);
+    m_payloadView->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_payloadView->addActions({m_revealAction, m_copyValueAction});
+    payloadLayout->addWidget(m_payloadView, 1);
+    auto *payloadButtons = new QHBoxLayout;
+    m_revealButton = new QPushButton(m_revealAction->icon(), tr("Reveal secrets…"), payloadPane);
+    m_revealButton->setObjectName(QStringLiteral("revealButton"));
+    m_revealButton->setAccessibleName(tr("Reveal masked secrets, recorded in the audit log"));
+    connect(m_revealButton, &QPushButton::clicked, m_revealAction, &QAction::trigger);
+    payloadButtons->addStretch(1);
+    payloadButtons->addWidget(m_revealButton);
+    payloadLayout->addLayout(payloadButtons);
+    m_sessionSplitter->setStretchFactor(0, 2);
+    m_sessionSplitter->setStretchFactor(1, 4);
+    m_sessionSplitter->setStretchFactor(2, 3);
+
+    // Store settings tab
+    m_settingsView = makeTable(m_tabs, QStringLiteral("settingsView"), tr("Store settings"));
+    m_settingsView->setModel(m_settingsModel);
+    m_settingsView->setSortingEnabled(false);
+    m_tabs->addTab(m_settingsView, tr("Store settings"));
+
+    // Audit log tab
+    auto *auditPane = new QWidget(m_tabs);
+    auto *auditLayout = new QVBoxLayout(auditPane);
+    m_auditIntegrity = new QLabel(auditPane);
+    m_auditIntegrity->setObjectName(QStringLiteral("auditIntegrity"));
+    m_auditIntegrity->setTextFormat(Qt::PlainText);
+    m_auditIntegrity->setWordWrap(true);
+    auditLayout->addWidget(m_auditIntegrity);
+    m_auditView = makeTable(auditPane, QStringLiteral("auditView"), tr("Audit log"));
+    m_auditView->setModel(m_audit);
+    m_auditView->setSortingEnabled(false);
+    auditLayout->addWidget(m_auditView, 1);
+    m_tabs->addTab(auditPane, tr("Audit log"));
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
+        if (index == 2) {
+            m_audit->reload();
+            m_auditIntegrity->setText(m_audit->integrityText());
+        }
+    });
+
+    m_outerSplitter->setSizes({200, 1080});
+    setCentralWidget(central);
+
+    m_statusServer = new QLabel(this);
+    m_statusServer->setObjectName(QStringLiteral("statusServer"));
+    m_statusMode = new QLabel(this);
+    m_statusMode->setObjectName(QStringLiteral("statusMode"));
+    statusBar()->addPermanentWidget(m_statusServer);
+    statusBar()->addPermanentWidget(m_statusMode);
+}
+
+void MainWindow::reloadProfiles()
+{
+    m_profiles = ConnectionProfile::load(*m_settings);
+    m_connections->clear();
+    for (const ConnectionProfile &profile : std::as_const(m_profiles)) {
+        auto *item = new QListWidgetItem(QIcon(QStringLiteral(":/icons/connection-redis.svg")),
+                                         profile.name, m_connections);
+        item->setToolTip(profile.kindLabel() + QStringLiteral(" · ") + profile.url
+                         + (profile.readOnlyLocked ? tr(" · read-only") : QString()));
+        if (profile.color.isValid())
+            item->setData(Qt::DecorationRole, profile.color);
+    }
+    updateActions();
+}
+
+void MainWindow::saveProfiles()
+{
+    ConnectionProfile::save(*m_settings, m_profiles);
+    m_settings->sync();
+    reloadProfiles();
+}
+
+void MainWindow::openProfile(const QString &name)
+{
+    for (const ConnectionProfile &profile : std::as_const(m_profiles)) {
+        if (profile.name == name) {
+            openStore(profile, qEnvironmentVariable("SESSIONDESK_PASSWORD"));
+            return;
+        }
+    }
+    showError(tr("There is no saved connection named “%1”.").arg(name));
+}
+
+void MainWindow::openStore(const ConnectionProfile &profile, const QString &password)
+{
+    auto config = profile.toConfig(password);
+    if (!config) {
+        showError(config.error().message);
+        return;
+    }
+    auto layout = SessionLayout::preset(profile.schema);
+    if (!layout) {
+        showError(layout.error().message);
+        return;
+    }
+    layout->userIndexPattern = profile.userIndex;
+    if (!profile.userFields.isEmpty())
+        layout->userFields = profile.userFields;
+    if (auto valid = layout->validate(); !valid) {
+        showError(valid.error().message);
+        return;
+    }
+    closeStore();
+    m_profile = profile;
+    m_password = config->password;
+    m_client = std::make_unique<StoreClient>(*config, *layout, m_options.auditLogPath);
+    m_users = new UsersModel(m_client.get(), this);
+    m_sessions = new SessionsModel(m_client.get(), this);
+    m_usersProxy = new QSortFilterProxyModel(this);
+    m_usersProxy->setSourceModel(m_users);
+    m_usersProxy->setSortRole(UsersModel::SortRole);
+    m_usersProxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_usersProxy->setFilterKeyColumn(UsersModel::UserColumn);
+    m_sessionsProxy = new QSortFilterProxyModel(this);
+    m_sessionsProxy->setSourceModel(m_sessions);
+    m_sessionsProxy->setSortRole(SessionsModel::SortRole);
+    m_sessionsProxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_sessionsProxy->setFilterKeyColumn(-1);
+    m_usersView->setModel(m_usersProxy);
+    m_sessionsView->setModel(m_sessionsProxy);
+    m_usersView->sortByColumn(UsersModel::SessionsColumn, Qt::DescendingOrder);
+    m_sessionsView->sortByColumn(-1, Qt::AscendingOrder); // store order until the user sorts
+    m_usersView->horizontalHeader()->restoreState(
+        m_settings->value(QStringLiteral("window/usersHeader")).toByteArray());
+    m_sessionsView->horizontalHeader()->restoreState(
+        m_settings->value(QStringLiteral("window/sessionsHeader")).toByteArray());
+    connect(m_usersFilter, &QLineEdit::textChanged, m_usersProxy,
+            &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_sessionsFilter, &QLineEdit::textChanged, m_sessionsProxy,
+            &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_usersView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &MainWindow::onUserSelected);
+    connect(m_sessionsView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::onSessionSelected);
+    connectClient();
+
+    m_banner->hideMessage();
+    m_connectRequest = m_client->connectToStore();
+    m_own.insert(m_connectRequest);
+    m_emptyState->setText(tr("Connecting to %1…").arg(m_client->targetName()));
+    m_emptyState->show();
+    if (config->tls.enabled && config->tls.insecure) {
+        m_banner->showMessage(tr("TLS certificate verification is OFF for this connection: "
+                                 "anyone on the network path can impersonate the server."),
+                              MessageBanner::Kind::Warning);
+    }
+    updateActions();
+    updateTitle();
+}
+
+void MainWindow::connectClient()
+{
+    StoreClient *client = m_client.get();
+    connect(client, &StoreClient::connected, this, [this](StoreClient::RequestId id) {
+        if (id != m_connectRequest)
+            return;
+        m_own.remove(id);
+        m_connectRequest = 0;
+        emit storeOpened();
+        refresh();
+    });
+    connect(client, &StoreClient::failed, this,
+            [this](StoreClient::RequestId id, const StorageError &error) {
+                if (!m_own.remove(id))
+                    return; // a model's or a dialog's request: they report their own
+                if (id == m_connectRequest) {
+                    m_connectRequest = 0;
+                    m_emptyState->setText(tr("Not connected."));
+                    // A store that wants a password we do not have: ask once.
+                    if (error.code == StorageError::Code::Authentication && m_password.isEmpty()) {
+                        if (auto password = PasswordDialog::ask(this, m_client->targetName(),
+                                                                m_client->config().username)) {
+                            const ConnectionProfile profile = m_profile;
+                            QTimer::singleShot(0, this, [this, profile, password] {
+                                openStore(profile, *password);
+                            });
+                            return;
+                        }
+                    }
+                }
+                if (id == m_searchRequest) {
+                    m_searchRequest = 0;
+                    if (error.code == StorageError::Code::NotFound) {
+                        if (m_searchRef.source == SessionReference::Source::SessionId) {
+                            // Not a session id: perhaps a user.
+                            m_pendingUserSearch = m_searchText;
+                            m_sessions->showUser(m_searchText);
+                        } else {
+                            finishSearch(tr("No session for this %1: it has expired or was "
+                                            "revoked.")
+                                             .arg(m_searchRef.describe(m_client->layout())));
+                        }
+                        return;
+                    }
+                    finishSearch(error.message);
+                }
+                m_logoutRequests.remove(id);
+                if (error.code != StorageError::Code::Cancelled) {
+                    m_banner->showMessage(error.message, MessageBanner::Kind::Error, tr("Retry"),
+                                          [this] { refresh(); });
+                }
+                updateActions();
+            });
+    connect(client, &StoreClient::described, this,
+            [this](StoreClient::RequestId id, const StoreInfo &info) {
+                if (id != m_describeRequest)
+                    return;
+                m_own.remove(id);
+                m_describeRequest = 0;
+                m_settingsModel->setInfo(info);
+                m_settingsView->resizeColumnToContents(0);
+                m_totalSessions = info.sessions;
+                m_statusServer->setText(
+                    tr("redis %1 · %2").arg(info.serverVersion, m_client->targetName()));
+                onSessionsPageLoaded();
+            });
+    connect(client, &StoreClient::sessionLoaded, this,
+            [this](StoreClient::RequestId id, const SessionDetail &detail) {
+                m_own.remove(id);
+                if (id == m_searchRequest) {
+                    m_searchRequest = 0;
+                    const QString user =
+                        detail.summary.user.isEmpty() ? tr("no user") : detail.summary.user;
+                    finishSearch(tr("%1 → session %2, user %3")
+                                     .arg(m_searchRef.describe(m_client->layout()),
+                                          shortId(detail.summary.id), user));
+                    m_payload->setDetail(detail);
+                    m_selectAfterLoad = detail.summary.id;
+                    if (!detail.summary.user.isEmpty())
+                        m_sessions->showUser(detail.summary.user);
+                } else if (id == m_sessionRequest) {
+                    m_sessionRequest = 0;
+                    m_payload->setDetail(detail);
+                } else {
+                    return;
+                }
+                m_payloadView->expandToDepth(1);
+                m_payloadView->resizeColumnToContents(0);
+                const QString warning = detail.decoded.warning.isEmpty()
+                    ? QString()
+                    : QStringLiteral(" — ") + detail.decoded.warning;
+                m_payloadHeader->setText(
+                    tr("Payload (%1, %2)%3")
+                        .arg(m_client->layout().description, detail.decoded.encoding, warning));
+                updateActions();
+            });
+    connect(client, &StoreClient::revealAllowed, this,
+            [this](StoreClient::RequestId id, const QByteArray &sessionId) {
+                if (!m_own.remove(id) || m_payload->summary().id != sessionId)
+                    return;
+                m_payload->setRevealed(true);
+                m_payloadView->expandAll();
+                m_audit->reload();
+                m_auditIntegrity->setText(m_audit->integrityText());
+                updateActions();
+            });
+    connect(client, &StoreClient::revoked, this,
+            [this](StoreClient::RequestId id, const RevokeReport &report) {
+                if (!m_own.remove(id))
+                    return;
+                // Count per user before the rows go. A logout names its user; a revoke of
+                // listed rows knows them from the rows.
+                QHash<QString, qint64> perUser;
+                if (m_logoutRequests.contains(id)) {
+                    perUser.insert(m_logoutRequests.take(id), report.revoked.size());
+                } else {
+                    for (const QByteArray &revoked : report.revoked) {
+                        const int row = m_sessions->rowOf(revoked);
+                        if (row >= 0)
+                            ++perUser[m_sessions->summaryAt(row).user];
+                    }
+                }
+                m_sessions->removeSessions(report.revoked);
+                for (auto it = perUser.cbegin(); it != perUser.cend(); ++it)
+                    m_users->sessionsRemoved(it.key(), it.value());
+                if (report.revoked.contains(m_payload->summary().id))
+                    m_payload->clear();
+                if (m_totalSessions >= 0)
+                    m_totalSessions -= report.revoked.size();
+                showInfo(tr("Revoked %n session(s).", "", int(report.revoked.size()))
+                         + (report.notFound.isEmpty()
+                                ? QString()
+                                : tr(" %n were already gone.", "", int(report.notFound.size()))));
+                m_audit->reload();
+                onSessionsPageLoaded();
+                updateActions();
+            });
+    connect(client, &StoreClient::writesAllowedChanged, this, [this](bool) {
+        updateActions();
+        updateTitle();
+    });
+
+    connect(m_users, &UsersModel::statusChanged, this,
+            [this] { m_usersStatus->setText(m_users->statusText()); });
+    connect(m_users, &UsersModel::failed, this, &MainWindow::showError);
+    connect(m_sessions, &SessionsModel::failed, this, &MainWindow::showError);
+    connect(m_sessions, &SessionsModel::pageLoaded, this, &MainWindow::onSessionsPageLoaded);
+    connect(m_sessions, &SessionsModel::loadingChanged, this, [this] { onSessionsPageLoaded(); });
+}
+
+void MainWindow::closeStore()
+{
+    if (!m_client)
+        return;
+    m_settings->setValue(QStringLiteral("window/usersHeader"),
+                         m_usersView->horizontalHeader()->saveState());
+    m_settings->setValue(QStringLiteral("window/sessionsHeader"),
+                         m_sessionsView->horizontalHeader()->saveState());
+    m_usersView->setModel(nullptr);
+    m_sessionsView->setModel(nullptr);
+    disconnect(m_usersFilter, nullptr, nullptr, nullptr);
+    disconnect(m_sessionsFilter, nullptr, nullptr, nullptr);
+    delete m_usersProxy;
+    delete m_sessionsProxy;
+    delete m_users;
+    delete m_sessions;
+    m_usersProxy = m_sessionsProxy = nullptr;
+    m_users = nullptr;
+    m_sessions = nullptr;
+    m_client.reset();
+    m_own.clear();
+    m_logoutRequests.clear();
+    m_connectRequest = m_sessionRequest = m_searchRequest = m_describeRequest = 0;
+    m_payload->clear();
+    m_settingsModel->clear();
+    m_totalSessions = -1;
+    m_allowChangesAction->setChecked(false);
+    m_sessionsHeader->setText(tr("Sessions"));
+    m_usersStatus->clear();
+    m_statusServer->clear();
+    m_emptyState->setText(m_profiles.isEmpty()
+                              ? tr("No connection yet. Add one with Connection → New connection "
+                                   "(Ctrl+N), or start sessiondesk with --store URL.")
+                              : tr("Open a connection from the list on the left."));
+    m_emptyState->show();
+    updateActions();
+    updateTitle();
+}
+
+void MainWindow::refresh()
+{
+    if (!m_client)
+        return;
+    m_banner->hideMessage();
+    m_payload->clear();
+    m_describeRequest = m_client->describe();
+    m_own.insert(m_describeRequest);
+    m_users->reload();
+    const std::optional<QString> user = m_sessions->user();
+    if (user)
+        m_sessions->showUser(*user);
+    else
+        m_sessions->showAll();
+    m_audit->reload();
+    m_auditIntegrity->setText(m_audit->integrityText());
+}
+
+void MainWindow::updateTitle()
+{
+    QString title = QStringLiteral("SessionDesk");
+    if (m_client) {
+        title += QStringLiteral(" — ") + m_profile.name + QStringLiteral(" (")
+            + m_profile.kindLabel() + QStringLiteral(")");
+        title += m_client->writesAllowed() ? tr(" — CHANGES ALLOWED") : tr(" — READ-ONLY");
+        m_statusMode->setText(m_client->isLocked()            ? tr("READ-ONLY (locked)")
+                                  : m_client->writesAllowed() ? tr("CHANGES ALLOWED")
+                                                              : tr("READ-ONLY"));
+        QPalette palette = m_statusMode->palette();
+        palette.setColor(QPalette::WindowText,
+                         m_client->writesAllowed() ? QColor(0xc6, 0x28, 0x28)
+                                                   : this->palette().color(QPalette::WindowText));
+        m_statusMode->setPalette(palette);
+        if (m_profile.color.isValid()) {
+            statusBar()->setStyleSheet(QStringLiteral("QStatusBar { border-top: 3px solid %1; }")
+                                           .arg(m_profile.color.name()));
+        } else {
+            statusBar()->setStyleSheet(QString());
+        }
+    } else {
+        m_statusMode->clear();
+    }
+    setWindowTitle(title);
+}
+
+void MainWindow::updateActions()
+{
+    const bool open = m_client != nullptr;
+    const bool writable = open && m_client->writesAllowed();
+    const bool hasSessionSelection = open && !selectedSessionIds().isEmpty();
+    const bool hasUser = open && !currentUser().isEmpty();
+    m_refreshAction->setEnabled(open);
+    m_allowChangesAction->setEnabled(open && !m_client->isLocked());
+    m_allowChangesAction->setToolTip(open && m_client->isLocked()
+                                         ? tr("This connection is read-only (an auditor's "
+                                              "profile); changes cannot be allowed.")
+                                         : tr("Allow revoking and destroying sessions on this "
+                                              "connection"));
+    {
+        const QSignalBlocker blocker(m_allowChangesAction);
+        m_allowChangesAction->setChecked(writable);
+    }
+    const QString readOnlyTip = tr("Read-only: allow changes first (Connection → Allow changes)");
+    m_revokeAction->setEnabled(writable && hasSessionSelection);
+    m_revokeAction->setToolTip(writable ? tr("Revoke the selected sessions (Del)") : readOnlyTip);
+    m_logoutAction->setEnabled(writable && hasUser);
+    m_logoutAction->setToolTip(writable ? tr("Revoke every session of the selected user")
+                                        : readOnlyTip);
+    m_destroyAllAction->setEnabled(open);
+    m_revealAction->setEnabled(open && m_payload->hasSecrets() && !m_payload->isRevealed());
+    m_revealButton->setEnabled(m_revealAction->isEnabled());
+    m_revealButton->setVisible(m_payload->hasSecrets());
+    m_copyIdAction->setEnabled(hasSessionSelection);
+    m_copyUserAction->setEnabled(hasUser);
+    m_copyValueAction->setEnabled(m_payloadView->currentIndex().isValid());
+    m_exportAction->setEnabled(open && m_sessions && m_sessions->rowCount() > 0);
+    m_disconnectAction->setEnabled(open);
+    const bool profileSelected = m_connections->currentItem() != nullptr;
+    m_editConnectionAction->setEnabled(profileSelected);
+    m_removeConnectionAction->setEnabled(profileSelected);
+}
+
+void MainWindow::toggleWrites(bool allowed)
+{
+    if (!m_client)
+        return;
+    if (!m_client->allowWrites(allowed))
+        showError(tr("%1 is read-only: this profile is locked for auditing.")
+                      .arg(m_client->targetName()));
+    updateActions();
+    updateTitle();
+}
+
+void MainWindow::showError(const QString &message)
+{
+    m_banner->showMessage(message, MessageBanner::Kind::Error, m_client ? tr("Retry") : QString(),
+                          [this] { refresh(); });
+}
+
+void MainWindow::showInfo(const QString &message)
+{
+    m_banner->showMessage(message, MessageBanner::Kind::Info);
+}
+
+QString MainWindow::currentUser() const
+{
+    if (m_usersView->selectionModel()) {
+        const QModelIndex current = m_usersView->selectionModel()->currentIndex();
+        if (current.isValid() && m_usersView->selectionModel()->isRowSelected(current.row(), {}))
+            return current.data(UsersModel::UserRole).toString();
+    }
+    if (m_sessions && m_sessions->user())
+        return *m_sessions->user();
+    return {};
+}
+
+QList<QByteArray> MainWindow::selectedSessionIds() const
+{
+    QList<QByteArray> ids;
+    if (!m_sessionsView->selectionModel())
+        return ids;
+    for (const QModelIndex &index : m_sessionsView->selectionModel()->selectedRows())
+        ids << index.data(SessionsModel::SessionIdRole).toByteArray();
+    return ids;
+}
+
+void MainWindow::onUserSelected()
+{
+    const QModelIndex current = m_usersView->currentIndex();
+    if (!current.isValid() || !m_sessions)
+        return;
+    const QString user = current.data(UsersModel::UserRole).toString();
+    if (m_sessions->user() != user) {
+        m_payload->clear();
+        m_sessions->showUser(user);
+    }
+    updateActions();
+}
+
+void MainWindow::onSessionSelected()
+{
+    const QList<QByteArray> ids = selectedSessionIds();
+    if (ids.size() == 1) {
+        const QByteArray &id = ids.first();
+        if (m_payload->summary().id != id || !m_payload->hasSession()) {
+            m_sessionRequest = m_client->loadSession(id);
+            m_own.insert(m_sessionRequest);
+        }
+    }
+    updateActions();
+}
+
+void MainWindow::onSessionsPageLoaded()
+{
+    if (!m_sessions)
+        return;
+    const QLocale locale;
+    const int rows = m_sessions->rowCount();
+    QString header;
+    if (m_sessions->user()) {
+        header = tr("Sessions of %1 · %2").arg(*m_sessions->user(), locale.toString(rows));
+    } else if (m_totalSessions >= 0) {
+        header = tr("All sessions · %1 of %2 loaded")
+                     .arg(locale.toString(rows), locale.toString(m_totalSessions));
+    } else {
+        header = tr("All sessions · %1 loaded, counting…").arg(locale.toString(rows));
+    }
+    if (m_sessions->isLoading())
+        header += tr(" · loading…");
+    if (!m_sessions->staleIndexIds().isEmpty())
+        header += tr(" · index: %n stale id(s)", "", int(m_sessions->staleIndexIds().size()));
+    m_sessionsHeader->setText(header);
+
+    if (rows == 0 && !m_sessions->isLoading()) {
+        m_emptyState->setText(
+            m_sessions->user() ? tr("No sessions for %1.").arg(*m_sessions->user())
+                               : tr("No sessions of the layout “%1” in %2.")
+                                     .arg(m_client->layout().description, m_client->targetName()));
+        m_emptyState->show();
+    } else {
+        m_emptyState->hide();
+    }
+
+    if (!m_pendingUserSearch.isEmpty() && !m_sessions->isLoading()) {
+        const QString user = std::exchange(m_pendingUserSearch, QString());
+        finishSearch(rows > 0
+                         ? tr("user %1: %n session(s)", "", rows).arg(user)
+                         : tr("Nothing matches “%1”: no session id, cookie or user.").arg(user));
+    }
+    if (!m_selectAfterLoad.isEmpty() && !m_sessions->isLoading()) {
+        const int row = m_sessions->rowOf(m_selectAfterLoad);
+        m_selectAfterLoad.clear();
+        if (row >= 0) {
+            const QModelIndex index = m_sessionsProxy->mapFromSource(m_sessions->index(row, 0));
+            m_sessionsView->selectionModel()->select(
+                index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+            m_sessionsView->scrollTo(index);
+        }
+    }
+    if (rows > 0 && m_sessionsView->horizontalHeader()->sectionSize(0) < 60)
+        m_sessionsView->resizeColumnsToContents();
+    updateActions();
+}
+
+void MainWindow::search(const QString &text)
+{
+    const QString trimmed = text.trimmed();
+    if (!m_client || trimmed.isEmpty())
+        return;
+    m_searchText = trimmed;
+    m_searchRef = resolveSessionReference(trimmed, m_client->layout());
+    m_pendingUserSearch.clear();
+    m_searchResultLabel->setText(tr("Searching…"));
+    m_searchResultLabel->show();
+    if (m_searchRef.id.isEmpty()) {
+        finishSearch(tr("“%1” is neither a session id nor a cookie.").arg(trimmed));
+        return;
+    }
+    m_searchRequest = m_client->loadSession(m_searchRef.id);
+    m_own.insert(m_searchRequest);
+}
+
+void MainWindow::finishSearch(const QString &result)
+{
+    m_searchResult = result;
+    m_searchResultLabel->setText(result);
+    m_searchResultLabel->show();
+    emit searchFinished(result);
+}
+
+QString MainWindow::searchResultText() const
+{
+    return m_searchResult;
+}
+
+void MainWindow::revokeSelected()
+{
+    if (!m_client || !m_client->writesAllowed())
+        return;
+    const QList<QByteArray> ids = selectedSessionIds();
+    QStringList users;
+    for (const QByteArray &id : ids) {
+        const int row = m_sessions->rowOf(id);
+        if (row >= 0 && !users.contains(m_sessions->summaryAt(row).user))
+            users << m_sessions->summaryAt(row).user;
+    }
+    if (ids.isEmpty())
+        return;
+    const QString who = users.size() == 1 && !users.first().isEmpty()
+        ? users.first()
+        : tr("%n users", "", int(users.size()));
+    const QString text = ids.size() == 1
+        ? tr("Revoke session %1 of %2? That device is signed out at once.")
+              .arg(shortId(ids.first()), who)
+        : tr("Revoke %n sessions of %1? Those devices are signed out at once.", "", int(ids.size()))
+              .arg(who);
+    if (!Dialogs::confirm(this, tr("Revoke session"), text,
+                          tr("Revoke %n session(s)", "", int(ids.size())))) {
+        return;
+    }
+    m_own.insert(m_client->revoke(ids));
+}
+
+void MainWindow::logoutUser()
+{
+    if (!m_client || !m_client->writesAllowed())
+        return;
+    const QString user = currentUser();
+    if (user.isEmpty())
+        return;
+    qint64 count = m_users->sessionCount(user);
+    if (m_sessions->user() == user)
+        count = std::max<qint64>(count, m_sessions->rowCount());
+    if (!Dialogs::confirm(this, tr("Log out user everywhere"),
+                          tr("Log %1 out everywhere? This revokes all %n session(s) of this "
+                             "user.",
+                             "", int(count))
+                              .arg(user),
+                          tr("Log out %1").arg(user))) {
+        return;
+    }
+    const StoreClient::RequestId id = m_client->logoutUser(user);
+    m_own.insert(id);
+    m_logoutRequests.insert(id, user);
+}
+
+void MainWindow::destroyAll()
+{
+    if (!m_client)
+        return;
+    auto *dialog = new DestroyAllDialog(m_client.get(), this);
+    dialog->setObjectName(QStringLiteral("destroyAllDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &DestroyAllDialog::finished, this,
+            [this](const DestroyReport &) { refresh(); });
+    dialog->open();
+}
+
+void MainWindow::revealSecrets()
+{
+    if (!m_client || !m_payload->hasSecrets() || m_payload->isRevealed())
+        return;
+    if (!Dialogs::confirm(this, tr("Reveal secrets"),
+                          tr("Show the masked secrets of session %1 (tokens, passwords)? The "
+                             "reveal is recorded in the audit log with your name.")
+                              .arg(shortId(m_payload->summary().id)),
+                          tr("Reveal"))) {
+        return;
+    }
+    m_own.insert(m_client->reveal(m_payload->summary().id));
+}
+
+void MainWindow::copySelected(bool user)
+{
+    QString text;
+    if (user) {
+        text = currentUser();
+    } else {
+        QStringList ids;
+        for (const QByteArray &id : selectedSessionIds())
+            ids << displayBytes(id);
+        text = ids.join(u'\n');
+    }
+    if (!text.isEmpty())
+        QGuiApplication::clipboard()->setText(text);
+}
+
+void MainWindow::copyPayloadValue()
+{
+    const QModelIndex current = m_payloadView->currentIndex();
+    if (!current.isValid())
+        return;
+    const QModelIndex valueIndex = current.siblingAtColumn(PayloadModel::ValueColumn);
+    const QVariant raw = valueIndex.data(PayloadModel::RawValueRole);
+    if (!raw.isValid()) {
+        showError(tr("This value is a masked secret: reveal it first (Ctrl+R)."));
+        return;
+    }
+    const QString text = raw.toString();
+    auto *mime = new QMimeData;
+    mime->setText(text);
+    if (valueIndex.data(PayloadModel::SecretRole).toBool()) {
+        // Hints that password managers and clipboard histories honour.
+        mime->setData(QStringLiteral("x-kde-passwordManagerHint"), "secret");
+        QTimer::singleShot(kClipboardClearMs, qApp, [text] {
+            QClipboard *clipboard = QGuiApplication::clipboard();
+            if (clipboard->text() == text)
+                clipboard->clear();
+        });
+        showInfo(tr("Secret copied; the clipboard is cleared in %n second(s).", "",
+                    kClipboardClearMs / 1000));
+    }
+    QGuiApplication::clipboard()->setMimeData(mime);
+}
+
+void MainWindow::exportSessions()
+{
+    if (!m_sessions || m_sessions->rowCount() == 0)
+        return;
+    const QString fileName =
+        saveFileName(this, tr("Export visible sessions"), tr("CSV (*.csv);;JSON (*.json)"));
+    if (fileName.isEmpty())
+        return;
+    const bool json = fileName.endsWith(QStringLiteral(".json"), Qt::CaseInsensitive);
+    QJsonArray array;
+    QString csv = QStringLiteral("id,user,ttl_seconds,expires_at,size_bytes,started,last_access,"
+                                 "device\n");
+    const auto csvField = [](QString value) {
+        if (value.contains(u',') || value.contains(u'"') || value.contains(u'\n'))
+            value = u'"' + value.replace(QStringLiteral("\""), QStringLiteral("\"\"")) + u'"';
+        // A leading = + - @ would run as a formula in a spreadsheet.
+        if (!value.isEmpty() && QStringLiteral("=+-@").contains(value.front()))
+            value.prepend(u'\'');
+        return value;
+    };
+    for (int row = 0; row < m_sessionsProxy->rowCount(); ++row) {
+        const QModelIndex source = m_sessionsProxy->mapToSource(m_sessionsProxy->index(row, 0));
+        const SessionSummary &s = m_sessions->summaryAt(source.row());
+        const qint64 ttl = s.ttlMs < 0 ? -1 : (s.ttlMs + 999) / 1000;
+        const QString expires =
+            s.expiresAt.isValid() ? s.expiresAt.toString(Qt::ISODate) : QString();
+        const QString started =
+            s.startedAt.isValid() ? s.startedAt.toString(Qt::ISODate) : QString();
+        const QString last =
+            s.lastAccessAt.isValid() ? s.lastAccessAt.toString(Qt::ISODate) : QString();
+        if (json) {
+            array.append(QJsonObject{{QStringLiteral("id"), displayBytes(s.id)},
+                                     {QStringLiteral("user"), s.user},
+                                     {QStringLiteral("ttl_seconds"), ttl},
+                                     {QStringLiteral("expires_at"), expires},
+                                     {QStringLiteral("size_bytes"), s.sizeBytes},
+                                     {QStringLiteral("started"), started},
+                                     {QStringLiteral("last_access"), last},
+                                     {QStringLiteral("device"), s.device}});
+        } else {
+            csv += QStringList{csvField(displayBytes(s.id)),
+                               csvField(s.user),
+                               QString::number(ttl),
+                               expires,
+                               QString::number(s.sizeBytes),
+                               started,
+                               last,
+                               csvField(s.device)}
+                       .join(u',')
+                + u'\n';
+        }
+    }
+    QSaveFile file(fileName);
+    const QByteArray bytes = json ? QJsonDocument(array).toJson() : csv.toUtf8();
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        showError(tr("Cannot write %1: %2.").arg(fileName, file.errorString()));
+        return;
+    }
+    showInfo(tr("Exported %n session(s) to %1.", "", m_sessionsProxy->rowCount()).arg(fileName));
+}
+
+void MainWindow::newConnection()
+{
+    ConnectionDialog dialog(this);
+    QStringList names;
+    for (const ConnectionProfile &p : std::as_const(m_profiles))
+        names << p.name;
+    dialog.setExistingNames(names);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    m_profiles.append(dialog.profile());
+    saveProfiles();
+}
+
+void MainWindow::editConnection()
+{
+    QListWidgetItem *item = m_connections->currentItem();
+    if (!item)
+        return;
+    const int at = m_connections->row(item);
+    ConnectionDialog dialog(this);
+    QStringList names;
+    for (const ConnectionProfile &p : std::as_const(m_profiles))
+        names << p.name;
+    dialog.setExistingNames(names);
+    dialog.setProfile(m_profiles.at(at));
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    m_profiles[at] = dialog.profile();
+    saveProfiles();
+}
+
+void MainWindow::removeConnection()
+{
+    QListWidgetItem *item = m_connections->currentItem();
+    if (!item)
+        return;
+    if (!Dialogs::confirm(
+            this, tr("Remove connection"),
+            tr("Remove the saved connection “%1”? Its sessions are not touched.").arg(item->text()),
+            tr("Remove"))) {
+        return;
+    }
+    m_profiles.removeAt(m_connections->row(item));
+    saveProfiles();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    m_settings->setValue(QStringLiteral("window/geometry"), saveGeometry());
+    m_settings->setValue(QStringLiteral("window/state"), saveState());
+    m_settings->setValue(QStringLiteral("window/outer"), m_outerSplitter->saveState());
+    m_settings->setValue(QStringLiteral("window/sessions"), m_sessionSplitter->saveState());
+    closeStore();
+    m_settings->sync();
+    event->accept();
+}
+
+} // namespace SessionDesk

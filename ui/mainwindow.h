@@ -1,0 +1,179 @@
+#pragma once
+
+#include "connectionprofile.h"
+#include "sessionlookup.h"
+#include "storeclient.h"
+
+#include <QMainWindow>
+#include <QPointer>
+
+#include <memory>
+
+class QAction;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QSettings;
+class QSortFilterProxyModel;
+class QSplitter;
+class QTabWidget;
+class QTableView;
+class QTreeView;
+class QPushButton;
+
+namespace SessionDesk {
+
+class AuditLogModel;
+class MessageBanner;
+class PayloadModel;
+class SessionsModel;
+class SettingsModel;
+class UsersModel;
+
+// The one main window: saved connections on the left; users, sessions and the open session's
+// payload side by side; tabs for store settings and the audit log. It holds one open store at a
+// time through a StoreClient, so it never waits on the network.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        QString settingsPath; // an INI file: window layout and saved connections, no secrets
+        QString auditLogPath;
+    };
+
+    explicit MainWindow(Options options, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens a store. `name` titles the window; `password` may be empty.
+    void openStore(const ConnectionProfile &profile, const QString &password = {});
+    void openProfile(const QString &name);
+    void closeStore();
+
+    // What the search box does on Enter: a user id, a session id, a key or a pasted cookie.
+    void search(const QString &text);
+    QString searchResultText() const;
+
+    StoreClient *client() const { return m_client.get(); }
+    UsersModel *usersModel() const { return m_users; }
+    SessionsModel *sessionsModel() const { return m_sessions; }
+    PayloadModel *payloadModel() const { return m_payload; }
+    MessageBanner *banner() const { return m_banner; }
+    QList<QAction *> allActions() const;
+
+    // Test seam: the next export writes here instead of asking.
+    static void setNextSaveFileName(const QString &fileName);
+
+signals:
+    // After each search has settled, with the sentence shown to the operator.
+    void searchFinished(const QString &result);
+    void storeOpened();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void createWidgets();
+    void connectClient();
+    void updateActions();
+    void updateTitle();
+    void refresh();
+    void showError(const QString &message);
+    void showInfo(const QString &message);
+
+    void onUserSelected();
+    void onSessionSelected();
+    void onSessionsPageLoaded();
+    void revokeSelected();
+    void logoutUser();
+    void destroyAll();
+    void revealSecrets();
+    void exportSessions();
+    void copySelected(bool user);
+    void copyPayloadValue();
+    void toggleWrites(bool allowed);
+    void newConnection();
+    void editConnection();
+    void removeConnection();
+    void reloadProfiles();
+    void saveProfiles();
+    void finishSearch(const QString &result);
+
+    QList<QByteArray> selectedSessionIds() const;
+    QString currentUser() const;
+
+    Options m_options;
+    std::unique_ptr<QSettings> m_settings;
+    QList<ConnectionProfile> m_profiles;
+    ConnectionProfile m_profile;
+    QString m_password;
+    std::unique_ptr<StoreClient> m_client;
+    QSet<StoreClient::RequestId> m_own; // requests whose failures this window reports
+    QHash<StoreClient::RequestId, QString> m_logoutRequests;
+    StoreClient::RequestId m_connectRequest = 0;
+    StoreClient::RequestId m_sessionRequest = 0;
+    StoreClient::RequestId m_searchRequest = 0;
+    StoreClient::RequestId m_describeRequest = 0;
+    SessionReference m_searchRef;
+    QString m_searchText;
+    QString m_pendingUserSearch;
+    QByteArray m_selectAfterLoad;
+    QString m_searchResult;
+    qint64 m_totalSessions = -1;
+
+    UsersModel *m_users = nullptr;
+    SessionsModel *m_sessions = nullptr;
+    PayloadModel *m_payload = nullptr;
+    SettingsModel *m_settingsModel = nullptr;
+    AuditLogModel *m_audit = nullptr;
+    QSortFilterProxyModel *m_usersProxy = nullptr;
+    QSortFilterProxyModel *m_sessionsProxy = nullptr;
+
+    MessageBanner *m_banner = nullptr;
+    QListWidget *m_connections = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    QSplitter *m_outerSplitter = nullptr;
+    QSplitter *m_sessionSplitter = nullptr;
+    QTableView *m_usersView = nullptr;
+    QTableView *m_sessionsView = nullptr;
+    QTreeView *m_payloadView = nullptr;
+    QTableView *m_settingsView = nullptr;
+    QTableView *m_auditView = nullptr;
+    QLineEdit *m_searchEdit = nullptr;
+    QLineEdit *m_usersFilter = nullptr;
+    QLineEdit *m_sessionsFilter = nullptr;
+    QLabel *m_searchResultLabel = nullptr;
+    QLabel *m_usersStatus = nullptr;
+    QLabel *m_sessionsHeader = nullptr;
+    QLabel *m_payloadHeader = nullptr;
+    QLabel *m_auditIntegrity = nullptr;
+    QLabel *m_emptyState = nullptr;
+    QLabel *m_statusServer = nullptr;
+    QLabel *m_statusMode = nullptr;
+    QPushButton *m_revealButton = nullptr;
+
+    QAction *m_refreshAction = nullptr;
+    QAction *m_allowChangesAction = nullptr;
+    QAction *m_revokeAction = nullptr;
+    QAction *m_logoutAction = nullptr;
+    QAction *m_destroyAllAction = nullptr;
+    QAction *m_revealAction = nullptr;
+    QAction *m_exportAction = nullptr;
+    QAction *m_findAction = nullptr;
+    QAction *m_copyIdAction = nullptr;
+    QAction *m_copyUserAction = nullptr;
+    QAction *m_copyValueAction = nullptr;
+    QAction *m_newConnectionAction = nullptr;
+    QAction *m_editConnectionAction = nullptr;
+    QAction *m_removeConnectionAction = nullptr;
+    QAction *m_disconnectAction = nullptr;
+    QAction *m_shortcutsAction = nullptr;
+    QAction *m_quitAction = nullptr;
+    QList<QAction *> m_tabActions;
+};
+
+} // namespace SessionDesk
