@@ -92,27 +92,34 @@ StoreClient::StoreClient(StoreConfig config, SessionLayout layout, QString audit
     , m_auditLogPath(std::move(auditLogPath))
 {
     registerMetaTypes();
-    m_thread = new QThread(this);
-    m_thread->setObjectName(QStringLiteral("store ") + m_config.targetName());
-    m_worker = new StoreWorker(m_config, m_layout, m_auditLogPath);
-    m_worker->moveToThread(m_thread);
-    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(m_worker, &StoreWorker::deliver, this,
-            [](const std::function<void()> &onClientThread) { onClientThread(); });
-    connect(m_worker, &StoreWorker::progressed, this, [this](quint64 id, const Progress &p) {
-        if (m_running.contains(id))
-            emit progress(id, p);
-    });
-    m_thread->start();
+    for (int lane = 0; lane < 2; ++lane) {
+        auto *thread = new QThread(this);
+        thread->setObjectName((lane == 0 ? QStringLiteral("store ") : QStringLiteral("bulk "))
+                              + m_config.targetName());
+        auto *worker = new StoreWorker(m_config, m_layout, m_auditLogPath);
+        worker->moveToThread(thread);
+        connect(thread, &QThread::finished, worker, &QObject::deleteLater);
+        connect(worker, &StoreWorker::deliver, this,
+                [](const std::function<void()> &onClientThread) { onClientThread(); });
+        connect(worker, &StoreWorker::progressed, this, [this](quint64 id, const Progress &p) {
+            if (m_running.contains(id))
+                emit progress(id, p);
+        });
+        thread->start();
+        m_threads[lane] = thread;
+        m_workers[lane] = worker;
+    }
 }
 
 StoreClient::~StoreClient()
 {
     for (const CancelToken &token : std::as_const(m_running))
         token.cancel();
-    m_thread->quit();
     // Cancelled jobs stop at their next batch; a blocked socket call ends at its timeout.
-    m_thread->wait();
+    for (QThread *thread : m_threads)
+        thread->quit();
+    for (QThread *thread : m_threads)
+        thread->wait();
 }
 
 bool StoreClient::allowWrites(bool allowed)
@@ -134,13 +141,14 @@ void StoreClient::cancel(RequestId id)
 
 template <typename T>
 StoreClient::RequestId StoreClient::run(
+    Lane lane,
     std::function<Result<T>(AuditedStore &, const ProgressCallback &, const CancelToken &)> call,
     std::function<void(RequestId, const T &)> onValue)
 {
     const RequestId id = m_nextId++;
     const CancelToken token;
     m_running.insert(id, token);
-    StoreWorker *worker = m_worker;
+    StoreWorker *worker = m_workers[lane == Lane::Interactive ? 0 : 1];
     QMetaObject::invokeMethod(
         worker,
         [this, worker, id, token, call = std::move(call), onValue = std::move(onValue)] {
@@ -163,14 +171,18 @@ StoreClient::RequestId StoreClient::run(
 
 StoreClient::RequestId StoreClient::connectToStore()
 {
-    return run<bool>([](AuditedStore &, const ProgressCallback &,
-                        const CancelToken &) -> Result<bool> { return true; },
-                     [this](RequestId id, const bool &) { emit connected(id); });
+    return run<bool>(
+        Lane::Interactive,
+        [](AuditedStore &, const ProgressCallback &, const CancelToken &) -> Result<bool> {
+            return true;
+        },
+        [this](RequestId id, const bool &) { emit connected(id); });
 }
 
 StoreClient::RequestId StoreClient::describe()
 {
     return run<StoreInfo>(
+        Lane::Bulk,
         [](AuditedStore &store, const ProgressCallback &progress, const CancelToken &cancel) {
             return store.describe(progress, cancel);
         },
@@ -180,6 +192,7 @@ StoreClient::RequestId StoreClient::describe()
 StoreClient::RequestId StoreClient::loadUsers()
 {
     return run<UserList>(
+        Lane::Bulk,
         [](AuditedStore &store, const ProgressCallback &progress, const CancelToken &cancel) {
             return store.listUsers(progress, cancel);
         },
@@ -189,6 +202,7 @@ StoreClient::RequestId StoreClient::loadUsers()
 StoreClient::RequestId StoreClient::loadSessionPage(const SessionPageRequest &request)
 {
     return run<SessionPage>(
+        Lane::Interactive,
         [request](AuditedStore &store, const ProgressCallback &, const CancelToken &cancel) {
             return store.sessionPage(request, cancel);
         },
@@ -198,6 +212,7 @@ StoreClient::RequestId StoreClient::loadSessionPage(const SessionPageRequest &re
 StoreClient::RequestId StoreClient::loadSession(const QByteArray &sessionId)
 {
     return run<SessionDetail>(
+        Lane::Interactive,
         [sessionId](AuditedStore &store, const ProgressCallback &, const CancelToken &) {
             return store.session(sessionId);
         },
@@ -207,6 +222,7 @@ StoreClient::RequestId StoreClient::loadSession(const QByteArray &sessionId)
 StoreClient::RequestId StoreClient::reveal(const QByteArray &sessionId)
 {
     return run<QByteArray>(
+        Lane::Interactive,
         [sessionId](AuditedStore &store, const ProgressCallback &,
                     const CancelToken &) -> Result<QByteArray> {
             if (auto recorded = store.recordReveal(sessionId); !recorded)
@@ -220,6 +236,7 @@ StoreClient::RequestId StoreClient::revoke(const QList<QByteArray> &ids)
 {
     const bool writable = m_writesAllowed;
     return run<RevokeReport>(
+        Lane::Interactive,
         [ids, writable](AuditedStore &store, const ProgressCallback &, const CancelToken &) {
             store.setReadOnly(!writable);
             return store.revoke(ids);
@@ -234,6 +251,7 @@ StoreClient::RequestId StoreClient::logoutUser(const QString &user)
 {
     const bool writable = m_writesAllowed;
     return run<RevokeReport>(
+        Lane::Interactive,
         [user, writable](AuditedStore &store, const ProgressCallback &progress,
                          const CancelToken &cancel) {
             store.setReadOnly(!writable);
@@ -249,6 +267,7 @@ StoreClient::RequestId StoreClient::destroyAll(bool dryRun, const QString &reaso
 {
     const bool writable = m_writesAllowed;
     return run<DestroyReport>(
+        Lane::Bulk,
         [dryRun, reason, writable](AuditedStore &store, const ProgressCallback &progress,
                                    const CancelToken &cancel) {
             store.setReadOnly(!writable);

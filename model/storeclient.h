@@ -15,10 +15,12 @@ namespace SessionDesk {
 class AuditedStore;
 class StoreWorker;
 
-// The GUI thread's handle on one open store. It owns a worker thread that owns the store, so
-// the GUI thread never waits on the network. Every call returns at once with a request id;
-// the result arrives later as a signal carrying that id, so a view can drop stale replies.
-// Long jobs report progress at least every 250 ms and stop promptly on cancel().
+// The GUI thread's handle on one open store. It owns worker threads that own the store's
+// connections, so the GUI thread never waits on the network. There are two lanes, each with its
+// own thread and connection: interactive work (pages, one session, revoke, reveal) never queues
+// behind a long scan (the users count, describe, destroy-all). Every call returns at once with a
+// request id; the result arrives later as a signal carrying that id, so a view can drop stale
+// replies. Long jobs report progress at least every 250 ms and stop promptly on cancel().
 //
 // Writes are refused until allowWrites(true); a profile flagged read-only (an auditor's) can
 // never allow them. Every destructive call and every reveal leaves an audit record.
@@ -73,11 +75,13 @@ signals:
     void storeChanged();
 
 private:
-    // Runs `call` on the worker thread against the connected store and hands its value to
+    enum class Lane { Interactive, Bulk };
+    // Runs `call` on the lane's worker thread against the connected store and hands its value to
     // `onValue` on this thread, or emits failed().
     template <typename T>
     RequestId
-    run(std::function<Result<T>(AuditedStore &, const ProgressCallback &, const CancelToken &)>
+    run(Lane lane,
+        std::function<Result<T>(AuditedStore &, const ProgressCallback &, const CancelToken &)>
             call,
         std::function<void(RequestId, const T &)> onValue);
 
@@ -85,8 +89,8 @@ private:
     SessionLayout m_layout;
     QString m_auditLogPath;
     bool m_writesAllowed = false;
-    QThread *m_thread = nullptr;
-    StoreWorker *m_worker = nullptr; // lives on m_thread
+    QThread *m_threads[2] = {};
+    StoreWorker *m_workers[2] = {}; // each lives on its thread
     RequestId m_nextId = 1;
     QHash<RequestId, CancelToken> m_running;
 };

@@ -1,5 +1,6 @@
 #include "valuetree.h"
 
+#include "jsonscan.h"
 #include "sessionlayout.h"
 
 #include <QJsonArray>
@@ -341,54 +342,78 @@ QDateTime timestampFromJson(const QJsonValue &value)
     return {};
 }
 
-SessionFields extractSessionFields(const QByteArray &raw, const SessionLayout &layout)
+SessionFieldReader::SessionFieldReader(const SessionLayout &layout)
+{
+    const auto compile = [](const QStringList &paths) {
+        QList<Path> compiled;
+        for (const QString &path : paths) {
+            Path parts;
+            for (const QStringView part : QStringView(path).split(u'.'))
+                parts.append(part.toUtf8());
+            compiled.append(parts);
+        }
+        return compiled;
+    };
+    m_user = compile(layout.userFields);
+    m_started = compile(layout.startedFields);
+    m_lastAccess = compile(layout.lastAccessFields);
+    m_device = compile(layout.deviceFields);
+}
+
+SessionFields SessionFieldReader::read(const QByteArray &raw, bool userOnly) const
 {
     SessionFields fields;
-    if (raw.size() > kMaxDecodedBytes || !raw.trimmed().startsWith('{'))
+    qsizetype start = 0;
+    while (start < raw.size() && QChar::isSpace(uchar(raw.at(start))))
+        ++start;
+    if (raw.size() > kMaxDecodedBytes || start == raw.size() || raw.at(start) != '{')
         return fields;
-    const QStringList lists[] = {layout.userFields, layout.startedFields, layout.lastAccessFields,
-                                 layout.deviceFields};
-    // Skip the parse for values that cannot contain any of the fields.
-    bool mayContain = false;
-    for (const QStringList &paths : lists) {
-        for (const QString &path : paths)
-            mayContain =
-                mayContain || raw.contains(QByteArray('"' + path.section(u'.', -1).toUtf8() + '"'));
-    }
-    if (!mayContain)
-        return fields;
-    const QJsonDocument doc = QJsonDocument::fromJson(raw);
-    if (!doc.isObject())
-        return fields;
-    const QJsonObject root = doc.object();
-    const auto lookup = [&root](const QString &path) {
-        QJsonValue value = root;
-        for (const QStringView part : QStringView(path).split(u'.'))
-            value = value.toObject().value(part);
+    const QByteArrayView json = QByteArrayView(raw).sliced(start);
+    // The full parse happens only when the scanner is unsure (escapes, damage).
+    std::optional<QJsonObject> parsed;
+    const auto lookup = [&](const Path &path) {
+        QJsonValue value;
+        const JsonScan scan = scanJsonPath(json, path, &value);
+        if (scan == JsonScan::Found)
+            return value;
+        if (scan == JsonScan::Missing)
+            return QJsonValue(QJsonValue::Undefined);
+        if (!parsed)
+            parsed = QJsonDocument::fromJson(raw).object();
+        value = *parsed;
+        for (const QByteArray &part : path)
+            value = value.toObject().value(QString::fromUtf8(part));
         return value;
     };
-    for (const QString &path : layout.userFields) {
+    for (const Path &path : m_user) {
         if (auto user = userFromJsonValue(lookup(path))) {
             fields.user = *user;
             break;
         }
     }
-    for (const QString &path : layout.startedFields) {
+    if (userOnly)
+        return fields;
+    for (const Path &path : m_started) {
         if ((fields.startedAt = timestampFromJson(lookup(path))).isValid())
             break;
     }
-    for (const QString &path : layout.lastAccessFields) {
+    for (const Path &path : m_lastAccess) {
         if ((fields.lastAccessAt = timestampFromJson(lookup(path))).isValid())
             break;
     }
     QStringList device;
-    for (const QString &path : layout.deviceFields) {
+    for (const Path &path : m_device) {
         const QJsonValue value = lookup(path);
         if (value.isString() && !value.toString().isEmpty())
             device << value.toString();
     }
     fields.device = device.join(QStringLiteral(" · "));
     return fields;
+}
+
+SessionFields extractSessionFields(const QByteArray &raw, const SessionLayout &layout)
+{
+    return SessionFieldReader(layout).read(raw);
 }
 
 QString displayBytes(const QByteArray &bytes)

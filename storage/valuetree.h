@@ -65,6 +65,18 @@ struct SessionFields
     QString device;
 };
 struct SessionLayout;
+// Reads SessionFields with the layout's paths compiled once; cheap enough for every value of
+// a full scan. Values that are not JSON objects yield empty fields.
+class SessionFieldReader
+{
+public:
+    explicit SessionFieldReader(const SessionLayout &layout);
+    SessionFields read(const QByteArray &raw, bool userOnly = false) const;
+
+private:
+    using Path = QList<QByteArray>;
+    QList<Path> m_user, m_started, m_lastAccess, m_device;
+};
 SessionFields extractSessionFields(const QByteArray &raw, const SessionLayout &layout);
 // A timestamp from ISO-8601 text or epoch seconds/milliseconds; invalid when it is neither.
 QDateTime timestampFromJson(const QJsonValue &value);

@@ -655,8 +655,13 @@ void MainWindow::connectClient()
         updateTitle();
     });
 
-    connect(m_users, &UsersModel::statusChanged, this,
-            [this] { m_usersStatus->setText(m_users->statusText()); });
+    connect(m_users, &UsersModel::statusChanged, this, [this] {
+        m_usersStatus->setText(m_users->statusText());
+        if (!m_users->isLoading() && m_users->users().sessionsExamined > 0) {
+            m_totalSessions = m_users->users().sessionsExamined;
+            onSessionsPageLoaded();
+        }
+    });
     connect(m_users, &UsersModel::failed, this, &MainWindow::showError);
     connect(m_sessions, &SessionsModel::failed, this, &MainWindow::showError);
     connect(m_sessions, &SessionsModel::pageLoaded, this, &MainWindow::onSessionsPageLoaded);
@@ -708,14 +713,16 @@ void MainWindow::refresh()
         return;
     m_banner->hideMessage();
     m_payload->clear();
-    m_describeRequest = m_client->describe();
-    m_own.insert(m_describeRequest);
-    m_users->reload();
+    // The first page comes from the interactive lane at once; the counts follow from the bulk
+    // lane, which scans the whole store.
     const std::optional<QString> user = m_sessions->user();
     if (user)
         m_sessions->showUser(*user);
     else
         m_sessions->showAll();
+    m_users->reload();
+    m_describeRequest = m_client->describe();
+    m_own.insert(m_describeRequest);
     m_audit->reload();
     m_auditIntegrity->setText(m_audit->integrityText());
 }

@@ -53,10 +53,11 @@ Reply convert(const redisReply *r)
 // Appends the RESP encoding of argv to `out`, formatted by hiredis.
 bool appendFormatted(QByteArray &out, const Command &argv)
 {
-    std::vector<const char *> ptrs;
-    std::vector<size_t> lens;
-    ptrs.reserve(size_t(argv.size()));
-    lens.reserve(size_t(argv.size()));
+    // Reused between calls: a pipeline formats thousands of commands.
+    thread_local std::vector<const char *> ptrs;
+    thread_local std::vector<size_t> lens;
+    ptrs.clear();
+    lens.clear();
     for (const QByteArray &arg : argv) {
         ptrs.push_back(arg.constData());
         lens.push_back(size_t(arg.size()));
@@ -375,7 +376,10 @@ Result<QList<Reply>> Connection::exchange(const QList<Command> &commands)
             close();
             return std::unexpected(error);
         }
-        const QByteArray chunk = m_socket->read(m_socket->bytesAvailable());
+        // hiredis 0.14 moves its whole unread buffer after every reply it returns, so feeding
+        // it megabytes at once costs quadratic time: feed bounded chunks and drain in between.
+        const QByteArray chunk =
+            m_socket->read(std::min<qint64>(m_socket->bytesAvailable(), 16384));
         if (redisReaderFeed(reader, chunk.constData(), size_t(chunk.size())) != REDIS_OK) {
             close();
             return fail(Code::Protocol,

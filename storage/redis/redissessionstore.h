@@ -47,7 +47,7 @@ private:
     Result<void> scan(const QByteArray &pattern, const CancelToken &cancel,
                       const KeyVisitor &visit);
     // GET + PTTL of every key; keys that vanished meanwhile are left out.
-    Result<QList<SessionSummary>> summarize(const QList<QByteArray> &keys);
+    Result<QList<SessionSummary>> summarize(const QList<QByteArray> &keys, bool userOnly = false);
     Result<QList<QByteArray>> readUserIndex(const QString &user);
     // Deletes keys and returns, per key, 1 removed, 0 already gone, or an error reply.
     Result<QList<Reply>> unlink(const QList<QByteArray> &keys);
@@ -57,6 +57,7 @@ private:
 
     Connection m_connection;
     SessionLayout m_layout;
+    SessionFieldReader m_fields;
     QByteArray m_deleteVerb = "UNLINK";
     bool m_readOnly = false;
     int m_batchSize = 1000;

@@ -516,7 +516,7 @@ void TestRedisSessionStore::aclUserWithMinimalCommands()
     RedisServer::Options options;
     options.configLines << QStringLiteral(
         "user sessiondesk on >desk-pw ~sess:* ~user-sessions:* resetchannels -@all +ping "
-        "+info +dbsize +scan +get +pttl +type +unlink +del +smembers +zrange +srem +zrem "
+        "+info +dbsize +scan +get +mget +pttl +type +unlink +del +smembers +zrange +srem +zrem "
         "+hgetall +lrange +srandmember +command|info");
     QVERIFY2(server.start(options), qPrintable(server.errorString()));
     Connection admin(*StoreConfig::fromUrl(server.url()));

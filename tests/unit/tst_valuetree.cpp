@@ -1,6 +1,7 @@
 // Unit tests for valuetree (decoding session values, secret masking, finding the user,
 // displayBytes/unescapeBytes) and for sessionlookup (resolving what an operator pasted).
 
+#include "jsonscan.h"
 #include "sessionlayout.h"
 #include "sessionlookup.h"
 #include "valuetree.h"
@@ -92,6 +93,10 @@ private slots:
     void extractsSessionFields();
     void extractSessionFieldsOfNonJson_data();
     void extractSessionFieldsOfNonJson();
+    void extractSessionFieldsOfTruncatedJson();
+    void scanJsonPath_data();
+    void scanJsonPath();
+    void extractSessionFieldsWithEscapesFallsBackToParser();
 
     // displayBytes / unescapeBytes
     void displayBytesRoundTrip_data();
@@ -758,8 +763,75 @@ void TestValueTree::extractSessionFieldsOfNonJson_data()
     QTest::newRow("empty") << QByteArray();
     QTest::newRow("text") << QByteArray("user_id=ann; lastAccess=1");
     QTest::newRow("binary") << QByteArray("\xff{\"user_id\":\"ann\"}");
-    QTest::newRow("broken json") << QByteArray(R"({"user_id":"ann","lastAccess":)");
+    QTest::newRow("broken before the user") << QByteArray(R"({"cookie":{"path":"/",)");
     QTest::newRow("array") << QByteArray(R"([{"user_id":"ann"}])");
+}
+
+void TestValueTree::extractSessionFieldsOfTruncatedJson()
+{
+    // Listing reads what it can of a damaged value, so that a truncated session still shows
+    // (and is revoked with) its user; fields after the damage stay empty.
+    const SessionFields fields =
+        extractSessionFields(R"({"user_id":"ann","lastAccess":)", connectRedis());
+    QCOMPARE(fields.user, QStringLiteral("ann"));
+    QVERIFY(!fields.lastAccessAt.isValid());
+}
+
+void TestValueTree::scanJsonPath_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QByteArray>("path");
+    QTest::addColumn<int>("result");
+    QTest::addColumn<QJsonValue>("value");
+    const int found = int(JsonScan::Found), missing = int(JsonScan::Missing),
+              unsure = int(JsonScan::Unsure);
+    QTest::newRow("top-level string") << QByteArray(R"({"a":1,"user_id":"ann"})")
+                                      << QByteArray("user_id") << found << QJsonValue(u"ann"_s);
+    QTest::newRow("nested number") << QByteArray(R"( { "passport" : { "user" : 42 } } )")
+                                   << QByteArray("passport.user") << found << QJsonValue(42);
+    QTest::newRow("skips tricky values")
+        << QByteArray(R"({"x":"}{][,\"","y":[{"user":1},"]"],"z":{"user":2},"user":3})")
+        << QByteArray("user") << found << QJsonValue(3);
+    QTest::newRow("nested key is not a top-level key")
+        << QByteArray(R"({"z":{"user":2}})") << QByteArray("user") << missing << QJsonValue();
+    QTest::newRow("object at the end of the path")
+        << QByteArray(R"({"user":{"id":1}})") << QByteArray("user") << missing << QJsonValue();
+    QTest::newRow("path through a scalar")
+        << QByteArray(R"({"passport":"x"})") << QByteArray("passport.user") << missing
+        << QJsonValue();
+    QTest::newRow("booleans and null")
+        << QByteArray(R"({"a":true,"b":null})") << QByteArray("a") << found << QJsonValue(true);
+    QTest::newRow("double") << QByteArray(R"({"t":1.5e3})") << QByteArray("t") << found
+                            << QJsonValue(1500.0);
+    QTest::newRow("escaped value")
+        << QByteArray(R"({"user":"a\"b"})") << QByteArray("user") << unsure << QJsonValue();
+    QTest::newRow("escaped key") << QByteArray(R"({"us\u0065r":"a"})") << QByteArray("user")
+                                 << unsure << QJsonValue();
+    QTest::newRow("not an object")
+        << QByteArray("[1]") << QByteArray("user") << unsure << QJsonValue();
+    QTest::newRow("garbage token")
+        << QByteArray(R"({"user":nope})") << QByteArray("user") << unsure << QJsonValue();
+}
+
+void TestValueTree::scanJsonPath()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QByteArray, path);
+    QFETCH(int, result);
+    QFETCH(QJsonValue, value);
+    QJsonValue out;
+    QCOMPARE(int(SessionDesk::scanJsonPath(json, path.split('.'), &out)), result);
+    if (result == int(JsonScan::Found))
+        QCOMPARE(out, value);
+}
+
+void TestValueTree::extractSessionFieldsWithEscapesFallsBackToParser()
+{
+    const SessionFields fields = extractSessionFields(
+        R"({"note":"a \"quoted\" word","user_id":"b\u00e9a","device":{"ip":"203.0.113.9"}})",
+        connectRedis());
+    QCOMPARE(fields.user, QStringLiteral("béa"));
+    QCOMPARE(fields.device, QStringLiteral("203.0.113.9"));
 }
 
 void TestValueTree::extractSessionFieldsOfNonJson()
