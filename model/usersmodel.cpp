@@ -1,6 +1,7 @@
 #include "usersmodel.h"
 
 #include <QLocale>
+#include <QTimer>
 
 namespace SessionDesk {
 
@@ -12,13 +13,14 @@ UsersModel::UsersModel(StoreClient *client, QObject *parent)
             [this](StoreClient::RequestId id, const UserList &list) {
                 if (id != m_request)
                     return; // a reply to a request that was superseded
+                m_request = 0;
                 beginResetModel();
                 m_list = list;
+                m_list.users.clear();
+                m_pending = list.users;
+                m_pendingAt = 0;
                 endResetModel();
-                m_request = 0;
-                m_loaded = true;
-                emit loadingChanged(false);
-                emit statusChanged();
+                insertPending();
             });
     connect(client, &StoreClient::progress, this,
             [this](StoreClient::RequestId id, const Progress &p) {
@@ -79,10 +81,36 @@ QVariant UsersModel::headerData(int section, Qt::Orientation orientation, int ro
     return section == UserColumn ? tr("User") : tr("Sessions");
 }
 
+void UsersModel::insertPending()
+{
+    // Rows go in a few thousand at a time, each batch in its own event-loop turn, so that a
+    // sorting proxy over a hundred thousand users never freezes the window.
+    constexpr qsizetype kBatch = 4000;
+    const qsizetype count = std::min(kBatch, m_pending.size() - m_pendingAt);
+    if (count > 0) {
+        const int first = int(m_list.users.size());
+        beginInsertRows({}, first, first + int(count) - 1);
+        m_list.users.append(m_pending.mid(m_pendingAt, count));
+        endInsertRows();
+        m_pendingAt += count;
+    }
+    if (m_pendingAt < m_pending.size()) {
+        QTimer::singleShot(0, this, &UsersModel::insertPending);
+        return;
+    }
+    m_pending.clear();
+    m_pendingAt = 0;
+    m_loaded = true;
+    emit loadingChanged(false);
+    emit statusChanged();
+}
+
 void UsersModel::reload()
 {
     if (m_request != 0)
         m_client->cancel(m_request);
+    m_pending.clear();
+    m_pendingAt = 0;
     m_progress = {};
     m_request = m_client->loadUsers();
     emit loadingChanged(true);
@@ -117,8 +145,6 @@ QString UsersModel::statusText() const
                             locale.toString(m_list.sessionsExamined));
     if (m_list.sessionsWithoutUser > 0)
         text += tr(" · %1 without a user").arg(locale.toString(m_list.sessionsWithoutUser));
-    if (m_list.sessionsWithoutTtl > 0)
-        text += tr(" · %1 without a TTL").arg(locale.toString(m_list.sessionsWithoutTtl));
     return text;
 }
 

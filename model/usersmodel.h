@@ -26,7 +26,8 @@ public:
                         int role = Qt::DisplayRole) const override;
 
     void reload();
-    bool isLoading() const { return m_request != 0; }
+    // True from reload() until the last row is in the model.
+    bool isLoading() const { return m_request != 0 || !m_pending.isEmpty(); }
     const UserList &users() const { return m_list; }
     qint64 sessionCount(const QString &user) const;
     // "12,408 users · 48,112 sessions · 12 without a TTL", or the count in progress.
@@ -40,7 +41,11 @@ signals:
     void failed(const QString &message);
 
 private:
+    void insertPending();
+
     StoreClient *m_client;
+    QList<UserSummary> m_pending; // arrived, not yet inserted
+    qsizetype m_pendingAt = 0;
     UserList m_list;
     StoreClient::RequestId m_request = 0;
     Progress m_progress;

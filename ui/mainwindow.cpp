@@ -575,6 +575,7 @@ void MainWindow::connectClient()
                 m_settingsModel->setInfo(info);
                 m_settingsView->resizeColumnToContents(0);
                 m_totalSessions = info.sessions;
+                m_withoutTtl = info.sessionsWithoutTtl;
                 m_statusServer->setText(
                     tr("redis %1 · %2").arg(info.serverVersion, m_client->targetName()));
                 onSessionsPageLoaded();
@@ -694,6 +695,7 @@ void MainWindow::closeStore()
     m_payload->clear();
     m_settingsModel->clear();
     m_totalSessions = -1;
+    m_withoutTtl = -1;
     m_allowChangesAction->setChecked(false);
     m_sessionsHeader->setText(tr("Sessions"));
     m_usersStatus->clear();
@@ -876,6 +878,8 @@ void MainWindow::onSessionsPageLoaded()
     } else {
         header = tr("All sessions · %1 loaded, counting…").arg(locale.toString(rows));
     }
+    if (!m_sessions->user() && m_withoutTtl > 0)
+        header += tr(" · %1 without a TTL").arg(locale.toString(m_withoutTtl));
     if (m_sessions->isLoading())
         header += tr(" · loading…");
     if (!m_sessions->staleIndexIds().isEmpty())

@@ -124,6 +124,7 @@ private:
     QByteArray m_selectAfterLoad;
     QString m_searchResult;
     qint64 m_totalSessions = -1;
+    qint64 m_withoutTtl = -1;
 
     UsersModel *m_users = nullptr;
     SessionsModel *m_sessions = nullptr;

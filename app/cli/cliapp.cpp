@@ -2,8 +2,8 @@
 
 #include "auditedstore.h"
 #include "sessionlookup.h"
-#include "storeoptions.h"
 #include "storefactory.h"
+#include "storeoptions.h"
 #include "textoutput.h"
 
 #include <QCommandLineParser>
@@ -369,6 +369,7 @@ int Runner::info()
                               {QStringLiteral("schema"), m_store->layout().schema},
                               {QStringLiteral("layout"), info->layout},
                               {QStringLiteral("sessions"), info->sessions},
+                              {QStringLiteral("sessions_without_ttl"), info->sessionsWithoutTtl},
                               {QStringLiteral("keys_in_database"), info->keysInDatabase},
                               {QStringLiteral("read_only"), m_store->isReadOnly()},
                               {QStringLiteral("settings"), settings}});
@@ -409,8 +410,7 @@ int Runner::users()
         table.addRow({list->users.at(i).user, QString::number(list->users.at(i).sessions)});
     m_out << table.render();
     m_out << list->users.size() << " users, " << list->sessionsExamined << " sessions ("
-          << list->sessionsWithoutUser << " without a user, " << list->sessionsWithoutTtl
-          << " without a TTL)";
+          << list->sessionsWithoutUser << " without a user)";
     if (shown < list->users.size())
         m_out << "; " << shown << " users shown";
     m_out << '\n';
