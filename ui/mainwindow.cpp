@@ -467,6 +467,23 @@ void MainWindow::openStore(const ConnectionProfile &profile, const QString &pass
     }
     closeStore();
     m_profile = profile;
+    reloadProfiles();
+    const QList<QListWidgetItem *> matches =
+        m_connections->findItems(profile.name, Qt::MatchExactly);
+    QListWidgetItem *item = matches.isEmpty() ? nullptr : matches.first();
+    if (!item) {
+        // Opened from the command line: listed while open, not saved.
+        item = new QListWidgetItem(QIcon(QStringLiteral(":/icons/connection-redis.svg")),
+                                   profile.name, m_connections);
+        QFont font = item->font();
+        font.setItalic(true);
+        item->setFont(font);
+        item->setToolTip(tr("%1 (not saved)").arg(profile.url));
+    }
+    {
+        const QSignalBlocker blocker(m_connections);
+        m_connections->setCurrentItem(item);
+    }
     m_password = config->password;
     m_client = std::make_unique<StoreClient>(*config, *layout, m_options.auditLogPath);
     m_users = new UsersModel(m_client.get(), this);
@@ -483,12 +500,16 @@ void MainWindow::openStore(const ConnectionProfile &profile, const QString &pass
     m_sessionsProxy->setFilterKeyColumn(-1);
     m_usersView->setModel(m_usersProxy);
     m_sessionsView->setModel(m_sessionsProxy);
-    m_usersView->sortByColumn(UsersModel::SessionsColumn, Qt::DescendingOrder);
-    m_sessionsView->sortByColumn(-1, Qt::AscendingOrder); // store order until the user sorts
+    m_usersView->horizontalHeader()->setSectionResizeMode(UsersModel::UserColumn,
+                                                          QHeaderView::Stretch);
+    m_usersView->horizontalHeader()->setStretchLastSection(false);
     m_usersView->horizontalHeader()->restoreState(
         m_settings->value(QStringLiteral("window/usersHeader")).toByteArray());
     m_sessionsView->horizontalHeader()->restoreState(
         m_settings->value(QStringLiteral("window/sessionsHeader")).toByteArray());
+    // Most sessions first; sessions in store order until the operator sorts.
+    m_usersView->sortByColumn(UsersModel::SessionsColumn, Qt::DescendingOrder);
+    m_sessionsView->sortByColumn(-1, Qt::AscendingOrder);
     connect(m_usersFilter, &QLineEdit::textChanged, m_usersProxy,
             &QSortFilterProxyModel::setFilterFixedString);
     connect(m_sessionsFilter, &QLineEdit::textChanged, m_sessionsProxy,
