@@ -8,6 +8,7 @@
 #include "dialogs.h"
 #include "mainwindow.h"
 #include "messagebanner.h"
+#include "passworddialog.h"
 #include "payloadmodel.h"
 #include "redisserver.h"
 #include "sessionsmodel.h"
@@ -71,6 +72,7 @@ private slots:
     void revealIsAudited();
     void exportVisibleSessions();
     void errorBannerWhenServerDies();
+    void asksForPasswordAndNeverSavesIt();
 
 private:
     // Opens the test store and waits until users and the first page of sessions are shown.
@@ -457,6 +459,37 @@ void TestMainWindow::errorBannerWhenServerDies()
              qPrintable(banner->text()));
     // The rest of the window keeps working: the search box still answers.
     QVERIFY(m_window->findChild<QLineEdit *>(QStringLiteral("searchEdit"))->isEnabled());
+}
+
+void TestMainWindow::asksForPasswordAndNeverSavesIt()
+{
+    RedisServer guarded;
+    RedisServer::Options serverOptions;
+    serverOptions.configLines << QStringLiteral("requirepass open-sesame-42");
+    QVERIFY2(guarded.start(serverOptions), qPrintable(guarded.errorString()));
+    QProcess::execute(QStringLiteral("redis-cli"),
+                      {QStringLiteral("-p"), QString::number(guarded.port()), QStringLiteral("-a"),
+                       QStringLiteral("open-sesame-42"), QStringLiteral("--no-auth-warning"),
+                       QStringLiteral("SET"), QStringLiteral("sess:p1"),
+                       QStringLiteral("{\"user_id\":\"pat\"}")});
+    MainWindow::Options options;
+    options.settingsPath = m_dir.filePath(QStringLiteral("password-settings.ini"));
+    options.auditLogPath = m_dir.filePath(QStringLiteral("audit.log"));
+    m_window = std::make_unique<MainWindow>(options);
+    m_window->show();
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("guarded");
+    profile.url = guarded.url();
+    PasswordDialog::setNextPassword(QStringLiteral("open-sesame-42"));
+    m_window->openStore(profile);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_window->sessionsModel() && m_window->sessionsModel()->rowCount() == 1, 10000);
+    QCOMPARE(m_window->sessionsModel()->summaryAt(0).user, QStringLiteral("pat"));
+    m_window->close();
+    m_window.reset();
+    QFile settings(options.settingsPath);
+    QVERIFY(settings.open(QIODevice::ReadOnly));
+    QVERIFY(!settings.readAll().contains("open-sesame-42"));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -2,6 +2,7 @@
 // worker thread. Every model runs under QAbstractItemModelTester.
 
 #include "auditlogmodel.h"
+#include "connectionprofile.h"
 #include "payloadmodel.h"
 #include "redisserver.h"
 #include "sessionsmodel.h"
@@ -11,6 +12,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QProcess>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -37,6 +39,7 @@ private slots:
     void lockedClientCannotUnlock();
     void settingsAndFailures();
     void guiThreadNeverRunsStoreWork();
+    void profilesNeverStorePasswords();
 
 private:
     std::unique_ptr<StoreClient> client(bool locked = false);
@@ -320,6 +323,37 @@ void TestModels::guiThreadNeverRunsStoreWork()
     QVERIFY(failed.wait(10000));
     QCOMPARE(failed.first().at(0).value<StoreClient::RequestId>(), id);
     QCOMPARE(failed.first().at(1).value<StorageError>().code, StorageError::Code::Timeout);
+}
+
+void TestModels::profilesNeverStorePasswords()
+{
+    const QString path = m_dir.filePath(QStringLiteral("profiles.ini"));
+    {
+        QSettings settings(path, QSettings::IniFormat);
+        ConnectionProfile profile;
+        profile.name = QStringLiteral("prod");
+        profile.url = QStringLiteral("rediss://support:hunter2-pw@cache.internal:6380/2");
+        profile.userIndex = QStringLiteral("user-sessions:{user}");
+        profile.readOnlyLocked = true;
+        profile.color = QColor(Qt::red);
+        ConnectionProfile::save(settings, {profile});
+    }
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray text = file.readAll();
+    QVERIFY(!text.contains("hunter2"));
+    QSettings settings(path, QSettings::IniFormat);
+    const QList<ConnectionProfile> loaded = ConnectionProfile::load(settings);
+    QCOMPARE(loaded.size(), 1);
+    QCOMPARE(loaded.first().url, QStringLiteral("rediss://support@cache.internal:6380/2"));
+    QVERIFY(loaded.first().readOnlyLocked);
+    QCOMPARE(loaded.first().color, QColor(Qt::red));
+    auto config = loaded.first().toConfig(QStringLiteral("typed-at-connect"));
+    QVERIFY(config);
+    QVERIFY(config->tls.enabled);
+    QVERIFY(config->readOnly);
+    QCOMPARE(config->database, 2);
+    QCOMPARE(config->password, QStringLiteral("typed-at-connect"));
 }
 
 QTEST_GUILESS_MAIN(TestModels)
