@@ -21,7 +21,7 @@ struct StoreInfo
     QString target; // the name a destroy-all confirmation must repeat
     QString serverVersion; // e.g. "7.0.15"
     QString layout; // layout description
-    qint64 sessions = -1;           // sessions of the layout, counted by a full scan
+    qint64 sessions = -1; // sessions of the layout, counted by a full scan
     qint64 sessionsWithoutTtl = -1; // of those, sessions that never expire
     qint64 keysInDatabase = -1;
     QList<QPair<QString, QString>> settings; // store settings worth showing, in order

@@ -218,7 +218,8 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
     const QCommandLineOption help(QStringList{QStringLiteral("help"), QStringLiteral("h")});
     parser.addOptions({json, auditLog, limit, user, reveal, dryRun, confirm, version, help});
     if (!parser.parse(arguments))
-        throw UsageError{parser.errorText() + u'.'};
+        throw UsageError{parser.errorText().endsWith(u'.') ? parser.errorText()
+                                                           : parser.errorText() + u'.'};
 
     Options options;
     if (parser.isSet(help)) {

@@ -54,7 +54,7 @@ int main(int argc, char *argv[])
     const QCommandLineOption help(QStringList{QStringLiteral("help"), QStringLiteral("h")});
     parser.addOptions({profile, auditLog, settings, version, help});
     if (!parser.parse(arguments)) {
-        std::fprintf(stderr, "%s.\n", qPrintable(parser.errorText()));
+        std::fprintf(stderr, "%s\n", qPrintable(parser.errorText()));
         return 2;
     }
     if (parser.isSet(help)) {
