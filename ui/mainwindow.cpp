@@ -2,6 +2,7 @@
 
 #include "auditlogmodel.h"
 #include "connectiondialog.h"
+#include "connectionsmodel.h"
 #include "destroyalldialog.h"
 #include "dialogs.h"
 #include "messagebanner.h"
@@ -25,7 +26,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
-#include <QListWidget>
+#include <QListView>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMimeData>
@@ -105,6 +106,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     setObjectName(QStringLiteral("mainWindow"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/sessiondesk.svg")));
     m_payload = new PayloadModel(this);
+    m_connectionsModel = new ConnectionsModel(this);
     m_settingsModel = new SettingsModel(this);
     m_audit = new AuditLogModel(m_options.auditLogPath, this);
     createActions();
@@ -286,15 +288,20 @@ void MainWindow::createWidgets()
     auto *connectionsLayout = new QVBoxLayout(connectionsPane);
     connectionsLayout->setContentsMargins(0, 0, 0, 0);
     connectionsLayout->addWidget(makeHeading(tr("Connections"), connectionsPane));
-    m_connections = new QListWidget(connectionsPane);
+    m_connections = new QListView(connectionsPane);
+    m_connections->setModel(m_connectionsModel);
     m_connections->setObjectName(QStringLiteral("connectionsList"));
     m_connections->setAccessibleName(tr("Saved connections"));
     m_connections->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_connections->addActions(
         {m_newConnectionAction, m_editConnectionAction, m_removeConnectionAction});
     connectionsLayout->addWidget(m_connections);
-    connect(m_connections, &QListWidget::itemActivated, this,
-            [this](QListWidgetItem *item) { openProfile(item->text()); });
+    connect(m_connections, &QListView::activated, this, [this](const QModelIndex &index) {
+        const ConnectionProfile profile = m_connectionsModel->profileAt(index.row());
+        openStore(profile, qEnvironmentVariable("SESSIONDESK_PASSWORD"));
+    });
+    connect(m_connections->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &MainWindow::updateActions);
 
     // Tabs
     m_tabs = new QTabWidget(m_outerSplitter);
@@ -416,15 +423,7 @@ void MainWindow::createWidgets()
 void MainWindow::reloadProfiles()
 {
     m_profiles = ConnectionProfile::load(*m_settings);
-    m_connections->clear();
-    for (const ConnectionProfile &profile : std::as_const(m_profiles)) {
-        auto *item = new QListWidgetItem(QIcon(QStringLiteral(":/icons/connection-redis.svg")),
-                                         profile.name, m_connections);
-        item->setToolTip(profile.kindLabel() + QStringLiteral(" · ") + profile.url
-                         + (profile.readOnlyLocked ? tr(" · read-only") : QString()));
-        if (profile.color.isValid())
-            item->setData(Qt::DecorationRole, profile.color);
-    }
+    m_connectionsModel->setProfiles(m_profiles);
     updateActions();
 }
 
@@ -467,23 +466,11 @@ void MainWindow::openStore(const ConnectionProfile &profile, const QString &pass
     }
     closeStore();
     m_profile = profile;
-    reloadProfiles();
-    const QList<QListWidgetItem *> matches =
-        m_connections->findItems(profile.name, Qt::MatchExactly);
-    QListWidgetItem *item = matches.isEmpty() ? nullptr : matches.first();
-    if (!item) {
-        // Opened from the command line: listed while open, not saved.
-        item = new QListWidgetItem(QIcon(QStringLiteral(":/icons/connection-redis.svg")),
-                                   profile.name, m_connections);
-        QFont font = item->font();
-        font.setItalic(true);
-        item->setFont(font);
-        item->setToolTip(tr("%1 (not saved)").arg(profile.url));
-    }
-    {
-        const QSignalBlocker blocker(m_connections);
-        m_connections->setCurrentItem(item);
-    }
+    // A connection opened from the command line is listed while open, not saved.
+    m_connectionsModel->setTransient(profile);
+    m_connectionsModel->setOpen(profile.name);
+    m_connections->setCurrentIndex(
+        m_connectionsModel->index(m_connectionsModel->rowOf(profile.name)));
     m_password = config->password;
     m_client = std::make_unique<StoreClient>(*config, *layout, m_options.auditLogPath);
     m_users = new UsersModel(m_client.get(), this);
@@ -710,6 +697,7 @@ void MainWindow::closeStore()
     m_users = nullptr;
     m_sessions = nullptr;
     m_client.reset();
+    m_connectionsModel->setOpen(QString());
     m_own.clear();
     m_logoutRequests.clear();
     m_connectRequest = m_sessionRequest = m_searchRequest = m_describeRequest = 0;
@@ -809,7 +797,8 @@ void MainWindow::updateActions()
     m_copyValueAction->setEnabled(m_payloadView->currentIndex().isValid());
     m_exportAction->setEnabled(open && m_sessions && m_sessions->rowCount() > 0);
     m_disconnectAction->setEnabled(open);
-    const bool profileSelected = m_connections->currentItem() != nullptr;
+    const QModelIndex current = m_connections->currentIndex();
+    const bool profileSelected = current.isValid() && m_connectionsModel->isSaved(current.row());
     m_editConnectionAction->setEnabled(profileSelected);
     m_removeConnectionAction->setEnabled(profileSelected);
 }
@@ -1165,10 +1154,10 @@ void MainWindow::newConnection()
 
 void MainWindow::editConnection()
 {
-    QListWidgetItem *item = m_connections->currentItem();
-    if (!item)
+    const QModelIndex current = m_connections->currentIndex();
+    if (!current.isValid() || !m_connectionsModel->isSaved(current.row()))
         return;
-    const int at = m_connections->row(item);
+    const int at = current.row();
     ConnectionDialog dialog(this);
     QStringList names;
     for (const ConnectionProfile &p : std::as_const(m_profiles))
@@ -1183,16 +1172,16 @@ void MainWindow::editConnection()
 
 void MainWindow::removeConnection()
 {
-    QListWidgetItem *item = m_connections->currentItem();
-    if (!item)
+    const QModelIndex current = m_connections->currentIndex();
+    if (!current.isValid() || !m_connectionsModel->isSaved(current.row()))
         return;
-    if (!Dialogs::confirm(
-            this, tr("Remove connection"),
-            tr("Remove the saved connection “%1”? Its sessions are not touched.").arg(item->text()),
-            tr("Remove"))) {
+    if (!Dialogs::confirm(this, tr("Remove connection"),
+                          tr("Remove the saved connection “%1”? Its sessions are not touched.")
+                              .arg(m_connectionsModel->profileAt(current.row()).name),
+                          tr("Remove"))) {
         return;
     }
-    m_profiles.removeAt(m_connections->row(item));
+    m_profiles.removeAt(current.row());
     saveProfiles();
 }
 

@@ -12,7 +12,7 @@
 class QAction;
 class QLabel;
 class QLineEdit;
-class QListWidget;
+class QListView;
 class QSettings;
 class QSortFilterProxyModel;
 class QSplitter;
@@ -24,6 +24,7 @@ class QPushButton;
 namespace SessionDesk {
 
 class AuditLogModel;
+class ConnectionsModel;
 class MessageBanner;
 class PayloadModel;
 class SessionsModel;
@@ -131,11 +132,12 @@ private:
     PayloadModel *m_payload = nullptr;
     SettingsModel *m_settingsModel = nullptr;
     AuditLogModel *m_audit = nullptr;
+    ConnectionsModel *m_connectionsModel = nullptr;
     QSortFilterProxyModel *m_usersProxy = nullptr;
     QSortFilterProxyModel *m_sessionsProxy = nullptr;
 
     MessageBanner *m_banner = nullptr;
-    QListWidget *m_connections = nullptr;
+    QListView *m_connections = nullptr;
     QTabWidget *m_tabs = nullptr;
     QSplitter *m_outerSplitter = nullptr;
     QSplitter *m_sessionSplitter = nullptr;

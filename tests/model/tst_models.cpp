@@ -3,6 +3,7 @@
 
 #include "auditlogmodel.h"
 #include "connectionprofile.h"
+#include "connectionsmodel.h"
 #include "payloadmodel.h"
 #include "redisserver.h"
 #include "sessionsmodel.h"
@@ -11,6 +12,7 @@
 #include "usersmodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QFont>
 #include <QProcess>
 #include <QSettings>
 #include <QSignalSpy>
@@ -40,6 +42,7 @@ private slots:
     void settingsAndFailures();
     void guiThreadNeverRunsStoreWork();
     void profilesNeverStorePasswords();
+    void connectionsModelListsSavedAndTransient();
 
 private:
     std::unique_ptr<StoreClient> client(bool locked = false);
@@ -354,6 +357,36 @@ void TestModels::profilesNeverStorePasswords()
     QVERIFY(config->readOnly);
     QCOMPARE(config->database, 2);
     QCOMPARE(config->password, QStringLiteral("typed-at-connect"));
+}
+
+void TestModels::connectionsModelListsSavedAndTransient()
+{
+    ConnectionsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    ConnectionProfile a;
+    a.name = QStringLiteral("prod");
+    a.url = QStringLiteral("rediss://cache:6380/0");
+    a.readOnlyLocked = true;
+    ConnectionProfile b;
+    b.name = QStringLiteral("staging");
+    b.url = QStringLiteral("redis://staging:6379/0");
+    model.setProfiles({a, b});
+    QCOMPARE(model.rowCount(), 2);
+    ConnectionProfile adHoc;
+    adHoc.name = QStringLiteral("127.0.0.1:6379/0");
+    adHoc.url = QStringLiteral("redis://127.0.0.1:6379/0");
+    model.setTransient(adHoc);
+    QCOMPARE(model.rowCount(), 3);
+    QVERIFY(!model.isSaved(2));
+    QVERIFY(model.index(2).data(Qt::FontRole).value<QFont>().italic());
+    QVERIFY(model.index(0).data(Qt::ToolTipRole).toString().contains(QStringLiteral("read-only")));
+    model.setTransient(b); // a saved name is not listed twice
+    QCOMPARE(model.rowCount(), 3);
+    model.setOpen(QStringLiteral("staging"));
+    QVERIFY(model.index(1).data(Qt::FontRole).value<QFont>().bold());
+    QVERIFY(!model.index(0).data(Qt::FontRole).value<QFont>().bold());
+    QCOMPARE(model.rowOf(QStringLiteral("127.0.0.1:6379/0")), 2);
+    QCOMPARE(model.savedProfiles().size(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestModels)
