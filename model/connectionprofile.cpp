@@ -22,6 +22,8 @@ Result<StoreConfig> ConnectionProfile::toConfig(const QString &password) const
 
 QString ConnectionProfile::kindLabel() const
 {
+    if (url.startsWith(QStringLiteral("dynamodb://"), Qt::CaseInsensitive))
+        return QStringLiteral("DynamoDB");
     return url.startsWith(QStringLiteral("rediss://"), Qt::CaseInsensitive)
         ? QStringLiteral("Redis (TLS)")
         : QStringLiteral("Redis");

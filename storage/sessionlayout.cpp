@@ -40,6 +40,34 @@ Result<SessionLayout> SessionLayout::preset(const QString &name)
                                QStringLiteral("device.userAgent"), QStringLiteral("userAgent")};
         return layout;
     }
+    if (key == u"dynamodb-gds" || key == u"connect-dynamodb") {
+        // GOV.UK One Login's account-management store (and connect-dynamodb, which it replaced
+        // wire-compatibly): id "sess:<sid>", sess a JSON string, expires in epoch seconds.
+        SessionLayout layout;
+        layout.schema = key;
+        layout.forDynamoDb = true;
+        layout.keyPrefix = "sess:";
+        layout.idAttribute = QStringLiteral("id");
+        layout.valueAttribute = QStringLiteral("sess");
+        layout.expiresAttribute = QStringLiteral("expires");
+        layout.userFields = {QStringLiteral("user_id"), QStringLiteral("passport.user"),
+                             QStringLiteral("userId"), QStringLiteral("sub")};
+        layout.cookieName = QStringLiteral("connect.sid");
+        layout.startedFields = {QStringLiteral("loginAt"), QStringLiteral("createdAt")};
+        layout.lastAccessFields = {QStringLiteral("lastAccess"), QStringLiteral("lastModified")};
+        layout.deviceFields = {QStringLiteral("device.ip"), QStringLiteral("ip"),
+                               QStringLiteral("device.userAgent")};
+        if (key == u"dynamodb-gds") {
+            layout.description = QStringLiteral("DynamoDB session table (GOV.UK design: "
+                                                "users-sessions index on user_id)");
+            layout.userAttribute = QStringLiteral("user_id");
+            layout.userIndexName = QStringLiteral("users-sessions");
+            layout.cookieName = QStringLiteral("am");
+        } else {
+            layout.description = QStringLiteral("express-session + connect-dynamodb (JSON)");
+        }
+        return layout;
+    }
     return fail(StorageError::Code::InvalidArgument,
                 QStringLiteral("Unknown schema \"%1\"; known schemas: %2.")
                     .arg(name, presetNames().join(QStringLiteral(", "))));
@@ -47,7 +75,8 @@ Result<SessionLayout> SessionLayout::preset(const QString &name)
 
 QStringList SessionLayout::presetNames()
 {
-    return {QStringLiteral("connect-redis")};
+    return {QStringLiteral("connect-redis"), QStringLiteral("dynamodb-gds"),
+            QStringLiteral("connect-dynamodb")};
 }
 
 std::optional<QByteArray> SessionLayout::idFromKey(const QByteArray &key) const

@@ -28,6 +28,14 @@ struct SessionLayout
     QStringList lastAccessFields;
     QStringList deviceFields; // joined with " · " when several are present
 
+    // DynamoDB items (unused for Redis): the key attribute holds keyPrefix + session id.
+    bool forDynamoDb = false;
+    QString idAttribute; // e.g. "id"
+    QString valueAttribute; // e.g. "sess" (a JSON string, a Map or binary)
+    QString expiresAttribute; // epoch seconds, possibly fractional
+    QString userAttribute; // top-level user id, the key of the per-user GSI
+    QString userIndexName; // e.g. "users-sessions"; empty: per-user lookups scan
+
     // The known presets; `name` is case-insensitive. "express" is an alias of connect-redis.
     static Result<SessionLayout> preset(const QString &name);
     static QStringList presetNames();

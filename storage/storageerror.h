@@ -26,13 +26,14 @@ struct StorageError
 
     Code code = Code::Server;
     QString message;
+    QString serverCode; // the server's own error code when it gave one ("NOPERM", an AWS code)
 };
 
 template <typename T> using Result = std::expected<T, StorageError>;
 
 inline std::unexpected<StorageError> fail(StorageError::Code code, const QString &message)
 {
-    return std::unexpected(StorageError{code, message});
+    return std::unexpected(StorageError{code, message, QString()});
 }
 
 } // namespace SessionDesk

@@ -1,6 +1,8 @@
 #include "storeconfig.h"
 
+#include <QRegularExpression>
 #include <QUrl>
+#include <QUrlQuery>
 
 namespace SessionDesk {
 
@@ -13,8 +15,59 @@ QString hostForDisplay(const QString &host)
 
 } // namespace
 
+namespace {
+
+Result<StoreConfig> dynamoFromUrl(const QString &text)
+{
+    // Not parsed by QUrl: it lower-cases the host, and table names are case-sensitive.
+    const QString rest = text.mid(QStringLiteral("dynamodb://").size());
+    const qsizetype question = rest.indexOf(u'?');
+    StoreConfig config;
+    config.kind = StoreConfig::Kind::DynamoDB;
+    config.dynamo.table = rest.left(question);
+    static const QRegularExpression tableName(QStringLiteral("^[A-Za-z0-9_.-]{3,255}$"));
+    if (!tableName.match(config.dynamo.table).hasMatch()) {
+        return fail(StorageError::Code::InvalidArgument,
+                    QStringLiteral("\"%1\" is not a DynamoDB table name (3 to 255 letters, digits, "
+                                   "'_', '-' or '.'); the URL form is dynamodb://TABLE?region=R.")
+                        .arg(config.dynamo.table.left(300)));
+    }
+    if (question >= 0) {
+        const QUrlQuery query(rest.mid(question + 1));
+        for (const auto &[name, value] : query.queryItems(QUrl::FullyDecoded)) {
+            if (name == u"region")
+                config.dynamo.region = value;
+            else if (name == u"profile")
+                config.dynamo.profile = value;
+            else if (name == u"endpoint")
+                config.dynamo.endpoint = value;
+            else if (name == u"index")
+                config.dynamo.index = value;
+            else
+                return fail(StorageError::Code::InvalidArgument,
+                            QStringLiteral("Unknown DynamoDB URL option \"%1\"; known: region, "
+                                           "profile, endpoint, index.")
+                                .arg(name));
+        }
+    }
+    if (!config.dynamo.endpoint.isEmpty()) {
+        const QUrl endpoint(config.dynamo.endpoint, QUrl::StrictMode);
+        if (!endpoint.isValid() || (endpoint.scheme() != u"http" && endpoint.scheme() != u"https")
+            || endpoint.host().isEmpty()) {
+            return fail(
+                StorageError::Code::InvalidArgument,
+                QStringLiteral("The DynamoDB endpoint must be an http:// or https:// URL."));
+        }
+    }
+    return config;
+}
+
+} // namespace
+
 Result<StoreConfig> StoreConfig::fromUrl(const QString &text)
 {
+    if (text.trimmed().startsWith(QStringLiteral("dynamodb://"), Qt::CaseInsensitive))
+        return dynamoFromUrl(text.trimmed());
     const QUrl url(text.trimmed(), QUrl::StrictMode);
     const QString scheme = url.scheme().toLower();
     if (!url.isValid() || (scheme != u"redis" && scheme != u"rediss")) {
@@ -62,16 +115,36 @@ Result<StoreConfig> StoreConfig::fromUrl(const QString &text)
 
 QString StoreConfig::endpoint() const
 {
+    if (kind == Kind::DynamoDB) {
+        return dynamo.endpoint.isEmpty()
+            ? QStringLiteral("dynamodb.%1.amazonaws.com").arg(dynamo.region)
+            : dynamo.endpoint;
+    }
     return hostForDisplay(host) + u':' + QString::number(port);
 }
 
 QString StoreConfig::targetName() const
 {
+    if (kind == Kind::DynamoDB)
+        return dynamo.region.isEmpty() ? dynamo.table : dynamo.table + u'@' + dynamo.region;
     return endpoint() + u'/' + QString::number(database);
 }
 
 QString StoreConfig::redactedUrl() const
 {
+    if (kind == Kind::DynamoDB) {
+        QUrlQuery query;
+        for (const auto &[name, value] : {std::pair{QStringLiteral("region"), dynamo.region},
+                                          std::pair{QStringLiteral("profile"), dynamo.profile},
+                                          std::pair{QStringLiteral("endpoint"), dynamo.endpoint},
+                                          std::pair{QStringLiteral("index"), dynamo.index}}) {
+            if (!value.isEmpty())
+                query.addQueryItem(name, value);
+        }
+        const QString options = query.toString(QUrl::FullyEncoded);
+        return QStringLiteral("dynamodb://") + dynamo.table
+            + (options.isEmpty() ? QString() : u'?' + options);
+    }
     QString url = tls.enabled ? QStringLiteral("rediss://") : QStringLiteral("redis://");
     if (!username.isEmpty())
         url += QString::fromUtf8(QUrl::toPercentEncoding(username)) + u'@';

@@ -21,11 +21,22 @@ struct TlsOptions
 
 // Where a store is and how to reach it. Holds the password in memory only: nothing here is
 // ever written to settings or logs (see redactedUrl()).
+// Where a DynamoDB table is: dynamodb://TABLE[?region=R&profile=P&endpoint=URL&index=NAME].
+struct DynamoTarget
+{
+    QString table;
+    QString region; // empty: AWS_REGION, AWS_DEFAULT_REGION, then the profile's config
+    QString profile; // empty: AWS_PROFILE, then "default"
+    QString endpoint; // empty: https://dynamodb.REGION.amazonaws.com
+    QString index; // per-user GSI overriding the layout's
+};
+
 struct StoreConfig
 {
-    enum class Kind { Redis };
+    enum class Kind { Redis, DynamoDB };
 
     Kind kind = Kind::Redis;
+    DynamoTarget dynamo;
     QString host = QStringLiteral("127.0.0.1");
     quint16 port = 6379;
     int database = 0;
@@ -36,7 +47,8 @@ struct StoreConfig
     int commandTimeoutMs = 30000;
     bool readOnly = false;
 
-    // Parses redis://[user[:password]@]host[:port][/db] and rediss://... (TLS on).
+    // Parses redis://[user[:password]@]host[:port][/db], rediss://... (TLS on) and
+    // dynamodb://TABLE[?region=R&profile=P&endpoint=URL&index=NAME].
     // Percent-encoded user and password are decoded. IPv6 hosts go in brackets.
     static Result<StoreConfig> fromUrl(const QString &url);
 

@@ -585,7 +585,9 @@ void MainWindow::connectClient()
                 m_totalSessions = info.sessions;
                 m_withoutTtl = info.sessionsWithoutTtl;
                 m_statusServer->setText(
-                    tr("redis %1 · %2").arg(info.serverVersion, m_client->targetName()));
+                    info.kind == u"redis"
+                        ? tr("redis %1 · %2").arg(info.serverVersion, m_client->targetName())
+                        : tr("%1 · %2").arg(info.kind, info.target));
                 onSessionsPageLoaded();
             });
     connect(client, &StoreClient::sessionLoaded, this,

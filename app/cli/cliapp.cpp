@@ -317,12 +317,6 @@ int Runner::run(const QStringList &arguments)
             m_err << "destroy-all needs exactly one of --dry-run or --confirm TARGET.\n";
             return Usage;
         }
-        if (!m_options.dryRun && m_options.confirm != config.targetName()) {
-            m_err << "Refused: --confirm \"" << m_options.confirm
-                  << "\" does not match the target \"" << config.targetName()
-                  << "\"; nothing was destroyed.\n";
-            return Refused;
-        }
     }
     if (config.tls.insecure) {
         m_err << "WARNING: TLS certificate verification is OFF (--tls-insecure); anyone on the "
@@ -333,6 +327,14 @@ int Runner::run(const QStringList &arguments)
         std::make_unique<AuditedStore>(createStore(config, layout), AuditLog(m_options.auditPath));
     if (auto connected = m_store->connect(); !connected)
         return report(connected.error());
+    // Compared with the connected store's name: a DynamoDB target includes the region that
+    // was resolved from the environment or the profile.
+    if (m_options.command == u"destroy-all" && !m_options.dryRun
+        && m_options.confirm != m_store->targetName()) {
+        m_err << "Refused: --confirm \"" << m_options.confirm << "\" does not match the target \""
+              << m_store->targetName() << "\"; nothing was destroyed.\n";
+        return Refused;
+    }
     return execute();
 }
 

@@ -50,7 +50,7 @@ Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &par
     c.readOnly = parser.isSet(readOnly);
     const bool anyTls = parser.isSet(tlsCa) || parser.isSet(tlsCert) || parser.isSet(tlsKey)
         || parser.isSet(tlsServerName) || parser.isSet(tlsInsecure);
-    if (anyTls && !c.tls.enabled)
+    if (anyTls && !c.tls.enabled && c.kind == StoreConfig::Kind::Redis)
         return fail(Code::InvalidArgument,
                     QStringLiteral("TLS options need a rediss:// store URL."));
     c.tls.caFile = parser.value(tlsCa);
@@ -68,8 +68,12 @@ Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &par
         c.connectTimeoutMs = c.commandTimeoutMs = int(seconds * 1000);
     }
 
-    auto layout = SessionLayout::preset(parser.isSet(schema) ? parser.value(schema)
-                                                             : QStringLiteral("connect-redis"));
+    // DynamoDB tables default to the GOV.UK layout the seed documents describe.
+    const QString defaultSchema = c.kind == StoreConfig::Kind::DynamoDB
+        ? QStringLiteral("dynamodb-gds")
+        : QStringLiteral("connect-redis");
+    auto layout =
+        SessionLayout::preset(parser.isSet(schema) ? parser.value(schema) : defaultSchema);
     if (!layout)
         return std::unexpected(layout.error());
     selection.layout = *layout;

@@ -163,7 +163,8 @@ StorageError errorFromReply(const Reply &reply, const QString &endpoint, const Q
         kind = Code::Permission;
     else if (code == "WRONGPASS" || code == "NOAUTH")
         kind = Code::Authentication;
-    return StorageError{kind, QStringLiteral("%1 on %2 failed: %3").arg(what, endpoint, text)};
+    return StorageError{kind, QStringLiteral("%1 on %2 failed: %3").arg(what, endpoint, text),
+                        QString::fromUtf8(code)};
 }
 
 void Connection::ReaderDeleter::operator()(void *reader) const
@@ -198,7 +199,8 @@ StorageError Connection::transportError(const QString &what) const
     const Code code = m_socket && m_socket->error() == QAbstractSocket::SocketTimeoutError
         ? Code::Timeout
         : Code::Unreachable;
-    return StorageError{code, QStringLiteral("%1 %2: %3.").arg(what, m_config.endpoint(), cause)};
+    return StorageError{code, QStringLiteral("%1 %2: %3.").arg(what, m_config.endpoint(), cause),
+                        QString()};
 }
 
 Result<void> Connection::connectSocket()
@@ -242,13 +244,15 @@ Result<void> Connection::connectSocket()
             causes.removeDuplicates();
             error = {Code::Tls,
                      QStringLiteral("TLS verification of %1 (as \"%2\") failed: %3.")
-                         .arg(m_config.endpoint(), peerName, causes.join(u"; "))};
+                         .arg(m_config.endpoint(), peerName, causes.join(u"; ")),
+                     QString()};
         } else if (m_socket->state() == QAbstractSocket::ConnectedState
                    || m_socket->error() == QAbstractSocket::SslHandshakeFailedError
                    || m_socket->error() == QAbstractSocket::RemoteHostClosedError) {
             error = {Code::Tls,
                      QStringLiteral("TLS handshake with %1 failed: %2.")
-                         .arg(m_config.endpoint(), m_socket->errorString())};
+                         .arg(m_config.endpoint(), m_socket->errorString()),
+                     QString()};
         } else {
             error = transportError(QStringLiteral("Cannot connect to"));
         }
@@ -371,7 +375,8 @@ Result<QList<Reply>> Connection::exchange(const QList<Command> &commands)
                 ? StorageError{Code::Timeout,
                                QStringLiteral("%1 did not answer within %2 ms.")
                                    .arg(m_config.endpoint())
-                                   .arg(m_config.commandTimeoutMs)}
+                                   .arg(m_config.commandTimeoutMs),
+                               QString()}
                 : transportError(QStringLiteral("Lost the connection to"));
             close();
             return std::unexpected(error);

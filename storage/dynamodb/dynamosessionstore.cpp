@@ -1,0 +1,754 @@
+#include "dynamosessionstore.h"
+
+#include "awsconfig.h"
+
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QSet>
+#include <QTimer>
+
+namespace SessionDesk::Aws {
+
+namespace {
+
+using Code = StorageError::Code;
+
+// DynamoDB's attribute-value JSON to plain JSON (numbers as numbers, binary as base64 text).
+QJsonValue unmarshal(const QJsonObject &attribute)
+{
+    const QString type = attribute.isEmpty() ? QString() : attribute.begin().key();
+    const QJsonValue v = attribute.isEmpty() ? QJsonValue() : attribute.begin().value();
+    if (type == u"S" || type == u"B")
+        return v.toString();
+    if (type == u"N") {
+        bool ok = false;
+        const qlonglong integer = v.toString().toLongLong(&ok);
+        return ok ? QJsonValue(integer) : QJsonValue(v.toString().toDouble());
+    }
+    if (type == u"BOOL")
+        return v.toBool();
+    if (type == u"M") {
+        QJsonObject object;
+        const QJsonObject map = v.toObject();
+        for (auto it = map.begin(); it != map.end(); ++it)
+            object.insert(it.key(), unmarshal(it.value().toObject()));
+        return object;
+    }
+    if (type == u"L") {
+        QJsonArray array;
+        for (const QJsonValue &item : v.toArray())
+            array.append(unmarshal(item.toObject()));
+        return array;
+    }
+    if (type == u"SS" || type == u"NS" || type == u"BS")
+        return v.toArray();
+    return QJsonValue::Null;
+}
+
+QJsonObject stringAttribute(const QString &value)
+{
+    return {{QStringLiteral("S"), value}};
+}
+
+// Waits on the calling thread without blocking its event processing.
+void backoff(int attempt)
+{
+    const int cap = std::min(5000, 25 << std::min(attempt, 10));
+    QEventLoop loop;
+    QTimer::singleShot(int(QRandomGenerator::global()->bounded(cap + 1)), &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+constexpr int kBatchWriteLimit = 25;
+constexpr int kRequestsInFlight = 8;
+
+} // namespace
+
+DynamoSessionStore::DynamoSessionStore(StoreConfig config, SessionLayout layout)
+    : m_config(std::move(config))
+    , m_layout(std::move(layout))
+    , m_fields(m_layout)
+    , m_readOnly(m_config.readOnly)
+{ }
+
+DynamoSessionStore::~DynamoSessionStore() = default;
+
+QString DynamoSessionStore::targetName() const
+{
+    const QString region = m_region.isEmpty() ? m_config.dynamo.region : m_region;
+    return region.isEmpty() ? m_config.dynamo.table : m_config.dynamo.table + u'@' + region;
+}
+
+Result<void> DynamoSessionStore::refuseIfReadOnly(const QString &action) const
+{
+    if (!m_readOnly)
+        return {};
+    return fail(Code::Refused,
+                QStringLiteral("Refused to %1: the connection to %2 is read-only.")
+                    .arg(action, targetName()));
+}
+
+Result<void> DynamoSessionStore::connect()
+{
+    if (!m_layout.forDynamoDb) {
+        return fail(Code::InvalidArgument,
+                    QStringLiteral("The schema \"%1\" is for Redis; DynamoDB tables take "
+                                   "dynamodb-gds or connect-dynamodb.")
+                        .arg(m_layout.schema));
+    }
+    const AwsOptions options{m_config.dynamo.profile, m_config.dynamo.region};
+    auto region = resolveRegion(options);
+    if (!region)
+        return std::unexpected(region.error());
+    m_region = *region;
+    auto credentials = resolveCredentials(options);
+    if (!credentials)
+        return std::unexpected(credentials.error());
+    DynamoClient::Options clientOptions;
+    clientOptions.endpoint =
+        QUrl(m_config.dynamo.endpoint.isEmpty()
+                 ? QStringLiteral("https://dynamodb.%1.amazonaws.com/").arg(m_region)
+                 : m_config.dynamo.endpoint);
+    clientOptions.region = m_region;
+    clientOptions.credentials = *credentials;
+    clientOptions.timeoutMs = m_config.commandTimeoutMs;
+    m_client = std::make_unique<DynamoClient>(clientOptions);
+
+    auto described = m_client->call(QStringLiteral("DescribeTable"),
+                                    {{QStringLiteral("TableName"), m_config.dynamo.table}});
+    if (!described) {
+        StorageError error = described.error();
+        if (error.serverCode == u"ResourceNotFoundException") {
+            error.message =
+                QStringLiteral("There is no table \"%1\" in %2 (%3); check the table "
+                               "name and the region.")
+                    .arg(m_config.dynamo.table, m_region, clientOptions.endpoint.host());
+        }
+        return std::unexpected(error);
+    }
+    m_table = described->value(QStringLiteral("Table")).toObject();
+    const QString wanted =
+        m_config.dynamo.index.isEmpty() ? m_layout.userIndexName : m_config.dynamo.index;
+    m_indexName.clear();
+    for (const QJsonValue &index :
+         m_table.value(QStringLiteral("GlobalSecondaryIndexes")).toArray()) {
+        if (index.toObject().value(QStringLiteral("IndexName")).toString() == wanted)
+            m_indexName = wanted;
+    }
+    if (!m_config.dynamo.index.isEmpty() && m_indexName.isEmpty()) {
+        return fail(Code::NotFound,
+                    QStringLiteral("The table %1 has no index \"%2\".")
+                        .arg(m_config.dynamo.table, m_config.dynamo.index));
+    }
+    return {};
+}
+
+QJsonObject DynamoSessionStore::prefixFilter(QJsonObject request) const
+{
+    request.insert(QStringLiteral("TableName"), m_config.dynamo.table);
+    request.insert(QStringLiteral("FilterExpression"), QStringLiteral("begins_with(#id, :prefix)"));
+    QJsonObject names = request.value(QStringLiteral("ExpressionAttributeNames")).toObject();
+    names.insert(QStringLiteral("#id"), m_layout.idAttribute);
+    request.insert(QStringLiteral("ExpressionAttributeNames"), names);
+    request.insert(QStringLiteral("ExpressionAttributeValues"),
+                   QJsonObject{{QStringLiteral(":prefix"),
+                                stringAttribute(QString::fromUtf8(m_layout.keyPrefix))}});
+    request.insert(QStringLiteral("ReturnConsumedCapacity"), QStringLiteral("TOTAL"));
+    return request;
+}
+
+Result<void> DynamoSessionStore::scanAll(const QJsonObject &request, const CancelToken &cancel,
+                                         const ItemVisitor &visit)
+{
+    struct Segment
+    {
+        QJsonObject startKey;
+        bool done = false;
+    };
+    std::vector<Segment> segments(static_cast<size_t>(m_segments));
+    while (true) {
+        if (cancel.isCancelled())
+            return fail(Code::Cancelled, QStringLiteral("Cancelled."));
+        QList<DynamoClient::Call> calls;
+        QList<int> which;
+        for (int s = 0; s < m_segments; ++s) {
+            if (segments[size_t(s)].done)
+                continue;
+            QJsonObject body = request;
+            if (m_segments > 1) {
+                body.insert(QStringLiteral("Segment"), s);
+                body.insert(QStringLiteral("TotalSegments"), m_segments);
+            }
+            if (!segments[size_t(s)].startKey.isEmpty())
+                body.insert(QStringLiteral("ExclusiveStartKey"), segments[size_t(s)].startKey);
+            calls.append({QStringLiteral("Scan"), body});
+            which.append(s);
+        }
+        if (calls.isEmpty())
+            return {};
+        const QList<Result<QJsonObject>> results = m_client->callAll(calls);
+        for (qsizetype i = 0; i < results.size(); ++i) {
+            if (!results.at(i))
+                return std::unexpected(results.at(i).error());
+            const QJsonObject &page = *results.at(i);
+            Segment &segment = segments[size_t(which.at(i))];
+            segment.startKey = page.value(QStringLiteral("LastEvaluatedKey")).toObject();
+            segment.done = segment.startKey.isEmpty();
+            auto more = visit(page.value(QStringLiteral("Items")).toArray());
+            if (!more)
+                return std::unexpected(more.error());
+            if (!*more)
+                return {};
+        }
+    }
+}
+
+std::optional<QByteArray> DynamoSessionStore::idOf(const QJsonObject &item) const
+{
+    const QJsonObject attribute = item.value(m_layout.idAttribute).toObject();
+    QByteArray key;
+    if (attribute.contains(QStringLiteral("S")))
+        key = attribute.value(QStringLiteral("S")).toString().toUtf8();
+    else if (attribute.contains(QStringLiteral("B")))
+        key = QByteArray::fromBase64(attribute.value(QStringLiteral("B")).toString().toLatin1());
+    else
+        return std::nullopt;
+    return m_layout.idFromKey(key);
+}
+
+QJsonObject DynamoSessionStore::keyFor(const QByteArray &id) const
+{
+    return {{m_layout.idAttribute, stringAttribute(QString::fromUtf8(m_layout.keyForId(id)))}};
+}
+
+QByteArray DynamoSessionStore::rawValue(const QJsonObject &item) const
+{
+    const QJsonObject attribute = item.value(m_layout.valueAttribute).toObject();
+    if (attribute.contains(QStringLiteral("S")))
+        return attribute.value(QStringLiteral("S")).toString().toUtf8();
+    if (attribute.contains(QStringLiteral("B")))
+        return QByteArray::fromBase64(attribute.value(QStringLiteral("B")).toString().toLatin1());
+    if (attribute.contains(QStringLiteral("M"))) {
+        return QJsonDocument(unmarshal(attribute).toObject()).toJson(QJsonDocument::Compact);
+    }
+    return {};
+}
+
+SessionSummary DynamoSessionStore::summaryOf(const QJsonObject &item, bool userOnly) const
+{
+    SessionSummary s;
+    s.id = idOf(item).value_or(QByteArray());
+    const QByteArray raw = rawValue(item);
+    SessionFields fields = m_fields.read(raw, userOnly);
+    // A top-level user attribute (the GSI key) wins over what the value says.
+    const QString topUser = unmarshal(item.value(m_layout.userAttribute).toObject()).toString();
+    s.user = !topUser.isEmpty() ? topUser : fields.user;
+    s.startedAt = fields.startedAt;
+    s.lastAccessAt = fields.lastAccessAt;
+    s.device = fields.device;
+    s.sizeBytes = raw.size();
+    s.valueType = QStringLiteral("item");
+    const QJsonObject expires = item.value(m_layout.expiresAttribute).toObject();
+    if (expires.contains(QStringLiteral("N"))) {
+        // Epoch seconds, possibly fractional. A past value is expired but not yet swept by TTL.
+        const double seconds = expires.value(QStringLiteral("N")).toString().toDouble();
+        s.expiresAt = QDateTime::fromMSecsSinceEpoch(qint64(seconds * 1000), Qt::UTC);
+        s.ttlMs = std::max<qint64>(0, QDateTime::currentDateTimeUtc().msecsTo(s.expiresAt));
+    }
+    return s;
+}
+
+Result<StoreInfo> DynamoSessionStore::describe(const ProgressCallback &progress,
+                                               const CancelToken &cancel)
+{
+    StoreInfo info;
+    info.kind = QStringLiteral("dynamodb");
+    info.target = targetName();
+    info.serverVersion = QStringLiteral("DynamoDB API 2012-08-10");
+    info.layout = m_layout.description;
+    auto &settings = info.settings;
+    const QJsonObject &t = m_table;
+    const auto add = [&settings](const QString &name, const QString &value) {
+        settings.append({name, value});
+    };
+    add(QStringLiteral("table"), t.value(QStringLiteral("TableName")).toString());
+    add(QStringLiteral("table ARN"), t.value(QStringLiteral("TableArn")).toString());
+    add(QStringLiteral("status"), t.value(QStringLiteral("TableStatus")).toString());
+    QStringList keys;
+    for (const QJsonValue &k : t.value(QStringLiteral("KeySchema")).toArray()) {
+        keys << k[QStringLiteral("AttributeName")].toString() + u' '
+                + k[QStringLiteral("KeyType")].toString();
+    }
+    add(QStringLiteral("key schema"), keys.join(QStringLiteral(", ")));
+    const QJsonObject billing = t.value(QStringLiteral("BillingModeSummary")).toObject();
+    add(QStringLiteral("billing mode"),
+        billing.value(QStringLiteral("BillingMode")).toString(QStringLiteral("PROVISIONED")));
+    const QJsonObject throughput = t.value(QStringLiteral("ProvisionedThroughput")).toObject();
+    add(QStringLiteral("capacity (read/write)"),
+        QStringLiteral("%1 / %2")
+            .arg(throughput.value(QStringLiteral("ReadCapacityUnits")).toInteger())
+            .arg(throughput.value(QStringLiteral("WriteCapacityUnits")).toInteger()));
+    QStringList indexes;
+    for (const QJsonValue &index : t.value(QStringLiteral("GlobalSecondaryIndexes")).toArray()) {
+        QStringList parts;
+        for (const QJsonValue &k : index[QStringLiteral("KeySchema")].toArray())
+            parts << k[QStringLiteral("AttributeName")].toString();
+        indexes << QStringLiteral("%1 on %2 (%3)")
+                       .arg(index[QStringLiteral("IndexName")].toString(),
+                            parts.join(QStringLiteral(", ")),
+                            index[QStringLiteral("Projection")][QStringLiteral("ProjectionType")]
+                                .toString());
+    }
+    add(QStringLiteral("global secondary indexes"),
+        indexes.isEmpty() ? QStringLiteral("none") : indexes.join(QStringLiteral("; ")));
+    const QJsonObject sse = t.value(QStringLiteral("SSEDescription")).toObject();
+    add(QStringLiteral("encryption"),
+        sse.isEmpty() ? QStringLiteral("AWS owned key (default)")
+                      : QStringLiteral("%1 %2 %3")
+                            .arg(sse.value(QStringLiteral("Status")).toString(),
+                                 sse.value(QStringLiteral("SSEType")).toString(),
+                                 sse.value(QStringLiteral("KMSMasterKeyArn")).toString())
+                            .trimmed());
+    add(QStringLiteral("deletion protection"),
+        t.value(QStringLiteral("DeletionProtectionEnabled")).toBool() ? QStringLiteral("on")
+                                                                      : QStringLiteral("off"));
+    add(QStringLiteral("item count (refreshed about every 6 h)"),
+        QString::number(t.value(QStringLiteral("ItemCount")).toInteger()));
+    add(QStringLiteral("table size bytes (refreshed about every 6 h)"),
+        QString::number(t.value(QStringLiteral("TableSizeBytes")).toInteger()));
+
+    // Each of these may be denied or not implemented: say so in the row, not as a failure.
+    const QJsonObject byName{{QStringLiteral("TableName"), m_config.dynamo.table}};
+    const QList<Result<QJsonObject>> extra = m_client->callAll(
+        {{QStringLiteral("DescribeTimeToLive"), byName},
+         {QStringLiteral("DescribeContinuousBackups"), byName},
+         {QStringLiteral("ListTagsOfResource"),
+          {{QStringLiteral("ResourceArn"), t.value(QStringLiteral("TableArn")).toString()}}}});
+    const auto unknown = [](const StorageError &error) {
+        return QStringLiteral("unknown (%1)")
+            .arg(error.serverCode.isEmpty() ? error.message : error.serverCode);
+    };
+    if (extra.at(0)) {
+        const QJsonObject ttl =
+            extra.at(0)->value(QStringLiteral("TimeToLiveDescription")).toObject();
+        add(QStringLiteral("time to live"),
+            QStringLiteral("%1 on %2")
+                .arg(ttl.value(QStringLiteral("TimeToLiveStatus")).toString(),
+                     ttl.value(QStringLiteral("AttributeName")).toString(QStringLiteral("-"))));
+    } else {
+        add(QStringLiteral("time to live"), unknown(extra.at(0).error()));
+    }
+    if (extra.at(1)) {
+        add(QStringLiteral("point-in-time recovery"),
+            (*extra.at(1))[QStringLiteral("ContinuousBackupsDescription")][QStringLiteral(
+                "PointInTimeRecoveryDescription")][QStringLiteral("PointInTimeRecoveryStatus")]
+                .toString());
+    } else {
+        add(QStringLiteral("point-in-time recovery"), unknown(extra.at(1).error()));
+    }
+    if (extra.at(2)) {
+        QStringList tags;
+        for (const QJsonValue &tag : extra.at(2)->value(QStringLiteral("Tags")).toArray())
+            tags << tag[QStringLiteral("Key")].toString() + u'='
+                    + tag[QStringLiteral("Value")].toString();
+        add(QStringLiteral("tags"), tags.isEmpty() ? QStringLiteral("none") : tags.join(u", "));
+    } else {
+        add(QStringLiteral("tags"), unknown(extra.at(2).error()));
+    }
+    add(QStringLiteral("key prefix"), QString::fromUtf8(m_layout.keyPrefix));
+    add(QStringLiteral("user index"),
+        m_indexName.isEmpty() ? QStringLiteral("none (per-user "
+                                               "lookups scan)")
+                              : m_indexName);
+    info.keysInDatabase = t.value(QStringLiteral("ItemCount")).toInteger();
+
+    Progress p;
+    p.phase = QStringLiteral("counting");
+    qint64 sessions = 0;
+    QJsonObject count = prefixFilter({{QStringLiteral("Select"), QStringLiteral("COUNT")}});
+    auto counted = scanAll(count, cancel, [&](const QJsonArray &) { return Result<bool>(true); });
+    // Select COUNT pages carry Count, not Items: count them with a projection instead.
+    QJsonObject ids =
+        prefixFilter({{QStringLiteral("ProjectionExpression"), QStringLiteral("#id")}});
+    counted = scanAll(ids, cancel, [&](const QJsonArray &items) {
+        sessions += items.size();
+        p.examined = p.matched = sessions;
+        if (progress)
+            progress(p);
+        return Result<bool>(true);
+    });
+    if (!counted)
+        return std::unexpected(counted.error());
+    info.sessions = sessions;
+    return info;
+}
+
+Result<UserList> DynamoSessionStore::listUsers(const ProgressCallback &progress,
+                                               const CancelToken &cancel)
+{
+    QJsonObject request = prefixFilter({});
+    QStringList projection{QStringLiteral("#id"), QStringLiteral("#v")};
+    QJsonObject names{{QStringLiteral("#id"), m_layout.idAttribute},
+                      {QStringLiteral("#v"), m_layout.valueAttribute}};
+    if (!m_layout.userAttribute.isEmpty()) {
+        projection << QStringLiteral("#u");
+        names.insert(QStringLiteral("#u"), m_layout.userAttribute);
+    }
+    request.insert(QStringLiteral("ProjectionExpression"), projection.join(u','));
+    request.insert(QStringLiteral("ExpressionAttributeNames"), names);
+    QHash<QString, qint64> counts;
+    UserList list;
+    Progress p;
+    p.phase = QStringLiteral("reading sessions");
+    auto scanned = scanAll(request, cancel, [&](const QJsonArray &items) {
+        for (const QJsonValue &value : items) {
+            const SessionSummary s = summaryOf(value.toObject(), true);
+            ++list.sessionsExamined;
+            if (s.user.isEmpty())
+                ++list.sessionsWithoutUser;
+            else
+                ++counts[s.user];
+        }
+        p.examined = p.matched = list.sessionsExamined;
+        if (progress)
+            progress(p);
+        return Result<bool>(true);
+    });
+    if (!scanned)
+        return std::unexpected(scanned.error());
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        list.users.append({it.key(), it.value()});
+    std::sort(list.users.begin(), list.users.end(), [](const UserSummary &a, const UserSummary &b) {
+        return a.sessions != b.sessions ? a.sessions > b.sessions : a.user < b.user;
+    });
+    return list;
+}
+
+Result<QList<QByteArray>> DynamoSessionStore::idsOfUser(const QString &user,
+                                                        const CancelToken &cancel)
+{
+    QList<QByteArray> ids;
+    if (!m_indexName.isEmpty()) {
+        QJsonObject startKey;
+        do {
+            if (cancel.isCancelled())
+                return fail(Code::Cancelled, QStringLiteral("Cancelled."));
+            QJsonObject query{{QStringLiteral("TableName"), m_config.dynamo.table},
+                              {QStringLiteral("IndexName"), m_indexName},
+                              {QStringLiteral("KeyConditionExpression"), QStringLiteral("#u = :u")},
+                              {QStringLiteral("ExpressionAttributeNames"),
+                               QJsonObject{{QStringLiteral("#u"), m_layout.userAttribute}}},
+                              {QStringLiteral("ExpressionAttributeValues"),
+                               QJsonObject{{QStringLiteral(":u"), stringAttribute(user)}}}};
+            if (!startKey.isEmpty())
+                query.insert(QStringLiteral("ExclusiveStartKey"), startKey);
+            auto page = m_client->call(QStringLiteral("Query"), query);
+            if (!page)
+                return std::unexpected(page.error());
+            for (const QJsonValue &item : page->value(QStringLiteral("Items")).toArray()) {
+                if (auto id = idOf(item.toObject()))
+                    ids.append(*id);
+            }
+            startKey = page->value(QStringLiteral("LastEvaluatedKey")).toObject();
+        } while (!startKey.isEmpty());
+        return ids;
+    }
+    SessionQuery query;
+    query.user = user;
+    auto found = listSessions(query, {}, cancel);
+    if (!found)
+        return std::unexpected(found.error());
+    for (const SessionSummary &s : found->sessions)
+        ids.append(s.id);
+    return ids;
+}
+
+Result<SessionPage> DynamoSessionStore::sessionPage(const SessionPageRequest &request,
+                                                    const CancelToken &cancel)
+{
+    SessionPage page;
+    if (request.user && !m_indexName.isEmpty()) {
+        auto ids = idsOfUser(*request.user, cancel);
+        if (!ids)
+            return std::unexpected(ids.error());
+        for (qsizetype at = 0; at < ids->size(); at += kRequestsInFlight * 4) {
+            QList<DynamoClient::Call> calls;
+            const QList<QByteArray> batch = ids->mid(at, kRequestsInFlight * 4);
+            for (const QByteArray &id : batch) {
+                calls.append({QStringLiteral("GetItem"),
+                              {{QStringLiteral("TableName"), m_config.dynamo.table},
+                               {QStringLiteral("Key"), keyFor(id)},
+                               {QStringLiteral("ConsistentRead"), true}}});
+            }
+            const auto results = m_client->callAll(calls);
+            for (qsizetype i = 0; i < results.size(); ++i) {
+                if (!results.at(i))
+                    return std::unexpected(results.at(i).error());
+                const QJsonObject item = results.at(i)->value(QStringLiteral("Item")).toObject();
+                if (item.isEmpty())
+                    page.staleIndexIds.append(batch.at(i)); // the index lags the table
+                else
+                    page.sessions.append(summaryOf(item, false));
+            }
+            page.examined += batch.size();
+        }
+        page.atEnd = true;
+        return page;
+    }
+    QJsonObject scan =
+        prefixFilter({{QStringLiteral("Limit"), int(std::max<qint64>(request.pageSize, 25))}});
+    if (!request.cursor.isEmpty()) {
+        scan.insert(QStringLiteral("ExclusiveStartKey"),
+                    QJsonDocument::fromJson(QByteArray::fromBase64(request.cursor)).object());
+    }
+    // A filtered page may hold few matches: keep reading a bounded number of pages.
+    for (int round = 0; round < 20; ++round) {
+        if (cancel.isCancelled())
+            return fail(Code::Cancelled, QStringLiteral("Cancelled."));
+        auto result = m_client->call(QStringLiteral("Scan"), scan);
+        if (!result)
+            return std::unexpected(result.error());
+        for (const QJsonValue &item : result->value(QStringLiteral("Items")).toArray()) {
+            SessionSummary s = summaryOf(item.toObject(), false);
+            if (!request.user || s.user == *request.user)
+                page.sessions.append(std::move(s));
+        }
+        page.examined += result->value(QStringLiteral("ScannedCount")).toInteger();
+        const QJsonObject last = result->value(QStringLiteral("LastEvaluatedKey")).toObject();
+        if (last.isEmpty()) {
+            page.atEnd = true;
+            return page;
+        }
+        page.nextCursor = QJsonDocument(last).toJson(QJsonDocument::Compact).toBase64();
+        scan.insert(QStringLiteral("ExclusiveStartKey"), last);
+        if (page.sessions.size() >= request.pageSize)
+            break;
+    }
+    return page;
+}
+
+Result<SessionList> DynamoSessionStore::listSessions(const SessionQuery &query,
+                                                     const ProgressCallback &progress,
+                                                     const CancelToken &cancel)
+{
+    SessionList list;
+    SessionPageRequest request;
+    request.user = query.user;
+    request.pageSize = 1000;
+    QSet<QByteArray> seen;
+    Progress p;
+    p.phase = QStringLiteral("reading sessions");
+    while (true) {
+        auto page = sessionPage(request, cancel);
+        if (!page)
+            return std::unexpected(page.error());
+        list.staleIndexIds.append(page->staleIndexIds);
+        for (SessionSummary &s : page->sessions) {
+            if (seen.contains(s.id))
+                continue;
+            if (query.limit >= 0 && list.sessions.size() >= query.limit) {
+                list.truncated = true;
+                return list;
+            }
+            seen.insert(s.id);
+            list.sessions.append(std::move(s));
+        }
+        p.examined += page->examined;
+        p.matched = list.sessions.size();
+        if (progress)
+            progress(p);
+        if (page->atEnd)
+            return list;
+        request.cursor = page->nextCursor;
+    }
+}
+
+Result<SessionDetail> DynamoSessionStore::session(const QByteArray &id)
+{
+    auto result = m_client->call(QStringLiteral("GetItem"),
+                                 {{QStringLiteral("TableName"), m_config.dynamo.table},
+                                  {QStringLiteral("Key"), keyFor(id)},
+                                  {QStringLiteral("ConsistentRead"), true}});
+    if (!result)
+        return std::unexpected(result.error());
+    const QJsonObject item = result->value(QStringLiteral("Item")).toObject();
+    if (item.isEmpty()) {
+        return fail(Code::NotFound,
+                    QStringLiteral("No session \"%1\" in %2.").arg(displayBytes(id), targetName()));
+    }
+    SessionDetail detail;
+    detail.summary = summaryOf(item, false);
+    detail.raw = rawValue(item);
+    detail.decoded = decodeValue(detail.raw);
+    return detail;
+}
+
+Result<QPair<qint64, QStringList>> DynamoSessionStore::batchDelete(const QList<QByteArray> &ids)
+{
+    QList<QJsonObject> queue;
+    for (const QByteArray &id : ids)
+        queue.append(QJsonObject{
+            {QStringLiteral("DeleteRequest"), QJsonObject{{QStringLiteral("Key"), keyFor(id)}}}});
+    qint64 deleted = 0;
+    QSet<QString> causes;
+    for (int round = 0; !queue.isEmpty(); ++round) {
+        if (round > 0)
+            backoff(round); // unprocessed items mean the table is busy: give it air
+        if (round >= 12)
+            break;
+        QList<DynamoClient::Call> calls;
+        QList<qsizetype> sizes;
+        for (qsizetype at = 0; at < queue.size(); at += kBatchWriteLimit) {
+            QJsonArray requests;
+            for (const QJsonObject &r : queue.mid(at, kBatchWriteLimit))
+                requests.append(r);
+            calls.append(
+                {QStringLiteral("BatchWriteItem"),
+                 {{QStringLiteral("RequestItems"), QJsonObject{{m_config.dynamo.table, requests}}},
+                  {QStringLiteral("ReturnConsumedCapacity"), QStringLiteral("TOTAL")}}});
+            sizes.append(requests.size());
+        }
+        queue.clear();
+        const auto results = m_client->callAll(calls);
+        for (qsizetype i = 0; i < results.size(); ++i) {
+            if (!results.at(i)) {
+                if (results.at(i).error().code == Code::Permission
+                    || results.at(i).error().code == Code::Authentication) {
+                    return std::unexpected(results.at(i).error());
+                }
+                causes.insert(results.at(i).error().message);
+                continue;
+            }
+            const QJsonArray unprocessed =
+                (*results.at(i))[QStringLiteral("UnprocessedItems")][m_config.dynamo.table]
+                    .toArray();
+            deleted += sizes.at(i) - unprocessed.size();
+            for (const QJsonValue &r : unprocessed)
+                queue.append(r.toObject());
+        }
+    }
+    if (!queue.isEmpty())
+        causes.insert(QStringLiteral("%1 deletes stayed unprocessed after 12 rounds of retries")
+                          .arg(queue.size()));
+    QStringList list = causes.values();
+    list.sort();
+    return qMakePair(deleted, list);
+}
+
+Result<RevokeReport> DynamoSessionStore::revoke(const QList<QByteArray> &ids)
+{
+    if (auto refused = refuseIfReadOnly(QStringLiteral("revoke sessions")); !refused)
+        return std::unexpected(refused.error());
+    RevokeReport report;
+    for (qsizetype at = 0; at < ids.size(); at += kRequestsInFlight * 4) {
+        const QList<QByteArray> batch = ids.mid(at, kRequestsInFlight * 4);
+        QList<DynamoClient::Call> calls;
+        for (const QByteArray &id : batch) {
+            // Conditional, so that "not found" is an answer and nothing is created.
+            calls.append(
+                {QStringLiteral("DeleteItem"),
+                 {{QStringLiteral("TableName"), m_config.dynamo.table},
+                  {QStringLiteral("Key"), keyFor(id)},
+                  {QStringLiteral("ConditionExpression"), QStringLiteral("attribute_exists(#id)")},
+                  {QStringLiteral("ExpressionAttributeNames"),
+                   QJsonObject{{QStringLiteral("#id"), m_layout.idAttribute}}}}});
+        }
+        const auto results = m_client->callAll(calls);
+        for (qsizetype i = 0; i < results.size(); ++i) {
+            if (results.at(i)) {
+                report.revoked.append(batch.at(i));
+            } else if (results.at(i).error().serverCode == u"ConditionalCheckFailedException") {
+                report.notFound.append(batch.at(i));
+            } else {
+                return std::unexpected(results.at(i).error());
+            }
+        }
+    }
+    return report;
+}
+
+Result<RevokeReport> DynamoSessionStore::logoutUser(const QString &user,
+                                                    const ProgressCallback &progress,
+                                                    const CancelToken &cancel)
+{
+    if (auto refused = refuseIfReadOnly(QStringLiteral("log a user out")); !refused)
+        return std::unexpected(refused.error());
+    Q_UNUSED(progress);
+    auto ids = idsOfUser(user, cancel);
+    if (!ids)
+        return std::unexpected(ids.error());
+    return revoke(*ids);
+}
+
+Result<DestroyReport> DynamoSessionStore::destroyAll(bool dryRun, const ProgressCallback &progress,
+                                                     const CancelToken &cancel)
+{
+    if (!dryRun) {
+        if (auto refused = refuseIfReadOnly(QStringLiteral("destroy sessions")); !refused)
+            return std::unexpected(refused.error());
+    }
+    QElapsedTimer clock;
+    clock.start();
+    DestroyReport report;
+    report.dryRun = dryRun;
+    Progress p;
+    p.phase = dryRun ? QStringLiteral("counting") : QStringLiteral("destroying");
+    QSet<QString> causes;
+    QJsonObject request =
+        prefixFilter({{QStringLiteral("ProjectionExpression"), QStringLiteral("#id")}});
+    QList<QByteArray> pending;
+    const auto flush = [&]() -> Result<void> {
+        if (pending.isEmpty() || dryRun)
+            return {};
+        auto done = batchDelete(pending);
+        if (!done)
+            return std::unexpected(done.error());
+        report.destroyed += done->first;
+        report.failed += pending.size() - done->first;
+        for (const QString &cause : done->second)
+            causes.insert(cause);
+        pending.clear();
+        return {};
+    };
+    auto scanned = scanAll(request, cancel, [&](const QJsonArray &items) {
+        for (const QJsonValue &item : items) {
+            ++report.examined;
+            // The filter already asked for the prefix; check again before any delete.
+            if (auto id = idOf(item.toObject())) {
+                ++report.matched;
+                pending.append(*id);
+            }
+        }
+        if (pending.size() >= kBatchWriteLimit * kRequestsInFlight) {
+            if (auto flushed = flush(); !flushed)
+                return Result<bool>(std::unexpected(flushed.error()));
+        }
+        p.examined = report.examined;
+        p.matched = report.matched;
+        p.destroyed = report.destroyed;
+        p.failed = report.failed;
+        if (progress)
+            progress(p);
+        return Result<bool>(true);
+    });
+    if (scanned || scanned.error().code == Code::Cancelled) {
+        if (auto flushed = flush(); !flushed && report.destroyed == 0)
+            return std::unexpected(flushed.error());
+    }
+    if (!scanned && scanned.error().code != Code::Cancelled) {
+        if (report.destroyed == 0 && report.failed == 0)
+            return std::unexpected(scanned.error());
+        report.abortReason = scanned.error().message;
+    }
+    report.cancelled = !scanned && scanned.error().code == Code::Cancelled;
+    report.errors = causes.values();
+    report.errors.sort();
+    report.durationMs = clock.elapsed();
+    return report;
+}
+
+} // namespace SessionDesk::Aws
