@@ -27,6 +27,7 @@ public:
     bool isReadOnly() const override { return m_inner->isReadOnly(); }
     void setReadOnly(bool readOnly) override { m_inner->setReadOnly(readOnly); }
     Result<void> connect() override { return m_inner->connect(); }
+    Result<StoreInfo> settings() override { return m_inner->settings(); }
     Result<StoreInfo> describe(const ProgressCallback &progress, const CancelToken &cancel) override
     {
         return m_inner->describe(progress, cancel);

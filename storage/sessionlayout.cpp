@@ -68,6 +68,38 @@ Result<SessionLayout> SessionLayout::preset(const QString &name)
         }
         return layout;
     }
+    if (key == u"dynamodb-pwrdrvr" || key == u"aws-php" || key == u"flask-session-dynamodb") {
+        SessionLayout layout;
+        layout.schema = key;
+        layout.forDynamoDb = true;
+        layout.idAttribute = QStringLiteral("id");
+        layout.expiresAttribute = QStringLiteral("expires");
+        layout.userFields = {QStringLiteral("user_id"), QStringLiteral("passport.user"),
+                             QStringLiteral("userId"), QStringLiteral("_user_id"),
+                             QStringLiteral("sub")};
+        if (key == u"dynamodb-pwrdrvr") {
+            // @pwrdrvr/dynamodb-session-store: sess is a DynamoDB Map, not a string.
+            layout.description = QStringLiteral("@pwrdrvr/dynamodb-session-store (Map)");
+            layout.keyPrefix = "session#";
+            layout.valueAttribute = QStringLiteral("sess");
+            layout.cookieName = QStringLiteral("connect.sid");
+            layout.lastAccessFields = {QStringLiteral("lastModified")};
+        } else if (key == u"aws-php") {
+            // aws-sdk-php SessionHandler: the raw PHP session string in "data".
+            layout.description = QStringLiteral("aws-sdk-php DynamoDB SessionHandler (PHP)");
+            layout.keyPrefix = "PHPSESSID_";
+            layout.valueAttribute = QStringLiteral("data");
+            layout.cookieName = QStringLiteral("PHPSESSID");
+        } else {
+            // Flask-Session's DynamoDB backend: serialized bytes in "val", TTL on "expiration".
+            layout.description = QStringLiteral("Flask-Session DynamoDB backend (binary)");
+            layout.keyPrefix = "session:";
+            layout.valueAttribute = QStringLiteral("val");
+            layout.expiresAttribute = QStringLiteral("expiration");
+            layout.cookieName = QStringLiteral("session");
+        }
+        return layout;
+    }
     return fail(StorageError::Code::InvalidArgument,
                 QStringLiteral("Unknown schema \"%1\"; known schemas: %2.")
                     .arg(name, presetNames().join(QStringLiteral(", "))));
@@ -75,8 +107,9 @@ Result<SessionLayout> SessionLayout::preset(const QString &name)
 
 QStringList SessionLayout::presetNames()
 {
-    return {QStringLiteral("connect-redis"), QStringLiteral("dynamodb-gds"),
-            QStringLiteral("connect-dynamodb")};
+    return {QStringLiteral("connect-redis"),    QStringLiteral("dynamodb-gds"),
+            QStringLiteral("connect-dynamodb"), QStringLiteral("dynamodb-pwrdrvr"),
+            QStringLiteral("aws-php"),          QStringLiteral("flask-session-dynamodb")};
 }
 
 std::optional<QByteArray> SessionLayout::idFromKey(const QByteArray &key) const

@@ -128,6 +128,9 @@ public:
     virtual void setReadOnly(bool readOnly) = 0;
 
     virtual Result<void> connect() = 0;
+    // The store's settings and cheap counts, without a scan: what an auditor reads.
+    virtual Result<StoreInfo> settings() = 0;
+    // settings() plus an exact count of the layout's sessions (a full scan).
     virtual Result<StoreInfo> describe(const ProgressCallback &progress,
                                        const CancelToken &cancel) = 0;
     virtual Result<UserList> listUsers(const ProgressCallback &progress,

@@ -262,8 +262,7 @@ SessionSummary DynamoSessionStore::summaryOf(const QJsonObject &item, bool userO
     return s;
 }
 
-Result<StoreInfo> DynamoSessionStore::describe(const ProgressCallback &progress,
-                                               const CancelToken &cancel)
+Result<StoreInfo> DynamoSessionStore::settings()
 {
     StoreInfo info;
     info.kind = QStringLiteral("dynamodb");
@@ -366,6 +365,16 @@ Result<StoreInfo> DynamoSessionStore::describe(const ProgressCallback &progress,
                               : m_indexName);
     info.keysInDatabase = t.value(QStringLiteral("ItemCount")).toInteger();
 
+    return info;
+}
+
+Result<StoreInfo> DynamoSessionStore::describe(const ProgressCallback &progress,
+                                               const CancelToken &cancel)
+{
+    auto described = settings();
+    if (!described)
+        return described;
+    StoreInfo info = *described;
     Progress p;
     p.phase = QStringLiteral("counting");
     qint64 sessions = 0;

@@ -25,6 +25,7 @@ public:
     void setReadOnly(bool readOnly) override { m_readOnly = readOnly; }
 
     Result<void> connect() override;
+    Result<StoreInfo> settings() override;
     Result<StoreInfo> describe(const ProgressCallback &progress,
                                const CancelToken &cancel) override;
     Result<UserList> listUsers(const ProgressCallback &progress,

@@ -215,8 +215,7 @@ Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &k
     return out;
 }
 
-Result<StoreInfo> SessionStore::describe(const ProgressCallback &progress,
-                                         const CancelToken &cancel)
+Result<StoreInfo> SessionStore::settings()
 {
     const StoreConfig &config = m_connection.config();
     StoreInfo info;
@@ -261,6 +260,16 @@ Result<StoreInfo> SessionStore::describe(const ProgressCallback &progress,
         {QStringLiteral("user index"),
          m_layout.hasUserIndex() ? m_layout.userIndexPattern : QStringLiteral("none")});
 
+    return info;
+}
+
+Result<StoreInfo> SessionStore::describe(const ProgressCallback &progress,
+                                         const CancelToken &cancel)
+{
+    auto described = settings();
+    if (!described)
+        return described;
+    StoreInfo info = *described;
     Progress p;
     p.phase = QStringLiteral("counting");
     p.total = info.keysInDatabase;

@@ -22,6 +22,7 @@ public:
     bool tlsVerificationDisabled() const { return m_connection.tlsVerificationDisabled(); }
 
     Result<void> connect() override;
+    Result<StoreInfo> settings() override;
     Result<StoreInfo> describe(const ProgressCallback &progress,
                                const CancelToken &cancel) override;
     Result<UserList> listUsers(const ProgressCallback &progress,

@@ -57,6 +57,7 @@ private slots:
     void settingsShowWhatTheEndpointTells();
     void unknownTableIsOneSentence();
     void readOnlyRefuses();
+    void mapValuesOfPwrdrvrLayout();
 
 private:
     std::unique_ptr<Aws::DynamoSessionStore> store(const QString &endpoint = QString(),
@@ -293,6 +294,46 @@ void TestDynamoSessionStore::readOnlyRefuses()
     QCOMPARE(refused.error().code, StorageError::Code::Refused);
     QVERIFY(!s->revoke({"a1"}));
     QCOMPARE(m_dynalite.countItems(kTable), 7);
+}
+
+void TestDynamoSessionStore::mapValuesOfPwrdrvrLayout()
+{
+    const QString table = QStringLiteral("pwrdrvr-%1").arg(++m_tables);
+    QVERIFY(m_dynalite.createTable(table, false));
+    const QJsonObject sess{
+        {QStringLiteral("M"),
+         QJsonObject{{QStringLiteral("user_id"), S(QStringLiteral("dora"))},
+                     {QStringLiteral("tokens"),
+                      QJsonObject{{QStringLiteral("M"),
+                                   QJsonObject{{QStringLiteral("refreshToken"),
+                                                S(QStringLiteral("rt-secret"))}}}}},
+                     {QStringLiteral("lastModified"), S(QStringLiteral("2026-11-20T08:00:00Z"))},
+                     {QStringLiteral("count"), N(3)}}}};
+    QVERIFY(m_dynalite.putItems(
+        table,
+        {QJsonObject{{QStringLiteral("id"), S(QStringLiteral("session#p1"))},
+                     {QStringLiteral("sess"), sess},
+                     {QStringLiteral("expires"), N(QDateTime::currentSecsSinceEpoch() + 60)}},
+         QJsonObject{{QStringLiteral("id"), S(QStringLiteral("sess:not-this-layout"))}}}));
+    auto config = StoreConfig::fromUrl(
+        QStringLiteral("dynamodb://%1?endpoint=%2").arg(table, m_dynalite.endpoint()));
+    Aws::DynamoSessionStore s(*config, *SessionLayout::preset(QStringLiteral("dynamodb-pwrdrvr")));
+    QVERIFY(s.connect());
+    auto users = s.listUsers({}, {});
+    QVERIFY(users);
+    QCOMPARE(users->sessionsExamined, 1);
+    QCOMPARE(users->users.first().user, QStringLiteral("dora"));
+    auto detail = s.session("p1");
+    QVERIFY(detail);
+    QCOMPARE(detail->decoded.encoding, QStringLiteral("json"));
+    QCOMPARE(detail->summary.lastAccessAt, QDateTime(QDate(2026, 11, 20), QTime(8, 0), Qt::UTC));
+    const QJsonObject masked = toJson(detail->decoded.root, false).toObject();
+    QCOMPARE(masked[QStringLiteral("tokens")][QStringLiteral("refreshToken")].toString(),
+             kMaskText);
+    QCOMPARE(masked[QStringLiteral("count")].toInt(), 3);
+    auto settings = s.settings();
+    QVERIFY(settings);
+    QCOMPARE(settings->sessions, -1); // no scan behind the settings
 }
 
 QTEST_GUILESS_MAIN(TestDynamoSessionStore)

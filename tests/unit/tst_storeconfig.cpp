@@ -14,6 +14,7 @@ class TestStoreConfig final : public QObject
     Q_OBJECT
 
 private slots:
+    void dynamoDbUrls();
     void defaults();
     void parsesValidUrls_data();
     void parsesValidUrls();
@@ -242,6 +243,31 @@ void TestStoreConfig::derivedNamesFollowTheFields()
     config.username.clear();
     QCOMPARE(config.endpoint(), u"[2001:db8::1]:16379"_s);
     QCOMPARE(config.redactedUrl(), u"redis://[2001:db8::1]:16379/11"_s);
+}
+
+void TestStoreConfig::dynamoDbUrls()
+{
+    auto config = StoreConfig::fromUrl(QStringLiteral(
+        "dynamodb://Account-SessionStore?region=eu-west-2&profile=audit&endpoint=http://"
+        "127.0.0.1:8000&index=users-sessions"));
+    QVERIFY(config);
+    QCOMPARE(config->kind, StoreConfig::Kind::DynamoDB);
+    QCOMPARE(config->dynamo.table, QStringLiteral("Account-SessionStore")); // case kept
+    QCOMPARE(config->dynamo.region, QStringLiteral("eu-west-2"));
+    QCOMPARE(config->dynamo.profile, QStringLiteral("audit"));
+    QCOMPARE(config->dynamo.endpoint, QStringLiteral("http://127.0.0.1:8000"));
+    QCOMPARE(config->dynamo.index, QStringLiteral("users-sessions"));
+    QCOMPARE(config->targetName(), QStringLiteral("Account-SessionStore@eu-west-2"));
+    auto again = StoreConfig::fromUrl(config->redactedUrl());
+    QVERIFY(again);
+    QCOMPARE(again->dynamo.endpoint, config->dynamo.endpoint);
+    QCOMPARE(again->dynamo.profile, config->dynamo.profile);
+    for (const char *bad : {"dynamodb://ab", "dynamodb://t@ble", "dynamodb://table?colour=red",
+                            "dynamodb://table?endpoint=ftp://x"}) {
+        auto refused = StoreConfig::fromUrl(QString::fromLatin1(bad));
+        QVERIFY2(!refused, bad);
+        QCOMPARE(refused.error().code, StorageError::Code::InvalidArgument);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestStoreConfig)
