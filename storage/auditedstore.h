@@ -28,6 +28,7 @@ public:
     void setReadOnly(bool readOnly) override { m_inner->setReadOnly(readOnly); }
     Result<void> connect() override { return m_inner->connect(); }
     Result<StoreInfo> settings() override { return m_inner->settings(); }
+    QString userLookupCost() const override { return m_inner->userLookupCost(); }
     Result<StoreInfo> describe(const ProgressCallback &progress, const CancelToken &cancel) override
     {
         return m_inner->describe(progress, cancel);

@@ -111,6 +111,10 @@ struct DestroyReport
     qint64 durationMs = 0;
     QStringList errors; // distinct causes of failures
     QString abortReason; // set when the run stopped on an error; the counts are still exact
+    // Stores that bill by request (DynamoDB): capacity consumed by the run, and for a dry run
+    // what the real run would cost; -1 and empty elsewhere.
+    double consumedCapacityUnits = -1;
+    QString costEstimate;
 };
 
 // The one interface both front ends use. Synchronous and thread-confined: create, use and
@@ -138,6 +142,9 @@ public:
     virtual Result<SessionList> listSessions(const SessionQuery &query,
                                              const ProgressCallback &progress,
                                              const CancelToken &cancel) = 0;
+    // A sentence on what a per-user lookup costs when it is expensive (a scan of everything
+    // for want of an index, on a store that bills by request); empty when it is cheap.
+    virtual QString userLookupCost() const { return {}; }
     // One page; bounded in time even when few keys match (a user filter without an index).
     virtual Result<SessionPage> sessionPage(const SessionPageRequest &request,
                                             const CancelToken &cancel) = 0;

@@ -410,7 +410,13 @@ int Runner::info(bool countSessions)
     table.addRow({QStringLiteral("target"), info->target});
     table.addRow({QStringLiteral("layout"), info->layout});
     table.addRow({QStringLiteral("sessions"), QString::number(info->sessions)});
-    table.addRow({QStringLiteral("keys in database"), QString::number(info->keysInDatabase)});
+    table.addRow({info->kind == u"redis" ? QStringLiteral("keys in database")
+                                         : QStringLiteral("items in table (refreshed ~6 h)"),
+                  QString::number(info->keysInDatabase)});
+    if (info->sessionsWithoutTtl >= 0) {
+        table.addRow(
+            {QStringLiteral("sessions without a TTL"), QString::number(info->sessionsWithoutTtl)});
+    }
     for (const auto &[name, value] : info->settings)
         table.addRow({name, value});
     m_out << table.render();
@@ -453,6 +459,8 @@ int Runner::sessions()
     SessionQuery query;
     query.user = m_options.user;
     query.limit = m_options.limit;
+    if (const QString cost = m_store->userLookupCost(); query.user && !cost.isEmpty())
+        m_err << "Note: " << cost << '\n';
     auto list = m_store->listSessions(query, printer.callback(), m_cancel);
     if (!list)
         return report(list.error());
@@ -572,6 +580,8 @@ int Runner::revoke()
 int Runner::logoutUser()
 {
     const QString user = m_options.args.first();
+    if (const QString cost = m_store->userLookupCost(); !cost.isEmpty())
+        m_err << "Note: " << cost << '\n';
     ProgressPrinter printer(m_err);
     auto result = m_store->logoutUser(user, printer.callback(), m_cancel);
     if (!result)
@@ -583,7 +593,8 @@ int Runner::logoutUser()
                         {QStringLiteral("stale_index_entries"), idsJson(result->notFound)},
                         {QStringLiteral("index_entries_removed"), result->indexEntriesRemoved}});
     } else {
-        m_out << "Logged " << user << " out: " << result->revoked.size() << " sessions revoked";
+        m_out << "Logged " << user << " out: " << result->revoked.size()
+              << (result->revoked.size() == 1 ? " session revoked" : " sessions revoked");
         if (!result->notFound.isEmpty())
             m_out << ", " << result->notFound.size() << " stale index entries removed";
         m_out << ".\n";
@@ -618,14 +629,18 @@ int Runner::destroyAll()
         m_out << "Would destroy " << r.matched << " sessions";
         if (indexed)
             m_out << " and " << r.indexKeysDestroyed << " user index keys";
-        m_out << " in " << target << ". Nothing was changed.\n"
-              << "To go ahead: destroy-all --confirm " << target << '\n';
+        m_out << " in " << target << ". Nothing was changed.\n";
+        if (!r.costEstimate.isEmpty())
+            m_out << "Cost: " << r.costEstimate << ".\n";
+        m_out << "To go ahead: destroy-all --confirm " << target << '\n';
     } else {
         m_out << (r.cancelled ? "Cancelled: destroyed " : "Destroyed ") << r.destroyed << " of "
               << r.matched << " sessions";
         if (indexed)
             m_out << " and " << r.indexKeysDestroyed << " user index keys";
         m_out << " in " << target << " (" << r.failed << " failed, " << r.durationMs << " ms).\n";
+        if (r.consumedCapacityUnits >= 0)
+            m_out << "Consumed " << qRound64(r.consumedCapacityUnits) << " capacity units.\n";
         for (const QString &error : r.errors)
             m_err << "failure: " << error << '\n';
     }

@@ -11,6 +11,8 @@
 #include <QSet>
 #include <QTimer>
 
+#include <cmath>
+
 namespace SessionDesk::Aws {
 
 namespace {
@@ -378,13 +380,19 @@ Result<StoreInfo> DynamoSessionStore::describe(const ProgressCallback &progress,
     Progress p;
     p.phase = QStringLiteral("counting");
     qint64 sessions = 0;
-    QJsonObject count = prefixFilter({{QStringLiteral("Select"), QStringLiteral("COUNT")}});
-    auto counted = scanAll(count, cancel, [&](const QJsonArray &) { return Result<bool>(true); });
-    // Select COUNT pages carry Count, not Items: count them with a projection instead.
+    qint64 withoutTtl = 0;
+    // Only the key and the expiry are read: the scan is billed by item size all the same, but
+    // transfers little.
     QJsonObject ids =
-        prefixFilter({{QStringLiteral("ProjectionExpression"), QStringLiteral("#id")}});
-    counted = scanAll(ids, cancel, [&](const QJsonArray &items) {
+        prefixFilter({{QStringLiteral("ProjectionExpression"), QStringLiteral("#id, #e")},
+                      {QStringLiteral("ExpressionAttributeNames"),
+                       QJsonObject{{QStringLiteral("#e"), m_layout.expiresAttribute}}}});
+    auto counted = scanAll(ids, cancel, [&](const QJsonArray &items) {
         sessions += items.size();
+        for (const QJsonValue &item : items) {
+            if (!item.toObject().contains(m_layout.expiresAttribute))
+                ++withoutTtl;
+        }
         p.examined = p.matched = sessions;
         if (progress)
             progress(p);
@@ -392,6 +400,7 @@ Result<StoreInfo> DynamoSessionStore::describe(const ProgressCallback &progress,
     });
     if (!counted)
         return std::unexpected(counted.error());
+    info.sessionsWithoutTtl = withoutTtl;
     info.sessions = sessions;
     return info;
 }
@@ -648,6 +657,44 @@ Result<QPair<qint64, QStringList>> DynamoSessionStore::batchDelete(const QList<Q
     return qMakePair(deleted, list);
 }
 
+QString DynamoSessionStore::userLookupCost() const
+{
+    if (!m_indexName.isEmpty())
+        return {};
+    const double tableBytes = m_table.value(QStringLiteral("TableSizeBytes")).toDouble();
+    return QStringLiteral("%1 has no per-user index, so finding a user's sessions scans the whole "
+                          "table: about %2 read units.")
+        .arg(m_config.dynamo.table)
+        .arg(qint64(std::ceil(tableBytes / 4096.0 / 2.0)));
+}
+
+QString DynamoSessionStore::costEstimate(qint64 sessions) const
+{
+    // A scan reads every item of the table (filters apply after the read): 0.5 read unit per
+    // 4 KB, eventually consistent. A delete writes 1 unit per started KB of the item.
+    const double tableBytes = m_table.value(QStringLiteral("TableSizeBytes")).toDouble();
+    const double items = std::max(1.0, m_table.value(QStringLiteral("ItemCount")).toDouble());
+    const double averageItem = tableBytes > 0 ? tableBytes / items : 1024;
+    const double readUnits = std::ceil(tableBytes / 4096.0 / 2.0);
+    const double writeUnits = double(sessions) * std::ceil(std::max(1.0, averageItem / 1024.0));
+    QString text = QStringLiteral("about %1 read units to scan and %2 write units to delete")
+                       .arg(qint64(readUnits))
+                       .arg(qint64(writeUnits));
+    const QString billing = m_table.value(QStringLiteral("BillingModeSummary"))
+                                .toObject()
+                                .value(QStringLiteral("BillingMode"))
+                                .toString();
+    if (billing == u"PAY_PER_REQUEST") {
+        // On-demand list prices in us-east-1 (USD per million request units, since Nov 2024).
+        const double dollars = readUnits * 0.125 / 1e6 + writeUnits * 0.625 / 1e6;
+        text += QStringLiteral(", about $%1 on demand at us-east-1 list prices")
+                    .arg(dollars, 0, 'f', dollars < 0.01 ? 4 : 2);
+    } else {
+        text += QStringLiteral(" (provisioned: the table's write capacity sets the pace)");
+    }
+    return text + QStringLiteral("; item count and size are refreshed by AWS about every 6 h");
+}
+
 Result<RevokeReport> DynamoSessionStore::revoke(const QList<QByteArray> &ids)
 {
     if (auto refused = refuseIfReadOnly(QStringLiteral("revoke sessions")); !refused)
@@ -707,6 +754,7 @@ Result<DestroyReport> DynamoSessionStore::destroyAll(bool dryRun, const Progress
     Progress p;
     p.phase = dryRun ? QStringLiteral("counting") : QStringLiteral("destroying");
     QSet<QString> causes;
+    const double capacityBefore = m_client->consumedCapacity();
     QJsonObject request =
         prefixFilter({{QStringLiteral("ProjectionExpression"), QStringLiteral("#id")}});
     QList<QByteArray> pending;
@@ -754,6 +802,9 @@ Result<DestroyReport> DynamoSessionStore::destroyAll(bool dryRun, const Progress
         report.abortReason = scanned.error().message;
     }
     report.cancelled = !scanned && scanned.error().code == Code::Cancelled;
+    report.consumedCapacityUnits = m_client->consumedCapacity() - capacityBefore;
+    if (dryRun)
+        report.costEstimate = costEstimate(report.matched);
     report.errors = causes.values();
     report.errors.sort();
     report.durationMs = clock.elapsed();

@@ -25,6 +25,7 @@ public:
     void setReadOnly(bool readOnly) override { m_readOnly = readOnly; }
 
     Result<void> connect() override;
+    QString userLookupCost() const override;
     Result<StoreInfo> settings() override;
     Result<StoreInfo> describe(const ProgressCallback &progress,
                                const CancelToken &cancel) override;
@@ -58,6 +59,7 @@ private:
     // Deletes with BatchWriteItem; returns how many went and the causes of any that did not.
     Result<QPair<qint64, QStringList>> batchDelete(const QList<QByteArray> &ids);
     Result<void> refuseIfReadOnly(const QString &action) const;
+    QString costEstimate(qint64 sessions) const;
 
     StoreConfig m_config;
     SessionLayout m_layout;

@@ -210,11 +210,15 @@ void TestDynamoSessionStore::destroyAllTouchesOnlyThePrefix()
     auto dry = s->destroyAll(true, {}, {});
     QVERIFY(dry);
     QCOMPARE(dry->matched, 6);
+    QVERIFY2(dry->costEstimate.contains(QStringLiteral("write units")),
+             qPrintable(dry->costEstimate));
     QCOMPARE(m_dynalite.countItems(kTable), 7);
     auto done = s->destroyAll(false, {}, {});
     QVERIFY(done);
     QCOMPARE(done->destroyed, 6);
     QCOMPARE(done->failed, 0);
+    QVERIFY(done->consumedCapacityUnits >= 0);
+    QVERIFY(done->costEstimate.isEmpty()); // estimates are for dry runs
     QCOMPARE(m_dynalite.countItems(kTable), 1); // other:keep
 }
 
@@ -254,6 +258,8 @@ void TestDynamoSessionStore::settingsShowWhatTheEndpointTells()
     QVERIFY2(info, info ? "" : qPrintable(info.error().message));
     QCOMPARE(info->kind, QStringLiteral("dynamodb"));
     QCOMPARE(info->sessions, 6);
+    QCOMPARE(info->sessionsWithoutTtl, 0);
+    QVERIFY(s->userLookupCost().isEmpty()); // the table has the users-sessions index
     QHash<QString, QString> settings;
     for (const auto &[name, value] : info->settings)
         settings.insert(name, value);
@@ -334,6 +340,7 @@ void TestDynamoSessionStore::mapValuesOfPwrdrvrLayout()
     auto settings = s.settings();
     QVERIFY(settings);
     QCOMPARE(settings->sessions, -1); // no scan behind the settings
+    QVERIFY(s.userLookupCost().contains(QStringLiteral("no per-user index")));
 }
 
 QTEST_GUILESS_MAIN(TestDynamoSessionStore)
