@@ -6,6 +6,8 @@
 #include <QElapsedTimer>
 #include <QThread>
 
+#include <deque>
+
 namespace SessionDesk {
 
 // Lives on the client's worker thread and owns the store: the store, its sockets and its
@@ -51,6 +53,22 @@ public:
         };
     }
 
+    // Runs jobs one after another. A job may spin a local event loop (the DynamoDB client
+    // does); a job posted meanwhile waits in the queue instead of running inside it.
+    void enqueue(std::function<void()> job)
+    {
+        m_queue.push_back(std::move(job));
+        if (m_busy)
+            return;
+        m_busy = true;
+        while (!m_queue.empty()) {
+            const std::function<void()> next = std::move(m_queue.front());
+            m_queue.pop_front();
+            next();
+        }
+        m_busy = false;
+    }
+
 signals:
     void deliver(const std::function<void()> &onClientThread);
     void progressed(quint64 id, const SessionDesk::Progress &progress);
@@ -61,6 +79,8 @@ private:
     QString m_auditLogPath;
     std::unique_ptr<AuditedStore> m_store;
     bool m_connected = false;
+    std::deque<std::function<void()>> m_queue;
+    bool m_busy = false;
 };
 
 namespace {
@@ -149,23 +169,22 @@ StoreClient::RequestId StoreClient::run(
     const CancelToken token;
     m_running.insert(id, token);
     StoreWorker *worker = m_workers[lane == Lane::Interactive ? 0 : 1];
+    auto job = [this, worker, id, token, call = std::move(call), onValue = std::move(onValue)] {
+        auto store = worker->store();
+        Result<T> result = store ? call(**store, worker->throttled(id), token)
+                                 : Result<T>(std::unexpected(store.error()));
+        // `this` is only dereferenced on the client's thread, where it is alive: the
+        // destructor waits for this thread, and pending deliveries die with the client.
+        emit worker->deliver([this, id, result = std::move(result), onValue] {
+            m_running.remove(id);
+            if (result)
+                onValue(id, *result);
+            else
+                emit failed(id, result.error());
+        });
+    };
     QMetaObject::invokeMethod(
-        worker,
-        [this, worker, id, token, call = std::move(call), onValue = std::move(onValue)] {
-            auto store = worker->store();
-            Result<T> result = store ? call(**store, worker->throttled(id), token)
-                                     : Result<T>(std::unexpected(store.error()));
-            // `this` is only dereferenced on the client's thread, where it is alive: the
-            // destructor waits for this thread, and pending deliveries die with the client.
-            emit worker->deliver([this, id, result = std::move(result), onValue] {
-                m_running.remove(id);
-                if (result)
-                    onValue(id, *result);
-                else
-                    emit failed(id, result.error());
-            });
-        },
-        Qt::QueuedConnection);
+        worker, [worker, job = std::move(job)] { worker->enqueue(job); }, Qt::QueuedConnection);
     return id;
 }
 

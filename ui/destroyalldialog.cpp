@@ -190,6 +190,13 @@ QWidget *DestroyAllDialog::buildPreviewPage()
         form->addRow(tr("User index keys:"), m_indexValue);
     }
     form->addRow(tr("Not touched:"), untouched);
+    // Stores that bill by request say what the run will cost once the dry run has counted.
+    m_costValue = valueLabel(page, QStringLiteral("costValue"), tr("Estimated cost"));
+    m_costValue->setWordWrap(true);
+    form->addRow(tr("Cost:"), m_costValue);
+    m_costLabel = form->labelForField(m_costValue);
+    m_costValue->hide();
+    m_costLabel->hide();
 
     m_writesNotice = wrapLabel(page);
     m_writesNotice->setObjectName(QStringLiteral("writesNotice"));
@@ -527,6 +534,11 @@ void DestroyAllDialog::onDestroyed(StoreClient::RequestId id, const DestroyRepor
             m_countValue->setText(tr("%Ln sessions", "", plural(m_count)));
         if (m_indexValue)
             m_indexValue->setText(tr("%Ln index keys", "", plural(m_indexKeys)));
+        if (!report.costEstimate.isEmpty()) {
+            m_costValue->setText(report.costEstimate);
+            m_costValue->show();
+            m_costLabel->show();
+        }
         updateDestroyButton();
     } else if (id == m_runId && !m_hasReport) {
         m_runFinishedAt = QDateTime::currentDateTimeUtc();

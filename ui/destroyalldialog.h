@@ -106,6 +106,8 @@ private:
     // Preview and confirm
     QLabel *m_countValue = nullptr;
     QLabel *m_indexValue = nullptr;
+    QLabel *m_costValue = nullptr;
+    QWidget *m_costLabel = nullptr;
     QLabel *m_writesNotice = nullptr;
     QLineEdit *m_confirmEdit = nullptr;
     QLineEdit *m_reasonEdit = nullptr;

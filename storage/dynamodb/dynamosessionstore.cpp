@@ -409,12 +409,16 @@ Result<UserList> DynamoSessionStore::listUsers(const ProgressCallback &progress,
                                                const CancelToken &cancel)
 {
     QJsonObject request = prefixFilter({});
-    QStringList projection{QStringLiteral("#id"), QStringLiteral("#v")};
-    QJsonObject names{{QStringLiteral("#id"), m_layout.idAttribute},
-                      {QStringLiteral("#v"), m_layout.valueAttribute}};
+    // With a top-level user attribute (the GSI key) the value is not read at all: a fraction
+    // of the bytes to transfer and parse.
+    QStringList projection{QStringLiteral("#id")};
+    QJsonObject names{{QStringLiteral("#id"), m_layout.idAttribute}};
     if (!m_layout.userAttribute.isEmpty()) {
         projection << QStringLiteral("#u");
         names.insert(QStringLiteral("#u"), m_layout.userAttribute);
+    } else {
+        projection << QStringLiteral("#v");
+        names.insert(QStringLiteral("#v"), m_layout.valueAttribute);
     }
     request.insert(QStringLiteral("ProjectionExpression"), projection.join(u','));
     request.insert(QStringLiteral("ExpressionAttributeNames"), names);

@@ -6,6 +6,7 @@
 #include "auditlogmodel.h"
 #include "destroyalldialog.h"
 #include "dialogs.h"
+#include "dynaliteserver.h"
 #include "mainwindow.h"
 #include "messagebanner.h"
 #include "passworddialog.h"
@@ -15,6 +16,7 @@
 #include "usersmodel.h"
 
 #include <QAction>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProcess>
@@ -73,6 +75,7 @@ private slots:
     void exportVisibleSessions();
     void errorBannerWhenServerDies();
     void asksForPasswordAndNeverSavesIt();
+    void dynamoDbTableWorksTheSameWay();
 
 private:
     // Opens the test store and waits until users and the first page of sessions are shown.
@@ -490,6 +493,69 @@ void TestMainWindow::asksForPasswordAndNeverSavesIt()
     QFile settings(options.settingsPath);
     QVERIFY(settings.open(QIODevice::ReadOnly));
     QVERIFY(!settings.readAll().contains("open-sesame-42"));
+}
+
+void TestMainWindow::dynamoDbTableWorksTheSameWay()
+{
+    qputenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE");
+    qputenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    qputenv("AWS_REGION", "eu-west-2");
+    Test::DynaliteServer dynalite;
+    QVERIFY2(dynalite.start(), qPrintable(dynalite.errorString()));
+    QVERIFY(dynalite.createTable(QStringLiteral("sessions"), true));
+    QList<QJsonObject> items;
+    for (const auto &[sid, user] : {std::pair{"d1", "dana"}, {"d2", "dana"}, {"e1", "eli"}}) {
+        items << QJsonObject{
+            {QStringLiteral("id"),
+             QJsonObject{
+                 {QStringLiteral("S"), QString(QStringLiteral("sess:") + QLatin1String(sid))}}},
+            {QStringLiteral("user_id"),
+             QJsonObject{{QStringLiteral("S"), QString(QLatin1String(user))}}},
+            {QStringLiteral("sess"),
+             QJsonObject{{QStringLiteral("S"),
+                          QStringLiteral(R"({"user_id":"%1","csrfSecret":"x"})")
+                              .arg(QLatin1String(user))}}},
+            {QStringLiteral("expires"),
+             QJsonObject{{QStringLiteral("N"),
+                          QString::number(QDateTime::currentSecsSinceEpoch() + 3600)}}}};
+    }
+    QVERIFY(dynalite.putItems(QStringLiteral("sessions"), items));
+
+    MainWindow::Options options;
+    options.settingsPath = m_dir.filePath(QStringLiteral("dynamo-settings.ini"));
+    options.auditLogPath = m_dir.filePath(QStringLiteral("audit.log"));
+    m_window = std::make_unique<MainWindow>(options);
+    m_window->show();
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("accounts");
+    profile.url = QStringLiteral("dynamodb://sessions?endpoint=") + dynalite.endpoint();
+    profile.schema = QStringLiteral("dynamodb-gds");
+    m_window->openStore(profile);
+    QTRY_VERIFY2_WITH_TIMEOUT(m_window->usersModel() && m_window->usersModel()->rowCount() == 2
+                                  && !m_window->usersModel()->isLoading(),
+                              qPrintable(m_window->banner()->text()), 15000);
+    QSignalSpy finished(m_window.get(), &MainWindow::searchFinished);
+    m_window->search(QStringLiteral("connect.sid=s%3Ad2.signature"));
+    QVERIFY(finished.wait(10000));
+    QVERIFY2(finished.last().at(0).toString().contains(QStringLiteral("user dana")),
+             qPrintable(finished.last().at(0).toString()));
+    allowChanges();
+    if (QTest::currentTestFailed())
+        return;
+    action("actionDestroyAll")->trigger();
+    DestroyAllDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->findChild<DestroyAllDialog *>()) != nullptr);
+    QTRY_COMPARE_WITH_TIMEOUT(dialog->previewCount(), 3, 10000);
+    auto *cost = dialog->findChild<QLabel *>(QStringLiteral("costValue"));
+    QVERIFY(cost->isVisibleTo(dialog));
+    QVERIFY2(cost->text().contains(QStringLiteral("write units")), qPrintable(cost->text()));
+    dialog->findChild<QLineEdit *>(QStringLiteral("confirmTargetEdit"))
+        ->setText(m_window->client()->targetName());
+    QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("destroyButton")),
+                      Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->hasReport(), 15000);
+    QCOMPARE(dialog->lastReport().destroyed, 3);
+    QCOMPARE(dynalite.countItems(QStringLiteral("sessions")), 0);
 }
 
 QTEST_MAIN(TestMainWindow)
