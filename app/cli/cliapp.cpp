@@ -34,6 +34,9 @@ Options:
   --user-field PATH        dotted path of the user id inside a session; repeat to try several
                            (default: user_id, passport.user, userId, sub)
   --user-index PATTERN     per-user index key, e.g. 'user-sessions:{user}' (SET or ZSET of ids)
+  --key-prefix PREFIX      the session key (or DynamoDB id) prefix instead of the schema's
+  --id-attribute NAME, --value-attribute NAME, --expires-attribute NAME, --user-attribute NAME
+                           DynamoDB attribute names instead of the schema's
   --tls-ca FILE            trust only the CAs in FILE (PEM) instead of the system store
   --tls-cert FILE          client certificate (PEM), with --tls-key FILE
   --tls-server-name NAME   verify the server certificate for NAME (and send it as SNI)

@@ -16,6 +16,11 @@ StoreOptions::StoreOptions()
     , schema(valueOption("schema", "NAME"))
     , userField(valueOption("user-field", "PATH"))
     , userIndex(valueOption("user-index", "PATTERN"))
+    , keyPrefix(valueOption("key-prefix", "PREFIX"))
+    , idAttribute(valueOption("id-attribute", "NAME"))
+    , valueAttribute(valueOption("value-attribute", "NAME"))
+    , expiresAttribute(valueOption("expires-attribute", "NAME"))
+    , userAttribute(valueOption("user-attribute", "NAME"))
     , tlsCa(valueOption("tls-ca", "FILE"))
     , tlsCert(valueOption("tls-cert", "FILE"))
     , tlsKey(valueOption("tls-key", "FILE"))
@@ -27,7 +32,8 @@ StoreOptions::StoreOptions()
 
 void StoreOptions::addTo(QCommandLineParser &parser) const
 {
-    parser.addOptions({store, schema, userField, userIndex, tlsCa, tlsCert, tlsKey, tlsServerName,
+    parser.addOptions({store, schema, userField, userIndex, keyPrefix, idAttribute, valueAttribute,
+                       expiresAttribute, userAttribute, tlsCa, tlsCert, tlsKey, tlsServerName,
                        tlsInsecure, readOnly, timeout});
 }
 
@@ -82,7 +88,32 @@ Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &par
         for (const QString &value : parser.values(userField))
             selection.layout.userFields << value.split(u',', Qt::SkipEmptyParts);
     }
-    selection.layout.userIndexPattern = parser.value(userIndex);
+    if (parser.isSet(keyPrefix))
+        selection.layout.keyPrefix = parser.value(keyPrefix).toUtf8();
+    const bool attributeFlags = parser.isSet(idAttribute) || parser.isSet(valueAttribute)
+        || parser.isSet(expiresAttribute) || parser.isSet(userAttribute);
+    if (attributeFlags && !selection.layout.forDynamoDb) {
+        return fail(Code::InvalidArgument,
+                    QStringLiteral("--id-attribute, --value-attribute, --expires-attribute and "
+                                   "--user-attribute apply to DynamoDB tables only."));
+    }
+    if (parser.isSet(idAttribute))
+        selection.layout.idAttribute = parser.value(idAttribute);
+    if (parser.isSet(valueAttribute))
+        selection.layout.valueAttribute = parser.value(valueAttribute);
+    if (parser.isSet(expiresAttribute))
+        selection.layout.expiresAttribute = parser.value(expiresAttribute);
+    if (parser.isSet(userAttribute))
+        selection.layout.userAttribute = parser.value(userAttribute);
+    if (selection.layout.forDynamoDb) {
+        if (parser.isSet(userIndex)) {
+            return fail(Code::InvalidArgument,
+                        QStringLiteral("--user-index is a Redis key pattern; for a DynamoDB table "
+                                       "name the GSI with ?index=NAME in the store URL."));
+        }
+    } else {
+        selection.layout.userIndexPattern = parser.value(userIndex);
+    }
     if (auto valid = selection.layout.validate(); !valid)
         return std::unexpected(valid.error());
     return selection;

@@ -30,6 +30,12 @@ public:
     const QCommandLineOption schema;
     const QCommandLineOption userField;
     const QCommandLineOption userIndex;
+    // Layout overrides for tables and key spaces that differ from a preset.
+    const QCommandLineOption keyPrefix;
+    const QCommandLineOption idAttribute;
+    const QCommandLineOption valueAttribute;
+    const QCommandLineOption expiresAttribute;
+    const QCommandLineOption userAttribute;
     const QCommandLineOption tlsCa;
     const QCommandLineOption tlsCert;
     const QCommandLineOption tlsKey;

@@ -3,6 +3,7 @@
 // commands change nothing.
 
 #include "auditlog.h"
+#include "dynaliteserver.h"
 #include "redisserver.h"
 #include "tlsmaterial.h"
 #include "valuetree.h"
@@ -60,6 +61,7 @@ private slots:
     void readOnlyRefuses();
     void destroyAllConfirmation();
     void unwritableAuditLogRefusesChanges();
+    void dynamoDbWithCustomAttributes();
 
 private:
     Run cli(const QStringList &args, const QMap<QString, QString> &env = {});
@@ -77,6 +79,16 @@ Run TestCli::cli(const QStringList &args, const QMap<QString, QString> &env)
     environment.insert(QStringLiteral("SESSIONDESK_AUDIT_LOG"), m_auditPath);
     environment.remove(QStringLiteral("SESSIONDESK_PASSWORD"));
     environment.remove(QStringLiteral("SESSIONDESK_STORE"));
+    // AWS settings of the machine running the tests must not leak in.
+    for (const char *name :
+         {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+          "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"}) {
+        environment.remove(QString::fromLatin1(name));
+    }
+    environment.insert(QStringLiteral("AWS_SHARED_CREDENTIALS_FILE"),
+                       m_home.filePath(QStringLiteral("no-aws-credentials")));
+    environment.insert(QStringLiteral("AWS_CONFIG_FILE"),
+                       m_home.filePath(QStringLiteral("no-aws-config")));
     for (auto it = env.cbegin(); it != env.cend(); ++it)
         environment.insert(it.key(), it.value());
     process.setProcessEnvironment(environment);
@@ -418,6 +430,76 @@ void TestCli::unwritableAuditLogRefusesChanges()
     QVERIFY(run.err.contains("audit log"));
     QCOMPARE(m_server.cli({QStringLiteral("EXISTS"), QStringLiteral("sess:aaa111")}).trimmed(),
              QByteArray("1"));
+}
+
+void TestCli::dynamoDbWithCustomAttributes()
+{
+    SessionDesk::Test::DynaliteServer dynalite;
+    QVERIFY2(dynalite.start(), qPrintable(dynalite.errorString()));
+    QVERIFY(dynalite.createTable(QStringLiteral("custom"), false));
+    const auto item = [](const QString &id, const QString &user) {
+        return QJsonObject{
+            {QStringLiteral("id"), QJsonObject{{QStringLiteral("S"), id}}},
+            {QStringLiteral("payload"),
+             QJsonObject{{QStringLiteral("S"), QStringLiteral(R"({"account":"%1"})").arg(user)}}},
+            {QStringLiteral("ttl"),
+             QJsonObject{{QStringLiteral("N"),
+                          QString::number(QDateTime::currentSecsSinceEpoch() + 900)}}}};
+    };
+    QVERIFY(dynalite.putItems(QStringLiteral("custom"),
+                              {item(QStringLiteral("app:1"), QStringLiteral("ann")),
+                               item(QStringLiteral("app:2"), QStringLiteral("ann")),
+                               item(QStringLiteral("sess:3"), QStringLiteral("ben"))}));
+    const QMap<QString, QString> aws{{QStringLiteral("AWS_ACCESS_KEY_ID"), QStringLiteral("AKID")},
+                                     {QStringLiteral("AWS_SECRET_ACCESS_KEY"), QStringLiteral("x")},
+                                     {QStringLiteral("AWS_REGION"), QStringLiteral("eu-west-1")}};
+    const QStringList store = {QStringLiteral("--store"),
+                               QStringLiteral("dynamodb://custom?endpoint=") + dynalite.endpoint(),
+                               QStringLiteral("--schema"),
+                               QStringLiteral("connect-dynamodb"),
+                               QStringLiteral("--key-prefix"),
+                               QStringLiteral("app:"),
+                               QStringLiteral("--value-attribute"),
+                               QStringLiteral("payload"),
+                               QStringLiteral("--expires-attribute"),
+                               QStringLiteral("ttl"),
+                               QStringLiteral("--user-field"),
+                               QStringLiteral("account")};
+    const Run users =
+        cli(QStringList(store) << QStringLiteral("--json") << QStringLiteral("users"), aws);
+    QCOMPARE(users.exitCode, 0);
+    const QJsonArray list = users.json().array();
+    QCOMPARE(list.size(), 1);
+    QCOMPARE(list.first()[QStringLiteral("user")].toString(), QStringLiteral("ann"));
+    QCOMPARE(list.first()[QStringLiteral("sessions")].toInt(), 2);
+    const Run sessions =
+        cli(QStringList(store) << QStringLiteral("--json") << QStringLiteral("sessions"), aws);
+    QCOMPARE(sessions.exitCode, 0);
+    QVERIFY(sessions.json().array().first()[QStringLiteral("ttl_seconds")].toInt() > 800);
+    const Run settings = cli(QStringList(store) << QStringLiteral("settings"), aws);
+    QCOMPARE(settings.exitCode, 0);
+    QVERIFY(settings.out.contains("key schema"));
+    const Run destroy =
+        cli(QStringList(store) << QStringLiteral("destroy-all") << QStringLiteral("--confirm")
+                               << QStringLiteral("custom@eu-west-1"),
+            aws);
+    QCOMPARE(destroy.exitCode, 0);
+    QCOMPARE(dynalite.countItems(QStringLiteral("custom")), 1); // sess:3 is outside the prefix
+
+    const Run redisIndex =
+        cli({QStringLiteral("--store"), QStringLiteral("dynamodb://custom"),
+             QStringLiteral("--user-index"), QStringLiteral("u:{user}"), QStringLiteral("info")},
+            aws);
+    QCOMPARE(redisIndex.exitCode, 2);
+    const Run attributeOnRedis =
+        cli({QStringLiteral("--store"), m_server.url(), QStringLiteral("--value-attribute"),
+             QStringLiteral("x"), QStringLiteral("info")});
+    QCOMPARE(attributeOnRedis.exitCode, 2);
+    const Run noCredentials = cli(QStringList(store) << QStringLiteral("users"),
+                                  {{QStringLiteral("AWS_REGION"), QStringLiteral("eu-west-1")},
+                                   {QStringLiteral("HOME"), m_home.path()}});
+    QCOMPARE(noCredentials.exitCode, 1);
+    QVERIFY(noCredentials.oneLineError());
 }
 
 QTEST_GUILESS_MAIN(TestCli)
