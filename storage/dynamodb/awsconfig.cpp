@@ -1,5 +1,11 @@
 #include "awsconfig.h"
 
+#include <QEventLoop>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QXmlStreamReader>
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -388,7 +394,93 @@ QString configFilePath()
     return fromEnv.isEmpty() ? homePath() + u"/.aws/config"_s : expandHome(fromEnv);
 }
 
+namespace {
+
+// STS AssumeRole (Query protocol, XML answer), signed with the source credentials. The endpoint
+// is $AWS_ENDPOINT_URL_STS when set (the standard per-service override), else the regional one.
+Result<Credentials> assumeRole(const Credentials &source, const QString &roleArn,
+                               const QString &externalId, QString sessionName,
+                               const QString &region, const QString &profile)
+{
+    if (sessionName.isEmpty())
+        sessionName = u"sessiondesk-%1"_s.arg(QDateTime::currentSecsSinceEpoch());
+    const QString stsRegion = region.isEmpty() ? u"us-east-1"_s : region;
+    QString endpoint = envValue("AWS_ENDPOINT_URL_STS");
+    if (endpoint.isEmpty())
+        endpoint = u"https://sts.%1.amazonaws.com/"_s.arg(stsRegion);
+    const QUrl url(endpoint);
+    QList<QPair<QString, QString>> form = {{u"Action"_s, u"AssumeRole"_s},
+                                           {u"Version"_s, u"2011-06-15"_s},
+                                           {u"RoleArn"_s, roleArn},
+                                           {u"RoleSessionName"_s, sessionName},
+                                           {u"DurationSeconds"_s, u"3600"_s}};
+    if (!externalId.isEmpty())
+        form.append({u"ExternalId"_s, externalId});
+    QByteArrayList pairs; // application/x-www-form-urlencoded, every reserved byte escaped
+    for (const auto &[name, value] : form)
+        pairs << name.toUtf8() + '=' + QUrl::toPercentEncoding(value);
+    const QByteArray body = pairs.join('&');
+    QByteArray host = url.host().toUtf8();
+    if (url.port() > 0)
+        host += ':' + QByteArray::number(url.port());
+    HttpRequest request;
+    request.method = "POST";
+    request.path = url.path().isEmpty() ? QByteArray("/") : url.path().toUtf8();
+    request.headers = {{"Host", host},
+                       {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+    request.body = body;
+    QNetworkRequest networkRequest(url);
+    networkRequest.setRawHeader("Content-Type", request.headers.at(1).second);
+    for (const auto &[name, value] :
+         signV4(request, source, stsRegion, u"sts"_s, QDateTime::currentDateTimeUtc())) {
+        networkRequest.setRawHeader(name, value);
+    }
+    QNetworkAccessManager network;
+    network.setTransferTimeout(30000);
+    QNetworkReply *reply = network.post(networkRequest, body);
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    loop.exec();
+    reply->deleteLater();
+    const QByteArray answer = reply->readAll();
+
+    QHash<QString, QString> fields;
+    QXmlStreamReader xml(answer);
+    QString element;
+    while (!xml.atEnd()) {
+        const auto token = xml.readNext();
+        if (token == QXmlStreamReader::StartElement)
+            element = xml.name().toString();
+        else if (token == QXmlStreamReader::Characters && !xml.isWhitespace())
+            fields[element] += xml.text().toString();
+    }
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status != 200 || !fields.contains(u"AccessKeyId"_s)) {
+        const QString cause = fields.contains(u"Code"_s)
+            ? fields.value(u"Code"_s) + u": "_s + fields.value(u"Message"_s)
+            : reply->errorString();
+        return fail(StorageError::Code::Authentication,
+                    u"Assuming role %1 for profile \"%2\" through %3 failed: %4."_s.arg(
+                        roleArn, profile, url.host(), cause));
+    }
+    Credentials credentials;
+    credentials.accessKeyId = fields.value(u"AccessKeyId"_s);
+    credentials.secretAccessKey = fields.value(u"SecretAccessKey"_s);
+    credentials.sessionToken = fields.value(u"SessionToken"_s);
+    credentials.expiration = QDateTime::fromString(fields.value(u"Expiration"_s), Qt::ISODate);
+    credentials.source =
+        u"role %1 assumed for profile %2 (from %3)"_s.arg(roleArn, profile, source.source);
+    return credentials;
+}
+
+} // namespace
+
 Result<Credentials> resolveCredentials(const AwsOptions &options)
+{
+    return resolveCredentials(options, 0);
+}
+
+Result<Credentials> resolveCredentials(const AwsOptions &options, int depth)
 {
     const bool explicitProfile = !options.profile.trimmed().isEmpty();
     const QString profile = profileName(options);
@@ -421,6 +513,36 @@ Result<Credentials> resolveCredentials(const AwsOptions &options)
         return std::unexpected(loaded.error());
     const ProfileFiles &files = *loaded;
 
+    // An assume-role profile: credentials of its source, exchanged at STS for the role's.
+    if (const QString roleArn = files.setting(u"role_arn"_s); !roleArn.isEmpty()) {
+        if (depth > 4) {
+            return fail(
+                StorageError::Code::Authentication,
+                u"Profile \"%1\" chains source profiles too deep (a loop?)."_s.arg(profile));
+        }
+        Result<Credentials> source = std::unexpected(StorageError{});
+        const QString sourceProfile = files.setting(u"source_profile"_s);
+        const QString credentialSource = files.setting(u"credential_source"_s);
+        if (!sourceProfile.isEmpty()) {
+            source = resolveCredentials(AwsOptions{sourceProfile, options.region}, depth + 1);
+        } else if (credentialSource.compare(u"Environment"_s, Qt::CaseInsensitive) == 0) {
+            source = resolveCredentials(AwsOptions{}, depth + 1);
+        } else {
+            return fail(StorageError::Code::Authentication,
+                        u"Profile \"%1\" has role_arn but neither source_profile nor "
+                        u"credential_source = Environment (%2)."_s.arg(profile, files.looked()));
+        }
+        if (!source)
+            return source;
+        QString region = options.region;
+        if (region.isEmpty())
+            region = envValue("AWS_REGION");
+        if (region.isEmpty())
+            region = files.setting(u"region"_s);
+        return assumeRole(*source, roleArn, files.setting(u"external_id"_s),
+                          files.setting(u"role_session_name"_s), region, profile);
+    }
+
     // 2. and 3. Static keys: the credentials file first, then the config file.
     for (const auto &[section, path] :
          {std::pair{&files.credentialsSection, &files.credentials.path},
@@ -444,15 +566,12 @@ Result<Credentials> resolveCredentials(const AwsOptions &options)
         return fail(StorageError::Code::Authentication,
                     u"No AWS credentials for profile \"%1\": %2add the profile to %3 (%4)."_s.arg(
                         profile, hint, displayPath(files.credentials.path), files.looked()));
-    if (!files.setting(u"role_arn"_s).isEmpty() || !files.setting(u"sso_session"_s).isEmpty()
-        || !files.setting(u"sso_start_url"_s).isEmpty())
+    if (!files.setting(u"sso_session"_s).isEmpty() || !files.setting(u"sso_start_url"_s).isEmpty())
         return fail(StorageError::Code::Authentication,
                     u"Profile \"%1\" uses %2, which SessionDesk cannot resolve yet: export its "
                     u"temporary credentials with `aws configure export-credentials --profile %1 "
                     u"--format env` or use a profile with keys or credential_process."_s.arg(
-                        profile,
-                        files.setting(u"role_arn"_s).isEmpty() ? u"AWS IAM Identity Center (SSO)"_s
-                                                               : u"an assumed role (role_arn)"_s));
+                        profile, u"AWS IAM Identity Center (SSO)"_s));
     return fail(StorageError::Code::Authentication,
                 u"Profile \"%1\" has no credentials: add aws_access_key_id and "
                 u"aws_secret_access_key (or credential_process) to it (%2)."_s.arg(profile,

@@ -24,7 +24,11 @@ struct AwsOptions
 // ~/.aws/config, section [profile NAME] or [default]), then the profile's credential_process.
 // Credentials::source names the one used. Errors name the profile and the files looked at and
 // never contain a secret.
+// A profile with role_arn (and source_profile, or credential_source = Environment) is resolved
+// by STS AssumeRole with its source's credentials, as the AWS CLI does for cross-account roles.
 Result<Credentials> resolveCredentials(const AwsOptions &options);
+// The same, `depth` source profiles deep (a guard against loops).
+Result<Credentials> resolveCredentials(const AwsOptions &options, int depth);
 
 // Order: options.region, AWS_REGION, AWS_DEFAULT_REGION, the profile's `region` setting.
 Result<QString> resolveRegion(const AwsOptions &options);

@@ -8,6 +8,8 @@
 
 #include <QDir>
 #include <QFile>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -21,6 +23,7 @@ namespace {
 
 const char *const kVariables[] = {
     "HOME",
+    "AWS_ENDPOINT_URL_STS",
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
     "AWS_ACCESS_KEY_ID",
@@ -79,6 +82,7 @@ private slots:
     void credentialProcessFails();
     void missingProfileError();
     void profileWithoutKeys();
+    void assumeRoleThroughSts();
     void malformedFile();
 
 private:
@@ -517,10 +521,86 @@ void TestAwsConfig::profileWithoutKeys()
     message = credentials.error().message;
     QVERIFY2(message.contains(u"\"bare\" has no credentials"_s), qPrintable(message));
 
+    // The role's source profile has no credentials: that is what the sentence names.
     credentials = resolveCredentials({u"role"_s, {}});
     QVERIFY(!credentials);
     message = credentials.error().message;
-    QVERIFY2(message.contains(u"role_arn"_s), qPrintable(message));
+    QVERIFY2(message.contains(u"\"default\""_s), qPrintable(message));
+}
+
+void TestAwsConfig::assumeRoleThroughSts()
+{
+    // A local stand-in for STS that answers AssumeRole exactly in the shape of the AWS API
+    // reference example, and remembers what it was sent.
+    QTcpServer sts;
+    QVERIFY(sts.listen(QHostAddress::LocalHost, 0));
+    QByteArray received;
+    bool deny = false;
+    QObject::connect(&sts, &QTcpServer::newConnection, [&] {
+        QTcpSocket *socket = sts.nextPendingConnection();
+        QObject::connect(socket, &QTcpSocket::readyRead, socket, [&, socket] {
+            received += socket->readAll();
+            const qsizetype headerEnd = received.indexOf("\r\n\r\n");
+            if (headerEnd < 0)
+                return;
+            const qsizetype at = received.toLower().indexOf("content-length:");
+            const qsizetype length = received.mid(at + 15, received.indexOf("\r\n", at) - at - 15)
+                                         .trimmed()
+                                         .toLongLong();
+            if (received.size() < headerEnd + 4 + length)
+                return;
+            const QByteArray body = deny
+                ? QByteArray("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+                             "<Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User "
+                             "is not authorized to perform: sts:AssumeRole</Message></Error>"
+                             "<RequestId>1</RequestId></ErrorResponse>")
+                : QByteArray("<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/"
+                             "2011-06-15/\"><AssumeRoleResult><Credentials>"
+                             "<SessionToken>FwoGZXIvYXdzEXAMPLETOKEN</SessionToken>"
+                             "<SecretAccessKey>roleSECRETroleSECRETrole</SecretAccessKey>"
+                             "<Expiration>2099-07-15T23:28:33.359Z</Expiration>"
+                             "<AccessKeyId>ASIAROLEEXAMPLE</AccessKeyId></Credentials>"
+                             "<AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/"
+                             "sessions-admin/sd</Arn><AssumedRoleId>AROA3XFRBF535:sd"
+                             "</AssumedRoleId></AssumedRoleUser></AssumeRoleResult>"
+                             "<ResponseMetadata><RequestId>c6104cbe</RequestId>"
+                             "</ResponseMetadata></AssumeRoleResponse>");
+            socket->write("HTTP/1.1 " + QByteArray(deny ? "403 Forbidden" : "200 OK")
+                          + "\r\nContent-Type: text/xml\r\nContent-Length: "
+                          + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n"
+                          + body);
+            socket->disconnectFromHost();
+        });
+    });
+    qputenv("AWS_ENDPOINT_URL_STS",
+            QByteArray("http://127.0.0.1:") + QByteArray::number(sts.serverPort()) + "/");
+    useFiles();
+    QVERIFY(writeFile(path(u"credentials"_s),
+                      "[base]\naws_access_key_id = AKIDBASEEXAMPLE\n"
+                      "aws_secret_access_key = baseSECRETbaseSECRET\n"));
+    QVERIFY(writeFile(path(u"config"_s),
+                      "[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/sessions-admin\n"
+                      "source_profile = base\nexternal_id = ext-42\nregion = eu-west-2\n"));
+    auto credentials = resolveCredentials({u"admin"_s, {}});
+    QVERIFY2(credentials, credentials ? "" : qPrintable(credentials.error().message));
+    QCOMPARE(credentials->accessKeyId, u"ASIAROLEEXAMPLE"_s);
+    QCOMPARE(credentials->sessionToken, u"FwoGZXIvYXdzEXAMPLETOKEN"_s);
+    QCOMPARE(credentials->expiration.date().year(), 2099);
+    QVERIFY(credentials->source.contains(u"sessions-admin"_s));
+    // Signed with the source profile's key, for STS in the profile's region.
+    QVERIFY(received.contains("Credential=AKIDBASEEXAMPLE/"));
+    QVERIFY(received.contains("/eu-west-2/sts/aws4_request"));
+    QVERIFY(received.contains("Action=AssumeRole"));
+    QVERIFY(received.contains("ExternalId=ext-42"));
+    QVERIFY(received.contains("RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fsessions-admin"));
+
+    received.clear();
+    deny = true;
+    auto denied = resolveCredentials({u"admin"_s, {}});
+    QVERIFY(!denied);
+    QVERIFY2(denied.error().message.contains(u"AccessDenied"_s),
+             qPrintable(denied.error().message));
+    QVERIFY(!denied.error().message.contains(u"baseSECRET"_s));
 }
 
 void TestAwsConfig::malformedFile()
