@@ -139,9 +139,10 @@ public:
                                        const CancelToken &cancel) = 0;
     virtual Result<UserList> listUsers(const ProgressCallback &progress,
                                        const CancelToken &cancel) = 0;
+    // Every page of sessionPage() in turn, each session once, up to the query's limit.
     virtual Result<SessionList> listSessions(const SessionQuery &query,
                                              const ProgressCallback &progress,
-                                             const CancelToken &cancel) = 0;
+                                             const CancelToken &cancel);
     // A sentence on what a per-user lookup costs when it is expensive (a scan of everything
     // for want of an index, on a store that bills by request); empty when it is cheap.
     virtual QString userLookupCost() const { return {}; }

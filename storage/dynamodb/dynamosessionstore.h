@@ -31,8 +31,6 @@ public:
                                const CancelToken &cancel) override;
     Result<UserList> listUsers(const ProgressCallback &progress,
                                const CancelToken &cancel) override;
-    Result<SessionList> listSessions(const SessionQuery &query, const ProgressCallback &progress,
-                                     const CancelToken &cancel) override;
     Result<SessionPage> sessionPage(const SessionPageRequest &request,
                                     const CancelToken &cancel) override;
     Result<SessionDetail> session(const QByteArray &id) override;

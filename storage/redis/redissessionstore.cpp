@@ -442,42 +442,6 @@ Result<SessionPage> SessionStore::sessionPage(const SessionPageRequest &request,
     return page;
 }
 
-Result<SessionList> SessionStore::listSessions(const SessionQuery &query,
-                                               const ProgressCallback &progress,
-                                               const CancelToken &cancel)
-{
-    SessionList list;
-    SessionPageRequest request;
-    request.user = query.user;
-    request.pageSize = m_batchSize;
-    QSet<QByteArray> seen;
-    Progress p;
-    p.phase = QStringLiteral("reading sessions");
-    while (true) {
-        auto page = sessionPage(request, cancel);
-        if (!page)
-            return std::unexpected(page.error());
-        list.staleIndexIds.append(page->staleIndexIds);
-        for (SessionSummary &s : page->sessions) {
-            if (seen.contains(s.id))
-                continue;
-            if (query.limit >= 0 && list.sessions.size() >= query.limit) {
-                list.truncated = true;
-                return list;
-            }
-            seen.insert(s.id);
-            list.sessions.append(std::move(s));
-        }
-        p.examined += page->examined;
-        p.matched = list.sessions.size();
-        if (progress)
-            progress(p);
-        if (page->atEnd)
-            return list;
-        request.cursor = page->nextCursor;
-    }
-}
-
 Result<SessionDetail> SessionStore::session(const QByteArray &id)
 {
     const QByteArray key = m_layout.keyForId(id);
