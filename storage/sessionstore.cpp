@@ -40,4 +40,13 @@ Result<SessionList> SessionStore::listSessions(const SessionQuery &query,
     }
 }
 
+Result<void> SessionStore::refuseIfReadOnly(const QString &action) const
+{
+    if (!isReadOnly())
+        return {};
+    return fail(StorageError::Code::Refused,
+                QStringLiteral("Refused to %1: the connection to %2 is read-only.")
+                    .arg(action, targetName()));
+}
+
 } // namespace SessionDesk

@@ -158,6 +158,10 @@ public:
     // current batch; the report then says exactly what was destroyed.
     virtual Result<DestroyReport> destroyAll(bool dryRun, const ProgressCallback &progress,
                                              const CancelToken &cancel) = 0;
+
+protected:
+    // The one sentence every destructive call answers with in read-only mode.
+    Result<void> refuseIfReadOnly(const QString &action) const;
 };
 
 } // namespace SessionDesk

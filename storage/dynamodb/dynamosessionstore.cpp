@@ -85,15 +85,6 @@ QString DynamoSessionStore::targetName() const
     return region.isEmpty() ? m_config.dynamo.table : m_config.dynamo.table + u'@' + region;
 }
 
-Result<void> DynamoSessionStore::refuseIfReadOnly(const QString &action) const
-{
-    if (!m_readOnly)
-        return {};
-    return fail(Code::Refused,
-                QStringLiteral("Refused to %1: the connection to %2 is read-only.")
-                    .arg(action, targetName()));
-}
-
 Result<void> DynamoSessionStore::connect()
 {
     if (!m_layout.forDynamoDb) {

@@ -56,7 +56,6 @@ private:
     Result<QList<QByteArray>> idsOfUser(const QString &user, const CancelToken &cancel);
     // Deletes with BatchWriteItem; returns how many went and the causes of any that did not.
     Result<QPair<qint64, QStringList>> batchDelete(const QList<QByteArray> &ids);
-    Result<void> refuseIfReadOnly(const QString &action) const;
     QString costEstimate(qint64 sessions) const;
 
     StoreConfig m_config;

@@ -103,15 +103,6 @@ Result<void> SessionStore::connect()
     return {};
 }
 
-Result<void> SessionStore::refuseIfReadOnly(const QString &action) const
-{
-    if (!isReadOnly())
-        return {};
-    return fail(Code::Refused,
-                QStringLiteral("Refused to %1: the connection to %2 is read-only.")
-                    .arg(action, targetName()));
-}
-
 Result<void> SessionStore::scan(const QByteArray &pattern, const CancelToken &cancel,
                                 const KeyVisitor &visit)
 {

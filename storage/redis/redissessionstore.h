@@ -51,7 +51,6 @@ private:
     // Deletes keys and returns, per key, 1 removed, 0 already gone, or an error reply.
     Result<QList<Reply>> unlink(const QList<QByteArray> &keys);
     Result<qint64> removeFromUserIndex(const QString &user, const QList<QByteArray> &ids);
-    Result<void> refuseIfReadOnly(const QString &action) const;
     Result<QList<Reply>> run(const QList<Command> &commands, const QString &what);
 
     Connection m_connection;
