@@ -301,31 +301,10 @@ std::optional<QString> findUser(const ValueNode &root, const QStringList &paths)
 
 std::optional<QString> findUserInRaw(const QByteArray &raw, const QStringList &paths)
 {
-    if (raw.size() > kMaxDecodedBytes || !raw.trimmed().startsWith('{'))
-        return std::nullopt;
-    // Skip the parse for values that cannot contain any of the fields.
-    bool mayContain = false;
-    for (const QString &path : paths) {
-        const QByteArray last = '"' + path.section(u'.', -1).toUtf8() + '"';
-        if (raw.contains(last)) {
-            mayContain = true;
-            break;
-        }
-    }
-    if (!mayContain)
-        return std::nullopt;
-    const QJsonDocument doc = QJsonDocument::fromJson(raw);
-    if (!doc.isObject())
-        return std::nullopt;
-    const QJsonObject root = doc.object();
-    for (const QString &path : paths) {
-        QJsonValue value = root;
-        for (const QStringView part : QStringView(path).split(u'.'))
-            value = value.toObject().value(part);
-        if (auto user = userFromJsonValue(value))
-            return user;
-    }
-    return std::nullopt;
+    SessionLayout layout;
+    layout.userFields = paths;
+    const QString user = SessionFieldReader(layout).read(raw, true).user;
+    return user.isEmpty() ? std::nullopt : std::optional<QString>(user);
 }
 
 QDateTime timestampFromJson(const QJsonValue &value)

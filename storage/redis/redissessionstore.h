@@ -19,7 +19,6 @@ public:
     QString targetName() const override { return m_connection.config().targetName(); }
     bool isReadOnly() const override { return m_readOnly; }
     void setReadOnly(bool readOnly) override { m_readOnly = readOnly; }
-    bool tlsVerificationDisabled() const { return m_connection.tlsVerificationDisabled(); }
 
     Result<void> connect() override;
     Result<StoreInfo> settings() override;
