@@ -564,58 +564,6 @@ Result<SessionDetail> DynamoSessionStore::session(const QByteArray &id)
     return detail;
 }
 
-Result<QPair<qint64, QStringList>> DynamoSessionStore::batchDelete(const QList<QByteArray> &ids)
-{
-    QList<QJsonObject> queue;
-    for (const QByteArray &id : ids)
-        queue.append(QJsonObject{
-            {QStringLiteral("DeleteRequest"), QJsonObject{{QStringLiteral("Key"), keyFor(id)}}}});
-    qint64 deleted = 0;
-    QSet<QString> causes;
-    for (int round = 0; !queue.isEmpty(); ++round) {
-        if (round > 0)
-            backoff(round); // unprocessed items mean the table is busy: give it air
-        if (round >= 12)
-            break;
-        QList<DynamoClient::Call> calls;
-        QList<qsizetype> sizes;
-        for (qsizetype at = 0; at < queue.size(); at += kBatchWriteLimit) {
-            QJsonArray requests;
-            for (const QJsonObject &r : queue.mid(at, kBatchWriteLimit))
-                requests.append(r);
-            calls.append(
-                {QStringLiteral("BatchWriteItem"),
-                 {{QStringLiteral("RequestItems"), QJsonObject{{m_config.dynamo.table, requests}}},
-                  {QStringLiteral("ReturnConsumedCapacity"), QStringLiteral("TOTAL")}}});
-            sizes.append(requests.size());
-        }
-        queue.clear();
-        const auto results = m_client->callAll(calls);
-        for (qsizetype i = 0; i < results.size(); ++i) {
-            if (!results.at(i)) {
-                if (results.at(i).error().code == Code::Permission
-                    || results.at(i).error().code == Code::Authentication) {
-                    return std::unexpected(results.at(i).error());
-                }
-                causes.insert(results.at(i).error().message);
-                continue;
-            }
-            const QJsonArray unprocessed =
-                (*results.at(i))[QStringLiteral("UnprocessedItems")][m_config.dynamo.table]
-                    .toArray();
-            deleted += sizes.at(i) - unprocessed.size();
-            for (const QJsonValue &r : unprocessed)
-                queue.append(r.toObject());
-        }
-    }
-    if (!queue.isEmpty())
-        causes.insert(QStringLiteral("%1 deletes stayed unprocessed after 12 rounds of retries")
-                          .arg(queue.size()));
-    QStringList list = causes.values();
-    list.sort();
-    return qMakePair(deleted, list);
-}
-
 QString DynamoSessionStore::userLookupCost() const
 {
     if (!m_indexName.isEmpty())
@@ -714,34 +662,105 @@ Result<DestroyReport> DynamoSessionStore::destroyAll(bool dryRun, const Progress
     p.phase = dryRun ? QStringLiteral("counting") : QStringLiteral("destroying");
     QSet<QString> causes;
     const double capacityBefore = m_client->consumedCapacity();
-    QJsonObject request =
+    const QJsonObject scan =
         prefixFilter({{QStringLiteral("ProjectionExpression"), QStringLiteral("#id")}});
-    QList<QByteArray> pending;
-    const auto flush = [&]() -> Result<void> {
-        if (pending.isEmpty() || dryRun)
-            return {};
-        auto done = batchDelete(pending);
-        if (!done)
-            return std::unexpected(done.error());
-        report.destroyed += done->first;
-        report.failed += pending.size() - done->first;
-        for (const QString &cause : done->second)
-            causes.insert(cause);
-        pending.clear();
-        return {};
+
+    // Scan pages and delete batches travel together: each round sends the next page of every
+    // segment that is not done (while few deletes wait) and up to kRequestsInFlight batches of
+    // 25 deletes, so the table is read and written at once.
+    struct Segment
+    {
+        QJsonObject startKey;
+        bool done = false;
     };
-    auto scanned = scanAll(request, cancel, [&](const QJsonArray &items) {
-        for (const QJsonValue &item : items) {
-            ++report.examined;
-            // The filter already asked for the prefix; check again before any delete.
-            if (auto id = idOf(item.toObject())) {
-                ++report.matched;
-                pending.append(*id);
+    std::vector<Segment> segments(static_cast<size_t>(m_segments));
+    QList<QJsonObject> pending; // DeleteRequests not yet accepted by the table
+    int busyRounds = 0; // rounds in a row that returned unprocessed items
+    bool stopped = false;
+    while (true) {
+        if (cancel.isCancelled()) {
+            report.cancelled = true;
+            break;
+        }
+        QList<DynamoClient::Call> calls;
+        QList<int> scanned; // segment of each Scan call, in order
+        if (pending.size() < kBatchWriteLimit * kRequestsInFlight * 2) {
+            for (int s = 0; s < m_segments; ++s) {
+                if (segments[size_t(s)].done)
+                    continue;
+                QJsonObject body = scan;
+                if (m_segments > 1) {
+                    body.insert(QStringLiteral("Segment"), s);
+                    body.insert(QStringLiteral("TotalSegments"), m_segments);
+                }
+                if (!segments[size_t(s)].startKey.isEmpty())
+                    body.insert(QStringLiteral("ExclusiveStartKey"), segments[size_t(s)].startKey);
+                calls.append({QStringLiteral("Scan"), body});
+                scanned.append(s);
             }
         }
-        if (pending.size() >= kBatchWriteLimit * kRequestsInFlight) {
-            if (auto flushed = flush(); !flushed)
-                return Result<bool>(std::unexpected(flushed.error()));
+        QList<qsizetype> batchSizes;
+        while (!pending.isEmpty() && batchSizes.size() < kRequestsInFlight) {
+            QJsonArray requests;
+            for (const QJsonObject &r : pending.mid(0, kBatchWriteLimit))
+                requests.append(r);
+            pending.remove(0, requests.size());
+            calls.append(
+                {QStringLiteral("BatchWriteItem"),
+                 {{QStringLiteral("RequestItems"), QJsonObject{{m_config.dynamo.table, requests}}},
+                  {QStringLiteral("ReturnConsumedCapacity"), QStringLiteral("TOTAL")}}});
+            batchSizes.append(requests.size());
+        }
+        if (calls.isEmpty())
+            break;
+        const auto results = m_client->callAll(calls);
+        bool unprocessedSeen = false;
+        const qint64 destroyedBefore = report.destroyed;
+        for (qsizetype i = 0; i < results.size(); ++i) {
+            const bool isScan = i < scanned.size();
+            if (!results.at(i)) {
+                const StorageError &error = results.at(i).error();
+                if (isScan || error.code == Code::Permission
+                    || error.code == Code::Authentication) {
+                    // Without the scan (or the right) nothing more can be done; the counts
+                    // so far stay exact.
+                    if (report.destroyed == 0 && report.failed == 0 && isScan)
+                        return std::unexpected(error);
+                    report.abortReason = error.message;
+                    stopped = true;
+                    if (!isScan)
+                        report.failed += batchSizes.at(i - scanned.size());
+                    continue;
+                }
+                report.failed += batchSizes.at(i - scanned.size());
+                causes.insert(error.message);
+                continue;
+            }
+            const QJsonObject &answer = *results.at(i);
+            if (isScan) {
+                Segment &segment = segments[size_t(scanned.at(i))];
+                segment.startKey = answer.value(QStringLiteral("LastEvaluatedKey")).toObject();
+                segment.done = segment.startKey.isEmpty();
+                for (const QJsonValue &item : answer.value(QStringLiteral("Items")).toArray()) {
+                    ++report.examined;
+                    // The filter already asked for the prefix; check again before any delete.
+                    if (const auto id = idOf(item.toObject())) {
+                        ++report.matched;
+                        if (!dryRun) {
+                            pending.append(
+                                QJsonObject{{QStringLiteral("DeleteRequest"),
+                                             QJsonObject{{QStringLiteral("Key"), keyFor(*id)}}}});
+                        }
+                    }
+                }
+                continue;
+            }
+            const QJsonArray unprocessed =
+                answer[QStringLiteral("UnprocessedItems")][m_config.dynamo.table].toArray();
+            report.destroyed += batchSizes.at(i - scanned.size()) - unprocessed.size();
+            for (const QJsonValue &r : unprocessed)
+                pending.append(r.toObject());
+            unprocessedSeen = unprocessedSeen || !unprocessed.isEmpty();
         }
         p.examined = report.examined;
         p.matched = report.matched;
@@ -749,18 +768,25 @@ Result<DestroyReport> DynamoSessionStore::destroyAll(bool dryRun, const Progress
         p.failed = report.failed;
         if (progress)
             progress(p);
-        return Result<bool>(true);
-    });
-    if (scanned || scanned.error().code == Code::Cancelled) {
-        if (auto flushed = flush(); !flushed && report.destroyed == 0)
-            return std::unexpected(flushed.error());
+        if (stopped)
+            break;
+        // Unprocessed items mean the table is busy: give it air, longer while nothing at all
+        // gets through, and give up after a while.
+        if (!unprocessedSeen)
+            busyRounds = 0;
+        else
+            busyRounds = report.destroyed > destroyedBefore ? 1 : busyRounds + 1;
+        if (busyRounds > 12) {
+            causes.insert(QStringLiteral("%1 deletes stayed unprocessed after 12 rounds of "
+                                         "retries")
+                              .arg(pending.size()));
+            report.failed += pending.size();
+            pending.clear();
+            busyRounds = 0;
+        } else if (busyRounds > 0) {
+            backoff(busyRounds);
+        }
     }
-    if (!scanned && scanned.error().code != Code::Cancelled) {
-        if (report.destroyed == 0 && report.failed == 0)
-            return std::unexpected(scanned.error());
-        report.abortReason = scanned.error().message;
-    }
-    report.cancelled = !scanned && scanned.error().code == Code::Cancelled;
     report.consumedCapacityUnits = m_client->consumedCapacity() - capacityBefore;
     if (dryRun)
         report.costEstimate = costEstimate(report.matched);

@@ -54,8 +54,6 @@ private:
     SessionSummary summaryOf(const QJsonObject &item, bool userOnly) const;
     QByteArray rawValue(const QJsonObject &item) const;
     Result<QList<QByteArray>> idsOfUser(const QString &user, const CancelToken &cancel);
-    // Deletes with BatchWriteItem; returns how many went and the causes of any that did not.
-    Result<QPair<qint64, QStringList>> batchDelete(const QList<QByteArray> &ids);
     QString costEstimate(qint64 sessions) const;
 
     StoreConfig m_config;

@@ -55,6 +55,7 @@ private slots:
     void destroyAllTouchesOnlyThePrefix();
     void destroyAllUnderThrottlingIsExact();
     void settingsShowWhatTheEndpointTells();
+    void destroyAllCancelLeavesExactCounts();
     void unknownTableIsOneSentence();
     void readOnlyRefuses();
     void mapValuesOfPwrdrvrLayout();
@@ -245,6 +246,30 @@ void TestDynamoSessionStore::destroyAllUnderThrottlingIsExact()
     QVERIFY(proxy.unprocessedItemsReturned() > 0);
     QVERIFY(!progress.isEmpty());
     QCOMPARE(m_dynalite.countItems(kTable), 1);
+}
+
+void TestDynamoSessionStore::destroyAllCancelLeavesExactCounts()
+{
+    QList<QJsonObject> many;
+    for (int i = 0; i < 1500; ++i)
+        many << sessionItem(QStringLiteral("k%1").arg(i), QStringLiteral("u%1").arg(i % 9), 600);
+    QVERIFY(m_dynalite.putItems(kTable, many));
+    auto s = store();
+    QVERIFY(s->connect());
+    CancelToken cancel;
+    auto done = s->destroyAll(
+        false,
+        [&](const Progress &p) {
+            if (p.destroyed > 0)
+                cancel.cancel();
+        },
+        cancel);
+    QVERIFY(done);
+    QVERIFY(done->cancelled);
+    QVERIFY(done->destroyed > 0);
+    QVERIFY(done->destroyed < 1506);
+    // What the report says was destroyed is exactly what is gone (other:keep stays).
+    QCOMPARE(m_dynalite.countItems(kTable), 1507 - done->destroyed);
 }
 
 void TestDynamoSessionStore::settingsShowWhatTheEndpointTells()
