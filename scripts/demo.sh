@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job, on a throwaway store: installs what is missing, builds SessionDesk, starts a
-# local redis-server on a free 127.0.0.1 port (no persistence), fills it with demo sessions
-# written by a real express-session + connect-redis app, then opens the GUI on it (when
+# The main job, on throwaway stores: installs what is missing, builds SessionDesk, starts a
+# local redis-server and a local dynalite (DynamoDB-compatible, in memory) on free 127.0.0.1
+# ports, fills them with demo sessions written by real express-session apps (connect-redis,
+# connect-dynamodb), then opens the GUI with both stores in its connection list (when
 # build/app/sessiondesk was built and there is a display) or else takes a short CLI tour.
 # Usage: scripts/demo.sh [--cli]     --cli: take the CLI tour even when the GUI exists
 set -euo pipefail
@@ -10,10 +11,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 repo_root=$PWD
 # shellcheck source=scripts/lib/throwaway-redis.sh
 source scripts/lib/throwaway-redis.sh
+# shellcheck source=scripts/lib/throwaway-dynalite.sh
+source scripts/lib/throwaway-dynalite.sh
 
 cli="$repo_root/build/app/sessiondesk-cli"
 gui="$repo_root/build/app/sessiondesk"
 user_index='user-sessions:{user}'
+dynamo_table=account-sessions
+dynamo_region=eu-west-2
+aws_env_hint="AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=$dynamo_region"
+DEMO_DIR=''
 force_cli=false
 [[ ${1:-} == --cli ]] && force_cli=true
 
@@ -37,10 +44,27 @@ fill() {
     fi
 }
 
+fill_dynamodb() {
+    step "demo sessions in DynamoDB"
+    node scripts/demo-fill-dynamodb.mjs "$DYNAMO_ENDPOINT" "$dynamo_table"
+}
+
+# dynalite takes any credentials; dummy ones keep real ones (and AWS_PROFILE) out of the demo.
+use_demo_aws_env() {
+    unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN
+    export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=$dynamo_region
+}
+
 # Runs the CLI against the demo store, echoing the command first.
 run_cli() {
     printf '\n$ sessiondesk-cli %s\n' "$*"
     "$cli" --store "$STORE_URL" --user-index "$user_index" "$@"
+}
+
+# The same against the demo DynamoDB table.
+run_cli_dynamo() {
+    printf "\n\$ sessiondesk-cli --store '%s' %s\n" "$DYNAMO_URL" "$*"
+    "$cli" --store "$DYNAMO_URL" "$@"
 }
 
 # Prints a field of the first element of the JSON array on stdin ('' when the array is empty).
@@ -73,22 +97,44 @@ tour() {
     if [[ -n $id ]]; then
         run_cli show -- "$id" # "--": session ids may start with "-"
     fi
+    run_cli_dynamo info
+    run_cli_dynamo users --limit 5
+}
+
+# Both demo stores as saved connections (the INI layout model/connectionprofile.cpp reads).
+write_settings() {
+    cat >"$DEMO_DIR/sessiondesk.ini" <<EOF
+[profiles]
+1\\name=demo Redis
+1\\url="$STORE_URL/0"
+1\\schema=connect-redis
+1\\userIndex="$user_index"
+2\\name=demo DynamoDB
+2\\url="$DYNAMO_URL"
+2\\schema=dynamodb-gds
+size=2
+EOF
 }
 
 have_display() { [[ -n ${DISPLAY:-} || -n ${WAYLAND_DISPLAY:-} ]]; }
 
 open_gui() {
     step "GUI"
-    echo "opening SessionDesk on $STORE_URL; the demo store lives until you close the window."
-    echo "Meanwhile the CLI works on it too, e.g.:"
+    write_settings
+    echo "opening SessionDesk on $STORE_URL (\"demo Redis\"); double-click \"demo DynamoDB\" in"
+    echo "the connection list for the DynamoDB table. The demo stores live until you close the"
+    echo "window. Meanwhile the CLI works on them too, e.g.:"
     echo "  $cli --store $STORE_URL --user-index '$user_index' users"
-    "$gui" --store "$STORE_URL" --user-index "$user_index" || echo "sessiondesk exited with status $?"
+    echo "  $aws_env_hint $cli --store '$DYNAMO_URL' users"
+    # --profile, not --store: an ad-hoc --store would list a third, unsaved connection.
+    "$gui" --settings "$DEMO_DIR/sessiondesk.ini" --profile 'demo Redis' ||
+        echo "sessiondesk exited with status $?"
 }
 
 how_to_continue() {
     step "go on by hand"
     cat <<EOF
-While the demo store runs, try for example (in another terminal):
+While the demo stores run, try for example (in another terminal), on Redis:
 
   $cli --store $STORE_URL --user-index '$user_index' users
   $cli --store $STORE_URL --user-index '$user_index' sessions --user USER
@@ -96,14 +142,30 @@ While the demo store runs, try for example (in another terminal):
   $cli --store $STORE_URL --user-index '$user_index' logout-user USER
   $cli --store $STORE_URL --user-index '$user_index' destroy-all --dry-run
 
+and on the DynamoDB table (dynalite takes any credentials):
+
+  export $aws_env_hint
+  $cli --store '$DYNAMO_URL' users
+  $cli --store '$DYNAMO_URL' sessions --user USER
+  $cli --store '$DYNAMO_URL' show --reveal -- ID
+
   $cli --help     lists every command and option
 EOF
     if [[ -t 0 ]]; then
-        read -r -p "Press Enter to stop the demo store... " _ || true
+        read -r -p "Press Enter to stop the demo stores... " _ || true
     else
-        echo "(no terminal on standard input, so the demo store stops now; run scripts/demo.sh"
-        echo " in a terminal to keep it until you press Enter)"
+        echo "(no terminal on standard input, so the demo stores stop now; run scripts/demo.sh"
+        echo " in a terminal to keep them until you press Enter)"
     fi
+}
+
+cleanup() {
+    stop_throwaway_redis
+    stop_throwaway_dynalite
+    if [[ -n $DEMO_DIR && -d $DEMO_DIR ]]; then
+        rm -rf -- "$DEMO_DIR"
+    fi
+    DEMO_DIR=''
 }
 
 main() {
@@ -111,13 +173,25 @@ main() {
     [[ -x $cli ]] || { echo "the build did not produce $cli" >&2; exit 1; }
 
     step "throwaway redis-server"
-    trap stop_throwaway_redis EXIT
+    trap cleanup EXIT
     trap 'exit 130' INT TERM
+    DEMO_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sessiondesk-demo.XXXXXX")
+    # What the demo does is audited in a log of its own, not in your real one.
+    export SESSIONDESK_AUDIT_LOG="$DEMO_DIR/audit.log"
     start_throwaway_redis
     STORE_URL="redis://127.0.0.1:$REDIS_PORT"
     echo "listening on 127.0.0.1:$REDIS_PORT (data in $REDIS_DIR, not persisted)"
 
     fill "$STORE_URL"
+
+    step "throwaway DynamoDB (dynalite)"
+    use_demo_aws_env
+    start_throwaway_dynalite
+    DYNAMO_ENDPOINT="http://127.0.0.1:$DYNALITE_PORT"
+    DYNAMO_URL="dynamodb://$dynamo_table?endpoint=$DYNAMO_ENDPOINT&region=$dynamo_region"
+    echo "listening on 127.0.0.1:$DYNALITE_PORT (in memory, not persisted)"
+
+    fill_dynamodb
 
     if [[ -x $gui ]] && ! $force_cli && have_display; then
         open_gui
