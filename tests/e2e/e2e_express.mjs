@@ -10,87 +10,20 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const NPM_COMMAND = 'npm ci --prefix tests/e2e';
+import {
+  assertExit, describeRun, epochMs, freePort, login, meStatus, parseJson, requireCli, requireModules, runProcess,
+  startApp as startExpressApp, stop, track, waitForLine,
+} from './harness.mjs';
 const USER_INDEX = 'user-sessions:{user}';
-const PROCESS_TIMEOUT_MS = 20_000;
 const OUTSIDE_KEYS = { 'other:keep': 'keep me', sessx: 'not a session', 'cache:sess:1': 'cached' };
 
-const children = new Set();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
 function requireNodeModules() {
-  const marker = path.join(HERE, 'node_modules', 'connect-redis', 'package.json');
-  if (!existsSync(marker)) {
-    throw new Error(`${path.join(HERE, 'node_modules')} is missing; run from the repository root: ${NPM_COMMAND}`);
-  }
-}
-
-function requireCli() {
-  const cli = process.env.SESSIONDESK_CLI;
-  if (!cli) throw new Error('SESSIONDESK_CLI is not set; point it at the built sessiondesk-cli binary');
-  try {
-    accessSync(cli, constants.X_OK);
-  } catch {
-    throw new Error(`SESSIONDESK_CLI=${cli} is not an executable file; build the project first`);
-  }
-  return cli;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function track(child) {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-// Resolves with the first stdout line matching `pattern`; rejects if the process
-// fails to start, exits first, or stays silent for PROCESS_TIMEOUT_MS.
-function waitForLine(child, pattern, what) {
-  return new Promise((resolve, reject) => {
-    const output = [];
-    const lines = createInterface({ input: child.stdout });
-    const timer = setTimeout(() => finish(new Error(`${what} not ready after ${PROCESS_TIMEOUT_MS} ms:\n${tail()}`)), PROCESS_TIMEOUT_MS);
-    const tail = () => output.slice(-15).join('\n');
-    const onError = (err) => finish(new Error(`${what} could not be started: ${err.message}`));
-    const onExit = (code, signal) => finish(new Error(`${what} exited (code ${code}, signal ${signal}) before it was ready:\n${tail()}`));
-    const finish = (err, value) => {
-      clearTimeout(timer);
-      child.off('error', onError);
-      child.off('exit', onExit);
-      lines.removeAllListeners('line');
-      if (err) reject(err);
-      else resolve(value);
-    };
-    child.stderr.on('data', (chunk) => output.push(String(chunk).trimEnd()));
-    child.once('error', onError);
-    child.once('exit', onExit);
-    lines.on('line', (line) => {
-      output.push(line);
-      const match = line.match(pattern);
-      if (match) finish(null, match);
-    });
-  });
+  requireModules(['connect-redis', 'express-session', 'redis']);
 }
 
 async function startRedis(dir) {
@@ -113,96 +46,17 @@ async function startRedis(dir) {
   throw lastError;
 }
 
-async function startApp(redisPort) {
-  const env = {
+function startApp(redisPort) {
+  return startExpressApp('app.mjs', {
     ...process.env,
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     PORT: '0',
     SESSION_SECRET: 'e2e-secret-not-for-production',
-  };
-  const child = track(spawn(process.execPath, [path.join(HERE, 'app.mjs')], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
-  const [, port] = await waitForLine(child, /^LISTENING (\d+)$/, 'express app');
-  child.stdout.resume();
-  return { child, baseUrl: `http://127.0.0.1:${port}` };
-}
-
-async function stop(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(timer);
+  });
 }
 
 function runCli(cli, redisPort, args) {
-  const all = ['--store', `redis://127.0.0.1:${redisPort}`, '--user-index', USER_INDEX, ...args];
-  return new Promise((resolve, reject) => {
-    const child = track(spawn(cli, all, { stdio: ['ignore', 'pipe', 'pipe'] }));
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), PROCESS_TIMEOUT_MS);
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, command: `sessiondesk-cli ${all.join(' ')}` });
-    });
-  });
-}
-
-function describeRun(run) {
-  return `${run.command}\nexit ${run.code}${run.signal ? ` (signal ${run.signal})` : ''}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`;
-}
-
-function assertExit(run, expected) {
-  assert.equal(run.code, expected, `expected exit ${expected}:\n${describeRun(run)}`);
-}
-
-function parseJson(run) {
-  try {
-    return JSON.parse(run.stdout);
-  } catch (err) {
-    assert.fail(`stdout is not JSON (${err.message}):\n${describeRun(run)}`);
-  }
-}
-
-// expires_at as ISO-8601 text or epoch seconds/milliseconds.
-function epochMs(value) {
-  if (typeof value === 'number') return value < 1e11 ? value * 1000 : value;
-  return Date.parse(value);
-}
-
-// Cookie value as the browser sends it, e.g. "s%3A<sid>.<signature>".
-function cookieValue(response) {
-  const header = response.headers.getSetCookie().find((c) => c.startsWith('connect.sid='));
-  assert.ok(header, `no connect.sid cookie in the login response (status ${response.status})`);
-  return header.slice('connect.sid='.length).split(';')[0];
-}
-
-function sessionIdOf(cookie) {
-  const match = decodeURIComponent(cookie).match(/^s:([^.]+)\./);
-  assert.ok(match, `unexpected cookie format: ${cookie}`);
-  return match[1];
-}
-
-async function login(baseUrl, user) {
-  const response = await fetch(`${baseUrl}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ user }),
-  });
-  assert.equal(response.status, 200, `login of ${user} failed: ${await response.text()}`);
-  const cookie = cookieValue(response);
-  return { user, cookie, sid: sessionIdOf(cookie) };
-}
-
-async function meStatus(baseUrl, session) {
-  const response = await fetch(`${baseUrl}/me`, { headers: { cookie: `connect.sid=${session.cookie}` } });
-  const body = await response.json();
-  if (response.status === 200) assert.equal(body.user_id, session.user, 'GET /me answered for the wrong user');
-  return response.status;
+  return runProcess(cli, ['--store', `redis://127.0.0.1:${redisPort}`, '--user-index', USER_INDEX, ...args]);
 }
 
 describe('express-session + connect-redis administered by sessiondesk-cli', () => {
