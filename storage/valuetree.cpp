@@ -274,6 +274,9 @@ QJsonValue toJson(const ValueNode &node, bool reveal)
     }
     case ValueNode::Kind::Map: {
         QJsonObject object;
+        // An object of a named class keeps its class beside its fields.
+        if (!node.typeName.isEmpty())
+            object.insert(QStringLiteral("@type"), node.typeName);
         for (const ValueNode &child : node.children)
             object.insert(child.name, toJson(child, reveal));
         return object;

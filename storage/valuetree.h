@@ -23,6 +23,9 @@ struct ValueNode
     QVariant scalar; // bool, qint64, double, QString or QByteArray
     QList<ValueNode> children;
     bool secret = false; // the name (or an ancestor's) looks like a credential
+    // Class or type name carried by the encoding (a Ruby, Python, Java or PHP object, a Ruby
+    // symbol): shown beside the value, never resolved. Empty for plain data.
+    QString typeName;
 
     bool isContainer() const { return kind == Kind::List || kind == Kind::Map; }
     const ValueNode *child(QStringView key) const;
