@@ -14,6 +14,11 @@ apt_packages=(
     clang-format
     xvfb xauth
     time
+    # Real frameworks writing sessions to Redis (tests/frameworks/): Rails/Rack, PHP, Flask, Django
+    ruby-redis-rack ruby-redis-actionpack ruby-warden ruby-webrick
+    php-cli php-redis
+    python3-flask python3-flask-session python3-flask-login
+    python3-django python3-django-redis-sessions python3-django-redis
 )
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
