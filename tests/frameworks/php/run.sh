@@ -27,6 +27,7 @@ save_path="tcp://${BASH_REMATCH[1]}?database=${BASH_REMATCH[3]:-0}"
 if [[ $port == 0 ]]; then
     # The built-in server cannot report a kernel-chosen port; take one that is free now (a
     # caller that loses the race sees the server exit and tries again).
+    # shellcheck disable=SC2016 # PHP code, not shell expansions
     port=$(php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); $n = stream_socket_get_name($s, false);
                    echo substr($n, strrpos($n, ":") + 1);')
 fi
