@@ -217,9 +217,19 @@ Result<void> Router::open()
     case StoreConfig::RedisMode::Standalone:
         break;
     }
+    // A server still loading its data (or busy) is waited for; anything else is reported.
     Node *node = nodeFor(HostPort{m_config.host, m_config.port});
-    if (auto opened = node->connection->open(); !opened)
-        return opened;
+    const QDeadlineTimer deadline(m_config.commandTimeoutMs);
+    int delay = 20;
+    while (true) {
+        auto opened = node->connection->open();
+        if (opened || classify(opened.error()) != Fault::Wait || deadline.hasExpired()) {
+            if (!opened)
+                return opened;
+            break;
+        }
+        pause(delay, deadline);
+    }
     setSingleMaster(node);
     return {};
 }

@@ -276,8 +276,12 @@ QString RedisCluster::url(int seeds) const
         m_options.tls.enabled() ? u"rediss-cluster" : u"redis-cluster", hosts.join(u','));
 }
 
-int RedisCluster::ownerOfSlot(int slot, int askIndex)
+QList<int> RedisCluster::slotOwners(int askIndex)
 {
+    QList<QByteArray> ids;
+    for (int i = 0; i < m_nodes.size(); ++i)
+        ids.append(nodeId(i));
+    QList<int> owners(16384, -1);
     // CLUSTER NODES: "<id> <ip:port@bus> <flags> <master> <ping> <pong> <epoch> <link> <slots>"
     const QByteArray nodes =
         node(askIndex).cli({QStringLiteral("CLUSTER"), QStringLiteral("NODES")});
@@ -285,22 +289,18 @@ int RedisCluster::ownerOfSlot(int slot, int askIndex)
         const QList<QByteArray> fields = line.trimmed().split(' ');
         if (fields.size() < 9 || !fields.at(2).contains("master"))
             continue;
+        const int index = int(ids.indexOf(fields.at(0)));
         for (qsizetype f = 8; f < fields.size(); ++f) {
             if (fields.at(f).startsWith('['))
                 continue; // a migration in progress, not ownership
             const QList<QByteArray> range = fields.at(f).split('-');
             const int first = range.at(0).toInt();
             const int last = range.size() > 1 ? range.at(1).toInt() : first;
-            if (slot < first || slot > last)
-                continue;
-            const QByteArray id = fields.at(0);
-            for (int i = 0; i < m_nodes.size(); ++i) {
-                if (nodeId(i) == id)
-                    return i;
-            }
+            for (int slot = first; slot <= last && slot < 16384; ++slot)
+                owners[slot] = index;
         }
     }
-    return -1;
+    return owners;
 }
 
 bool RedisCluster::assignSlot(int slot, int to)

@@ -93,8 +93,9 @@ public:
     quint16 announcedPort(int index) const { return m_announced.at(index); }
     // redis-cluster://127.0.0.1:P0[,...] naming the first `seeds` nodes by their real ports.
     QString url(int seeds = 1) const;
-    // The index of the node that owns `slot` now, asked of node `askIndex`; -1 if none.
-    int ownerOfSlot(int slot, int askIndex = 0);
+    // The index of the node that owns each slot now (-1: none), as node `askIndex` sees it.
+    QList<int> slotOwners(int askIndex = 0);
+    int ownerOfSlot(int slot, int askIndex = 0) { return slotOwners(askIndex).value(slot, -1); }
     // Moves `slot` to node `to` on every node (CLUSTER SETSLOT slot NODE id), ending a migration.
     bool assignSlot(int slot, int to);
 
