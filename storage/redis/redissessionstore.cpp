@@ -36,7 +36,7 @@ public:
         if (m_slots.empty())
             return Absent;
         const quint64 h = hashOf(key);
-        for (size_t at = h & (m_slots.size() - 1);; at = (at + 1) & (m_slots.size() - 1)) {
+        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
             const quint64 entry = m_slots[at];
             if (entry == 0)
                 return Absent;
@@ -50,7 +50,7 @@ public:
         if ((m_used + 1) * 2 > m_slots.size())
             grow();
         const quint64 h = hashOf(key);
-        for (size_t at = h & (m_slots.size() - 1);; at = (at + 1) & (m_slots.size() - 1)) {
+        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
             quint64 &entry = m_slots[at];
             if (entry == 0)
                 ++m_used;
@@ -78,6 +78,9 @@ private:
         return h == 0 ? 8 : h;
     }
 
+    // Where a hash's probe starts (the low bits hold the state, so they are skipped).
+    size_t home(quint64 h) const { return size_t(h >> 3) & (m_slots.size() - 1); }
+
     void grow()
     {
         std::vector<quint64> old = std::move(m_slots);
@@ -85,7 +88,7 @@ private:
         for (const quint64 entry : old) {
             if (entry == 0)
                 continue;
-            for (size_t at = entry & (m_slots.size() - 1);; at = (at + 1) & (m_slots.size() - 1)) {
+            for (size_t at = home(entry & ~quint64(7));; at = (at + 1) & (m_slots.size() - 1)) {
                 if (m_slots[at] == 0) {
                     m_slots[at] = entry;
                     break;

@@ -183,6 +183,20 @@ bool SentinelSetup::failover()
     return true;
 }
 
+bool SentinelSetup::waitForSwitches(int count)
+{
+    for (int i = 0; i < m_sentinels.size(); ++i) {
+        if (!m_sentinels.at(i)->waitForLog("+switch-master", count, 30000)) {
+            m_error = QStringLiteral("sentinel %1 did not log %2 master switches: %3")
+                          .arg(i)
+                          .arg(count)
+                          .arg(QString::fromUtf8(m_sentinels.at(i)->log().right(800)));
+            return false;
+        }
+    }
+    return true;
+}
+
 // ---- RedisCluster -------------------------------------------------------------------------
 
 bool RedisCluster::start(const Options &options)

@@ -55,6 +55,9 @@ public:
     // SENTINEL FAILOVER through sentinel 0; returns once every sentinel has logged the switch
     // to the other data node. False (and errorString()) when that does not happen.
     bool failover();
+    // Waits until every sentinel has logged `count` master switches in all (e.g. after the
+    // master was killed and the sentinels failed over on their own).
+    bool waitForSwitches(int count);
 
 private:
     Options m_options;
