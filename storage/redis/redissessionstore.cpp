@@ -818,8 +818,14 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
                                          }
                                          return Result<bool>(true);
                                      });
-        if (!indexes && indexes.error().code != Code::Cancelled)
+        if (!indexes && indexes.error().code != Code::Cancelled) {
+            // As with sessions: an error before anything was deleted is just an error.
+            if (report.destroyed == 0 && report.failed == 0 && report.unconfirmed == 0
+                && indexTally.destroyed == 0 && indexTally.failed == 0
+                && indexTally.unconfirmed == 0)
+                return std::unexpected(indexes.error());
             report.abortReason = indexes.error().message;
+        }
         report.cancelled = !indexes && indexes.error().code == Code::Cancelled;
     }
     publish();

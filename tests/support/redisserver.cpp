@@ -139,12 +139,21 @@ QString RedisServer::directory() const
 
 bool RedisServer::restart()
 {
+    return restart(m_options.readyLine);
+}
+
+bool RedisServer::restart(const QByteArray &readyLine)
+{
     if (!m_dir || m_port == 0) {
         m_error = QStringLiteral("restart() needs a server that was started");
         return false;
     }
     kill();
-    return launch();
+    const QByteArray usual = m_options.readyLine;
+    m_options.readyLine = readyLine;
+    const bool started = launch();
+    m_options.readyLine = usual;
+    return started;
 }
 
 void RedisServer::kill()

@@ -41,6 +41,9 @@ public:
     // Starts the server again on the same port and directory, so that it finds the data it
     // persisted (appendonly, or a dump). Kills the running process first, if any.
     bool restart();
+    // The same, returning once `readyLine` is logged (e.g. "Loading RDB" to catch the server
+    // while it still loads its data).
+    bool restart(const QByteArray &readyLine);
     // SIGKILL: the process dies at once, without saving; the directory stays for restart().
     void kill();
     // SIGSTOP and SIGCONT: a server that stops answering without closing its sockets.
