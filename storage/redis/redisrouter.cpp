@@ -588,16 +588,22 @@ Result<QList<Reply>> Router::run(const QList<Command> &commands, RunInfo *info)
     parts.reserve(size_t(commands.size()));
     for (qsizetype i = 0; i < commands.size(); ++i) {
         const Command &argv = commands.at(i);
+        if (!cluster) {
+            // One node holds everything: no slot to compute, nothing to split.
+            Part part;
+            part.argv = argv;
+            part.owner = i;
+            parts.push_back(std::move(part));
+            continue;
+        }
         const KeySpec spec = keySpec(argv);
-        if (!cluster || spec.kind == KeySpec::Kind::None || argv.size() <= spec.first
+        if (spec.kind == KeySpec::Kind::None || argv.size() <= spec.first
             || spec.kind == KeySpec::Kind::Single) {
             Part part;
             part.argv = argv;
             part.owner = i;
-            if (spec.kind == KeySpec::Kind::None || argv.size() <= spec.first)
-                part.slot = -1;
-            else
-                part.slot = cluster ? keySlot(argv.at(spec.first)) : 0;
+            if (spec.kind != KeySpec::Kind::None && argv.size() > spec.first)
+                part.slot = keySlot(argv.at(spec.first));
             parts.push_back(std::move(part));
             continue;
         }
@@ -659,10 +665,11 @@ Result<QList<Reply>> Router::run(const QList<Command> &commands, RunInfo *info)
         pending[i] = i;
     int transportFailures = 0;
     int delay = 20;
+    const bool sentinel = m_config.redisMode == StoreConfig::RedisMode::Sentinel;
     while (!pending.empty()) {
-        const bool writes = std::any_of(pending.cbegin(), pending.cend(), [&](size_t index) {
-            return !isReadCommand(parts[index].argv);
-        });
+        const bool writes = sentinel
+            && std::any_of(pending.cbegin(), pending.cend(),
+                           [&](size_t index) { return !isReadCommand(parts[index].argv); });
         if (auto checked = checkSentinelMaster(writes); !checked) {
             fillInfo();
             return std::unexpected(checked.error());
