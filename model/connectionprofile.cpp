@@ -17,16 +17,32 @@ Result<StoreConfig> ConnectionProfile::toConfig(const QString &password) const
     config->tls.serverName = tlsServerName;
     config->tls.insecure = tlsInsecure;
     config->readOnly = readOnlyLocked;
+    if (config->redisMode == StoreConfig::RedisMode::Sentinel) {
+        config->sentinelUsername = sentinelUser;
+        config->sentinelPassword = qEnvironmentVariable("SESSIONDESK_SENTINEL_PASSWORD");
+    }
+    if (config->redisMode == StoreConfig::RedisMode::Cluster) {
+        for (const QString &text : clusterHostMap) {
+            auto mapping = HostMapping::parse(text);
+            if (!mapping)
+                return std::unexpected(mapping.error());
+            config->hostMap.append(*mapping);
+        }
+    }
     return config;
 }
 
 QString ConnectionProfile::kindLabel() const
 {
-    if (url.startsWith(QStringLiteral("dynamodb://"), Qt::CaseInsensitive))
+    const QString scheme = url.section(QStringLiteral("://"), 0, 0).toLower();
+    if (scheme == u"dynamodb")
         return QStringLiteral("DynamoDB");
-    return url.startsWith(QStringLiteral("rediss://"), Qt::CaseInsensitive)
-        ? QStringLiteral("Redis (TLS)")
-        : QStringLiteral("Redis");
+    QString label = QStringLiteral("Redis");
+    if (scheme.endsWith(u"-sentinel"))
+        label = QStringLiteral("Redis Sentinel");
+    else if (scheme.endsWith(u"-cluster"))
+        label = QStringLiteral("Redis Cluster");
+    return scheme.startsWith(u"rediss") ? label + QStringLiteral(" (TLS)") : label;
 }
 
 QList<ConnectionProfile> ConnectionProfile::load(QSettings &settings)
@@ -46,6 +62,8 @@ QList<ConnectionProfile> ConnectionProfile::load(QSettings &settings)
         p.tlsKeyFile = settings.value(QStringLiteral("tlsKeyFile")).toString();
         p.tlsServerName = settings.value(QStringLiteral("tlsServerName")).toString();
         p.tlsInsecure = settings.value(QStringLiteral("tlsInsecure")).toBool();
+        p.sentinelUser = settings.value(QStringLiteral("sentinelUser")).toString();
+        p.clusterHostMap = settings.value(QStringLiteral("clusterHostMap")).toStringList();
         p.readOnlyLocked = settings.value(QStringLiteral("readOnlyLocked")).toBool();
         p.color = QColor(settings.value(QStringLiteral("color")).toString());
         if (!p.name.isEmpty() && !p.url.isEmpty())
@@ -74,6 +92,8 @@ void ConnectionProfile::save(QSettings &settings, const QList<ConnectionProfile>
         settings.setValue(QStringLiteral("tlsKeyFile"), p.tlsKeyFile);
         settings.setValue(QStringLiteral("tlsServerName"), p.tlsServerName);
         settings.setValue(QStringLiteral("tlsInsecure"), p.tlsInsecure);
+        settings.setValue(QStringLiteral("sentinelUser"), p.sentinelUser);
+        settings.setValue(QStringLiteral("clusterHostMap"), p.clusterHostMap);
         settings.setValue(QStringLiteral("readOnlyLocked"), p.readOnlyLocked);
         settings.setValue(QStringLiteral("color"), p.color.isValid() ? p.color.name() : QString());
     }

@@ -104,6 +104,7 @@ Result<DestroyReport> AuditedStore::destroyAll(bool dryRun, const ProgressCallba
                               {{QStringLiteral("matched"), r.matched},
                                {QStringLiteral("destroyed"), r.destroyed},
                                {QStringLiteral("failed"), r.failed},
+                               {QStringLiteral("unconfirmed"), r.unconfirmed},
                                {QStringLiteral("index_keys_destroyed"), r.indexKeysDestroyed},
                                {QStringLiteral("cancelled"), r.cancelled},
                                {QStringLiteral("duration_ms"), r.durationMs},

@@ -107,6 +107,10 @@ struct DestroyReport
     qint64 matched = 0; // sessions of the layout found
     qint64 destroyed = 0; // sessions removed
     qint64 failed = 0; // sessions that could not be removed
+    // Sessions whose delete was sent but whose reply was lost (the connection broke or timed
+    // out): they may or may not be gone. Sessions matched but neither destroyed, failed nor
+    // unconfirmed were already gone when deleted (expired, or removed by someone else).
+    qint64 unconfirmed = 0;
     qint64 indexKeysDestroyed = 0;
     qint64 durationMs = 0;
     QStringList errors; // distinct causes of failures

@@ -26,9 +26,15 @@ const char kUsage[] = R"(Usage: sessiondesk-cli [OPTIONS] COMMAND [ARGS]
 Administer the web sessions kept in a Redis or DynamoDB session store.
 
 Options:
-  --store URL              redis://[user[:password]@]host[:port][/db], rediss://... (TLS) or
-                           dynamodb://TABLE[?region=R&profile=P&endpoint=URL&index=NAME];
-                           default $SESSIONDESK_STORE, else redis://127.0.0.1:6379
+  --store URL              redis://[user[:password]@]host[:port][/db], rediss://... (TLS),
+                           redis-sentinel://[user[:password]@]HOSTS/MASTER[/db] (HOSTS: the
+                           sentinels, host[:port] comma-separated, default port 26379),
+                           redis-cluster://[user[:password]@]HOSTS (some nodes of the cluster),
+                           rediss-sentinel://... and rediss-cluster://... (TLS to every node),
+                           or dynamodb://TABLE[?region=R&profile=P&endpoint=URL&index=NAME];
+                           default $SESSIONDESK_STORE, else redis://127.0.0.1:6379. The URL's
+                           user and password are the data nodes' (with Sentinel: the master's,
+                           not the sentinels')
   --schema NAME            session layout: connect-redis (Redis default), dynamodb-gds
                            (DynamoDB default), connect-dynamodb
   --user-field PATH        dotted path of the user id inside a session; repeat to try several
@@ -41,10 +47,17 @@ Options:
   --tls-cert FILE          client certificate (PEM), with --tls-key FILE
   --tls-server-name NAME   verify the server certificate for NAME (and send it as SNI)
   --tls-insecure           do NOT verify the server certificate (warns; avoid)
+  --sentinel-user USER, --sentinel-password PASSWORD
+                           the sentinels' own ACL user and password, when they have one (the
+                           password also from $SESSIONDESK_SENTINEL_PASSWORD)
+  --cluster-host-map ANNOUNCED=REACHABLE
+                           connect to REACHABLE when a cluster node announces ANNOUNCED (each
+                           host or host:port); repeat for several
   --read-only              refuse every change
   --json                   print one JSON document
   --audit-log FILE         audit log (default $SESSIONDESK_AUDIT_LOG or the data folder)
-  --timeout SECONDS        connect and command idle timeout (default 5 and 30)
+  --timeout SECONDS        connect and command idle timeout (default 5 and 30); also how
+                           long a failover, a loading or a busy server is waited out
   --version, --help
 
 The password may also come from $SESSIONDESK_PASSWORD, so that it need not be in the URL.
@@ -59,7 +72,9 @@ Commands:
   logout-user USER                     destroy every session of USER (global logout)
   destroy-all (--dry-run | --confirm TARGET)
                                        destroy every session of the layout; TARGET must equal
-                                       the target name `info` prints (host:port/db)
+                                       the target name `info` prints: host:port/db,
+                                       sentinel:MASTER/db, or cluster:host:port,... (the
+                                       nodes as the URL lists them)
 
 Exit codes: 0 ok, 1 failure, 2 usage, 4 refused (read-only, confirmation mismatch).
 )";
@@ -622,6 +637,7 @@ int Runner::destroyAll()
                         {QStringLiteral("examined"), r.examined},
                         {QStringLiteral("destroyed"), r.destroyed},
                         {QStringLiteral("failed"), r.failed},
+                        {QStringLiteral("unconfirmed"), r.unconfirmed},
                         {QStringLiteral("index_keys"), r.indexKeysDestroyed},
                         {QStringLiteral("cancelled"), r.cancelled},
                         {QStringLiteral("duration_ms"), r.durationMs},
@@ -642,14 +658,21 @@ int Runner::destroyAll()
         if (indexed)
             m_out << " and " << r.indexKeysDestroyed << " user index keys";
         m_out << " in " << target << " (" << r.failed << " failed, " << r.durationMs << " ms).\n";
+        if (r.unconfirmed > 0) {
+            m_out << r.unconfirmed
+                  << " more were sent for deletion but their reply was lost: they may or may not "
+                     "be gone.\n";
+        }
         if (r.consumedCapacityUnits >= 0)
             m_out << "Consumed " << qRound64(r.consumedCapacityUnits) << " capacity units.\n";
         for (const QString &error : r.errors)
             m_err << "failure: " << error << '\n';
     }
     if (!r.abortReason.isEmpty()) {
-        m_err << "Stopped after destroying " << r.destroyed << " sessions: " << r.abortReason
-              << '\n';
+        m_err << "Stopped after destroying " << r.destroyed << " sessions";
+        if (r.unconfirmed > 0)
+            m_err << " (and " << r.unconfirmed << " whose delete got no reply)";
+        m_err << "; the rest were not attempted: " << r.abortReason << '\n';
         return Failure;
     }
     if (r.cancelled) {

@@ -26,6 +26,9 @@ StoreOptions::StoreOptions()
     , tlsKey(valueOption("tls-key", "FILE"))
     , tlsServerName(valueOption("tls-server-name", "NAME"))
     , tlsInsecure(QStringLiteral("tls-insecure"))
+    , sentinelUser(valueOption("sentinel-user", "USER"))
+    , sentinelPassword(valueOption("sentinel-password", "PASSWORD"))
+    , clusterHostMap(valueOption("cluster-host-map", "ANNOUNCED=REACHABLE"))
     , readOnly(QStringLiteral("read-only"))
     , timeout(valueOption("timeout", "SECONDS"))
 { }
@@ -34,7 +37,8 @@ void StoreOptions::addTo(QCommandLineParser &parser) const
 {
     parser.addOptions({store, schema, userField, userIndex, keyPrefix, idAttribute, valueAttribute,
                        expiresAttribute, userAttribute, tlsCa, tlsCert, tlsKey, tlsServerName,
-                       tlsInsecure, readOnly, timeout});
+                       tlsInsecure, sentinelUser, sentinelPassword, clusterHostMap, readOnly,
+                       timeout});
 }
 
 Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &parser) const
@@ -53,12 +57,39 @@ Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &par
     StoreConfig &c = selection.config;
     if (c.password.isEmpty())
         c.password = qEnvironmentVariable("SESSIONDESK_PASSWORD");
+    const bool sentinel =
+        c.kind == StoreConfig::Kind::Redis && c.redisMode == StoreConfig::RedisMode::Sentinel;
+    if ((parser.isSet(sentinelUser) || parser.isSet(sentinelPassword)) && !sentinel) {
+        return fail(Code::InvalidArgument,
+                    QStringLiteral("--sentinel-user and --sentinel-password need a "
+                                   "redis-sentinel:// or rediss-sentinel:// store URL."));
+    }
+    if (sentinel) {
+        c.sentinelUsername = parser.value(sentinelUser);
+        c.sentinelPassword = parser.isSet(sentinelPassword)
+            ? parser.value(sentinelPassword)
+            : qEnvironmentVariable("SESSIONDESK_SENTINEL_PASSWORD");
+    }
+    if (parser.isSet(clusterHostMap)) {
+        if (c.kind != StoreConfig::Kind::Redis || c.redisMode != StoreConfig::RedisMode::Cluster) {
+            return fail(Code::InvalidArgument,
+                        QStringLiteral("--cluster-host-map needs a redis-cluster:// or "
+                                       "rediss-cluster:// store URL."));
+        }
+        for (const QString &text : parser.values(clusterHostMap)) {
+            auto mapping = HostMapping::parse(text);
+            if (!mapping)
+                return std::unexpected(mapping.error());
+            c.hostMap.append(*mapping);
+        }
+    }
     c.readOnly = parser.isSet(readOnly);
     const bool anyTls = parser.isSet(tlsCa) || parser.isSet(tlsCert) || parser.isSet(tlsKey)
         || parser.isSet(tlsServerName) || parser.isSet(tlsInsecure);
     if (anyTls && !c.tls.enabled && c.kind == StoreConfig::Kind::Redis)
         return fail(Code::InvalidArgument,
-                    QStringLiteral("TLS options need a rediss:// store URL."));
+                    QStringLiteral("TLS options need a rediss://, rediss-sentinel:// or "
+                                   "rediss-cluster:// store URL."));
     c.tls.caFile = parser.value(tlsCa);
     c.tls.certFile = parser.value(tlsCert);
     c.tls.keyFile = parser.value(tlsKey);

@@ -9,7 +9,8 @@
 namespace SessionDesk {
 
 // The store options both front ends accept, with the same names and meanings:
-// --store --schema --user-field --user-index --tls-* --read-only --timeout.
+// --store --schema --user-field --user-index --tls-* --sentinel-* --cluster-host-map
+// --read-only --timeout.
 class StoreOptions
 {
 public:
@@ -22,7 +23,8 @@ public:
         SessionLayout layout;
         bool storeGiven = false; // --store or $SESSIONDESK_STORE was set
     };
-    // The password comes from the URL or $SESSIONDESK_PASSWORD. Errors are usage errors
+    // The password comes from the URL or $SESSIONDESK_PASSWORD; a sentinel password from
+    // --sentinel-password or $SESSIONDESK_SENTINEL_PASSWORD. Errors are usage errors
     // (Code::InvalidArgument) in one sentence.
     Result<Selection> read(const QCommandLineParser &parser) const;
 
@@ -41,6 +43,9 @@ public:
     const QCommandLineOption tlsKey;
     const QCommandLineOption tlsServerName;
     const QCommandLineOption tlsInsecure;
+    const QCommandLineOption sentinelUser;
+    const QCommandLineOption sentinelPassword;
+    const QCommandLineOption clusterHostMap;
     const QCommandLineOption readOnly;
     const QCommandLineOption timeout;
 };

@@ -17,13 +17,18 @@ namespace {
 const char kUsage[] = R"(Usage: sessiondesk [--store URL | --profile NAME] [--schema NAME]
                   [--user-index PATTERN] [--user-field PATH] [--read-only]
                   [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME]
-                  [--tls-insecure] [--timeout SECONDS] [--audit-log FILE]
+                  [--tls-insecure] [--sentinel-user USER] [--sentinel-password PASSWORD]
+                  [--cluster-host-map ANNOUNCED=REACHABLE]... [--timeout SECONDS]
+                  [--audit-log FILE]
 
 SessionDesk: find a user's web sessions, revoke one, log a user out everywhere, or destroy
 every session of an application, in a Redis session store.
 
   --store URL        open this store at start-up: redis://[user[:password]@]host[:port][/db]
-                     or rediss://... (TLS); the password may come from $SESSIONDESK_PASSWORD
+                     or rediss://... (TLS), redis-sentinel://[user[:password]@]HOSTS/MASTER[/db],
+                     redis-cluster://[user[:password]@]HOSTS (and rediss-...), dynamodb://...;
+                     the password may come from $SESSIONDESK_PASSWORD, the sentinels' from
+                     --sentinel-password or $SESSIONDESK_SENTINEL_PASSWORD
   --profile NAME     open this saved connection at start-up
   --read-only        open read-only and lock it (writes cannot be allowed)
   --audit-log FILE   audit log (default $SESSIONDESK_AUDIT_LOG or the data folder)
@@ -111,6 +116,12 @@ int main(int argc, char *argv[])
         adHoc.tlsKeyFile = selection->config.tls.keyFile;
         adHoc.tlsServerName = selection->config.tls.serverName;
         adHoc.tlsInsecure = selection->config.tls.insecure;
+        adHoc.sentinelUser = selection->config.sentinelUsername;
+        adHoc.clusterHostMap = parser.values(storeOptions.clusterHostMap);
+        // A profile never holds a password; the sentinels' reaches the connection the way a
+        // saved profile's does, through the environment variable it reads.
+        if (!selection->config.sentinelPassword.isEmpty())
+            qputenv("SESSIONDESK_SENTINEL_PASSWORD", selection->config.sentinelPassword.toUtf8());
         adHoc.readOnlyLocked = selection->config.readOnly;
         window.openStore(adHoc, selection->config.password);
     }
