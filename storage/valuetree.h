@@ -75,6 +75,10 @@ class SessionFieldReader
 public:
     explicit SessionFieldReader(const SessionLayout &layout);
     SessionFields read(const QByteArray &raw, bool userOnly = false) const;
+    // The user of a raw value as its UTF-8 bytes, without building anything: `*user` is a view
+    // into `raw`. Unsure when only read() can tell (escapes, a fractional number, damage).
+    enum class UserLookup { Found, None, Unsure };
+    UserLookup userBytes(const QByteArray &raw, QByteArrayView *user) const;
 
 private:
     using Path = QList<QByteArray>;
