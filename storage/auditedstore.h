@@ -54,6 +54,11 @@ public:
                                     const CancelToken &cancel) override;
     Result<DestroyReport> destroyAll(bool dryRun, const ProgressCallback &progress,
                                      const CancelToken &cancel) override;
+    bool reportsSessionOutcomes() const override { return m_inner->reportsSessionOutcomes(); }
+    void setDestroyOutcomeSink(DestroyOutcomeSink *sink) override
+    {
+        m_inner->setDestroyOutcomeSink(sink);
+    }
 
 private:
     Result<void> beforeChange();
