@@ -1,5 +1,7 @@
 #include "redissessionstore.h"
 
+#include "keystates.h"
+
 #include <QElapsedTimer>
 #include <QHash>
 #include <QJsonDocument>
@@ -15,91 +17,6 @@ namespace SessionDesk::Redis {
 namespace {
 
 using Code = StorageError::Code;
-
-// What a long operation knows about each key it met, by a 61-bit hash of the key (collisions
-// are negligible at any store size): open addressing in one flat array, so a million keys take
-// 16 MB instead of the hundred a node-based set would.
-class KeyStates
-{
-public:
-    enum State : quint8 {
-        Absent = 0,
-        Seen = 1, // returned by SCAN
-        Destroyed = 2, // its delete answered 1
-        Failed = 3, // its delete answered an error
-        Unconfirmed = 4, // its delete's reply was lost, or answered 0 after a lost reply
-        Gone = 5, // its delete answered 0: removed by someone else, or expired
-    };
-
-    State value(const QByteArray &key) const
-    {
-        if (m_slots.empty())
-            return Absent;
-        const quint64 h = hashOf(key);
-        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
-            const quint64 entry = m_slots[at];
-            if (entry == 0)
-                return Absent;
-            if ((entry & ~quint64(7)) == h)
-                return State(entry & 7);
-        }
-    }
-
-    void set(const QByteArray &key, State state)
-    {
-        if ((m_used + 1) * 2 > m_slots.size())
-            grow();
-        const quint64 h = hashOf(key);
-        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
-            quint64 &entry = m_slots[at];
-            if (entry == 0)
-                ++m_used;
-            if (entry == 0 || (entry & ~quint64(7)) == h) {
-                entry = h | state;
-                return;
-            }
-        }
-    }
-
-    // Marks the key seen; false when it was met before.
-    bool insert(const QByteArray &key)
-    {
-        if (value(key) != Absent)
-            return false;
-        set(key, Seen);
-        return true;
-    }
-
-private:
-    static quint64 hashOf(const QByteArray &key)
-    {
-        // The low three bits hold the state; the hash is never 0 so that 0 marks a free slot.
-        const quint64 h = quint64(qHash(key, size_t(0x5e55104d))) & ~quint64(7);
-        return h == 0 ? 8 : h;
-    }
-
-    // Where a hash's probe starts (the low bits hold the state, so they are skipped).
-    size_t home(quint64 h) const { return size_t(h >> 3) & (m_slots.size() - 1); }
-
-    void grow()
-    {
-        std::vector<quint64> old = std::move(m_slots);
-        m_slots.assign(std::max<size_t>(1024, old.size() * 2), 0);
-        for (const quint64 entry : old) {
-            if (entry == 0)
-                continue;
-            for (size_t at = home(entry & ~quint64(7));; at = (at + 1) & (m_slots.size() - 1)) {
-                if (m_slots[at] == 0) {
-                    m_slots[at] = entry;
-                    break;
-                }
-            }
-        }
-    }
-
-    std::vector<quint64> m_slots; // a power of two in size, at most half full
-    size_t m_used = 0;
-};
 
 SessionSummary summaryFrom(const QByteArray &id, qint64 pttl, qint64 size, SessionFields fields,
                            QString type)
@@ -142,20 +59,30 @@ SessionStore::SessionStore(StoreConfig config, SessionLayout layout)
     , m_readOnly(m_router.config().readOnly)
 { }
 
+std::optional<StorageError> SessionStore::blockingError(const QList<Reply> &replies,
+                                                        const QString &what) const
+{
+    // These errors are the same for every command (a permission, or a server that stayed
+    // unavailable past the router's waiting): report the first.
+    for (const Reply &reply : replies) {
+        if (!reply.isError())
+            continue;
+        const QByteArray code = reply.errorCode();
+        if (code == "NOPERM" || code == "NOAUTH" || code == "LOADING" || code == "MASTERDOWN"
+            || code == "READONLY" || code == "BUSY" || code == "CLUSTERDOWN")
+            return errorFromReply(reply, m_router.endpoint(), what);
+    }
+    return std::nullopt;
+}
+
 Result<QList<Reply>> SessionStore::run(const QList<Command> &commands, const QString &what,
                                        RunInfo *info)
 {
     auto replies = m_router.run(commands, info);
     if (!replies)
         return replies;
-    // These errors are the same for every command (a permission, or a server that stayed
-    // unavailable past the router's waiting): report the first.
-    for (const Reply &reply : *replies) {
-        const QByteArray code = reply.errorCode();
-        if (code == "NOPERM" || code == "NOAUTH" || code == "LOADING" || code == "MASTERDOWN"
-            || code == "READONLY" || code == "BUSY" || code == "CLUSTERDOWN")
-            return std::unexpected(errorFromReply(reply, m_router.endpoint(), what));
-    }
+    if (auto error = blockingError(*replies, what))
+        return std::unexpected(*error);
     return replies;
 }
 
@@ -175,58 +102,128 @@ Result<void> SessionStore::connect()
     return {};
 }
 
-Result<void> SessionStore::scan(const QByteArray &pattern, const CancelToken &cancel,
-                                const KeyVisitor &visit)
+SessionStore::ValueReads SessionStore::valueReads(const QList<QByteArray> &keys, int width,
+                                                  bool timed) const
 {
-    // SCAN may repeat a key, and the router scans a master again after a failover: each key
-    // is passed on once.
-    KeyStates seen;
-    return m_router.scan(pattern, m_batchSize, cancel, [&](const QList<QByteArray> &batch) {
-        QList<QByteArray> keys;
-        keys.reserve(batch.size());
-        for (const QByteArray &key : batch) {
-            if (seen.insert(key))
-                keys.append(key);
+    static const QByteArray mget = "MGET", get = "GET", time = "TIME"; // shared, not copied
+    ValueReads reads;
+    reads.timed = timed && !m_router.isCluster();
+    reads.where.reserve(keys.size());
+    if (m_router.isCluster()) {
+        // Keys that share a slot (a user's keys with a hash tag) go in one MGET; the others,
+        // nearly all of a batch, one GET each.
+        QHash<int, qsizetype> commandOfSlot;
+        QList<int> slotOf(keys.size());
+        QHash<int, int> keysInSlot;
+        for (qsizetype i = 0; i < keys.size(); ++i)
+            ++keysInSlot[slotOf[i] = keySlot(keys.at(i))];
+        for (qsizetype i = 0; i < keys.size(); ++i) {
+            const int slot = slotOf.at(i);
+            if (keysInSlot.value(slot) == 1) {
+                reads.where.append({reads.commands.size(), -1});
+                reads.commands.append({get, keys.at(i)});
+                continue;
+            }
+            auto at = commandOfSlot.find(slot);
+            if (at == commandOfSlot.end()) {
+                at = commandOfSlot.insert(slot, reads.commands.size());
+                reads.commands.append({mget});
+            }
+            Command &command = reads.commands[*at];
+            reads.where.append({*at, command.size() - 1});
+            command.append(keys.at(i));
         }
-        return keys.isEmpty() ? Result<bool>(true) : visit(keys);
-    });
+        return reads;
+    }
+    width = std::max(1, width);
+    if (reads.timed)
+        reads.commands.append({time});
+    for (qsizetype at = 0; at < keys.size(); at += width) {
+        Command values{mget};
+        values.append(keys.mid(at, width));
+        for (qsizetype k = 0; k < values.size() - 1; ++k)
+            reads.where.append({reads.commands.size(), k});
+        reads.commands.append(values);
+    }
+    if (reads.timed)
+        reads.commands.append({time});
+    return reads;
+}
+
+Result<QList<Reply>> SessionStore::valuesFrom(const QList<Reply> &replies, const ValueReads &reads,
+                                              qint64 *serverMicroseconds) const
+{
+    if (replies.size() < reads.commands.size()) {
+        return fail(
+            Code::Protocol,
+            QStringLiteral("MGET on %1 returned an unexpected reply.").arg(m_router.endpoint()));
+    }
+    QList<Reply> values;
+    values.reserve(reads.where.size());
+    for (const auto &[command, element] : reads.where) {
+        const Reply &reply = replies.at(command);
+        const char *verb = element < 0 ? "GET" : "MGET";
+        // WRONGTYPE (from GET): the key holds no string, as MGET's nil says; callers ask TYPE.
+        if (reply.isError() && reply.errorCode() != "WRONGTYPE")
+            return std::unexpected(
+                errorFromReply(reply, m_router.endpoint(), QString::fromLatin1(verb)));
+        if (element < 0) {
+            values.append(reply.isError() ? Reply() : reply);
+            continue;
+        }
+        if (reply.type != Reply::Type::Array || element >= reply.elements.size()) {
+            return fail(Code::Protocol,
+                        QStringLiteral("MGET on %1 returned an unexpected reply.")
+                            .arg(m_router.endpoint()));
+        }
+        values.append(reply.elements.at(element));
+    }
+    if (serverMicroseconds) {
+        // TIME before and after the MGETs: the server's own time for them, per MGET.
+        *serverMicroseconds = -1;
+        const qsizetype count = reads.commands.size() - 2;
+        if (reads.timed && count > 0) {
+            const auto micros = [](const Reply &time) -> qint64 {
+                if (time.type != Reply::Type::Array || time.elements.size() != 2)
+                    return -1;
+                return time.elements.at(0).string.toLongLong() * 1000000
+                    + time.elements.at(1).string.toLongLong();
+            };
+            const qint64 start = micros(replies.first());
+            const qint64 end = micros(replies.at(reads.commands.size() - 1));
+            if (start >= 0 && end >= start)
+                *serverMicroseconds = (end - start) / count;
+        }
+    }
+    return values;
 }
 
 Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &keys, bool userOnly)
 {
-    // One MGET for the values (nil for a key that is gone or not a string) and, unless only
-    // users are wanted, a PTTL per key. Commands are what the server spends its time on: a
-    // users count of a million sessions sends a thousand MGETs and nothing else.
-    static const QByteArray mget = "MGET", pttlVerb = "PTTL"; // shared, not copied per key
-    QList<Command> commands;
-    commands.reserve(userOnly ? 1 : keys.size() + 1);
-    Command values{mget};
-    values.append(keys);
-    commands.append(values);
+    // The values (one MGET, or a GET per key on a cluster) and, unless only users are wanted, a
+    // PTTL per key.
+    static const QByteArray pttlVerb = "PTTL"; // shared, not copied per key
+    const ValueReads valueRead = valueReads(keys, int(keys.size()), false);
+    QList<Command> commands = valueRead.commands;
+    const qsizetype reads = commands.size();
     if (!userOnly) {
+        commands.reserve(reads + keys.size());
         for (const QByteArray &key : keys)
             commands.append({pttlVerb, key});
     }
     auto replies = run(commands, QStringLiteral("MGET"));
     if (!replies)
         return std::unexpected(replies.error());
-    const Reply &valuesReply = replies->first();
-    if (valuesReply.isError()) {
-        return std::unexpected(
-            errorFromReply(valuesReply, m_router.endpoint(), QStringLiteral("MGET")));
-    }
-    if (valuesReply.elements.size() != keys.size()) {
-        return fail(
-            Code::Protocol,
-            QStringLiteral("MGET on %1 returned an unexpected reply.").arg(m_router.endpoint()));
-    }
+    auto values = valuesFrom(*replies, valueRead, nullptr);
+    if (!values)
+        return std::unexpected(values.error());
 
     QList<SessionSummary> out;
     out.reserve(keys.size());
     QList<qsizetype> unknown; // indexes into `out` of keys that are gone or not strings
     for (qsizetype i = 0; i < keys.size(); ++i) {
-        const Reply &value = valuesReply.elements.at(i);
-        const qint64 pttl = userOnly ? -1 : replies->at(1 + i).integer;
+        const Reply &value = values->at(i);
+        const qint64 pttl = userOnly ? -1 : replies->at(reads + i).integer;
         if (pttl == -2)
             continue; // expired or deleted since the SCAN
         const QByteArray id = *m_layout.idFromKey(keys.at(i));
@@ -323,26 +320,39 @@ Result<StoreInfo> SessionStore::describe(const ProgressCallback &progress,
     // Counted with a PTTL per key: sessions that never expire are worth an operator's eye.
     qint64 sessions = 0;
     qint64 withoutTtl = 0;
-    auto counted = scan(m_layout.scanPattern(), cancel, [&](const QList<QByteArray> &keys) {
-        QList<Command> commands;
-        commands.reserve(keys.size());
-        for (const QByteArray &key : keys)
-            commands.append({"PTTL", key});
-        auto ttls = run(commands, QStringLiteral("PTTL"));
-        if (!ttls)
-            return Result<bool>(std::unexpected(ttls.error()));
-        for (const Reply &ttl : *ttls) {
-            if (ttl.integer == -2)
-                continue;
-            ++sessions;
-            if (ttl.integer == -1)
-                ++withoutTtl;
-        }
-        p.examined = p.matched = sessions;
-        if (progress)
-            progress(p);
-        return Result<bool>(true);
-    });
+    KeyStates seen; // SCAN may repeat a key, and a master may be scanned again
+    auto counted = m_router.scanPipelined(
+        m_layout.scanPattern(), m_batchSize, cancel,
+        [&](const QList<QByteArray> &keys) -> Result<ScanWork> {
+            ScanWork work;
+            for (const QByteArray &key : keys) {
+                if (seen.insert(key))
+                    work.commands.append({"PTTL", key});
+            }
+            work.finish = [&](const Result<QList<Reply>> &ttls, const RunInfo &) -> Result<bool> {
+                if (!ttls)
+                    return std::unexpected(ttls.error());
+                if (auto error = blockingError(*ttls, QStringLiteral("PTTL")))
+                    return std::unexpected(*error);
+                for (const Reply &ttl : *ttls) {
+                    if (ttl.integer == -2)
+                        continue;
+                    ++sessions;
+                    if (ttl.integer == -1)
+                        ++withoutTtl;
+                }
+                return true;
+            };
+            return work;
+        },
+        [&](const ScanProgress &scanned) {
+            p.examined = scanned.examined;
+            p.matched = sessions;
+            if (scanned.total > 0)
+                p.total = scanned.total;
+            if (progress)
+                progress(p);
+        });
     if (!counted)
         return std::unexpected(counted.error());
     info.sessions = sessions;
@@ -354,7 +364,9 @@ Result<StoreInfo> SessionStore::describe(const ProgressCallback &progress,
 Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
                                          const CancelToken &cancel)
 {
-    QHash<QString, qint64> counts;
+    // Counts by the user's UTF-8 bytes, looked up without a copy; a QString is made once per
+    // user at the end, not once per session.
+    QHash<QByteArray, qint64> counts;
     UserList list;
     Progress p;
     p.phase = QStringLiteral("reading sessions");
@@ -362,27 +374,110 @@ Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
     // denominator for progress.
     if (auto size = m_router.databaseSize())
         p.total = *size;
-    auto scanned = scan(m_layout.scanPattern(), cancel, [&](const QList<QByteArray> &keys) {
-        auto summaries = summarize(keys, true);
-        if (!summaries)
-            return Result<bool>(std::unexpected(summaries.error()));
-        for (const SessionSummary &s : *summaries) {
-            ++list.sessionsExamined;
-            if (s.user.isEmpty())
-                ++list.sessionsWithoutUser;
-            else
-                ++counts[s.user];
-        }
-        p.examined += keys.size();
-        p.matched = list.sessionsExamined;
-        if (progress)
-            progress(p);
-        return Result<bool>(true);
-    });
+    KeyStates seen; // SCAN may repeat a key, and a master may be scanned again
+    // MGET width: no wider than the server answers well within SLOWLOG's 10 ms, nor than
+    // about half a megabyte of values.
+    BatchTuner width(m_batchSize);
+    bool timed = true;
+    qint64 valueBytes = 0;
+    qint64 values = 0;
+    const auto countUser = [&](QByteArrayView user) {
+        const QByteArray probe = QByteArray::fromRawData(user.data(), user.size());
+        if (auto it = counts.find(probe); it != counts.end())
+            ++*it;
+        else
+            counts.insert(user.toByteArray(), 1);
+    };
+    auto scanned = m_router.scanPipelined(
+        m_layout.scanPattern(), m_batchSize, cancel,
+        [&](const QList<QByteArray> &batch) -> Result<ScanWork> {
+            QList<QByteArray> keys;
+            keys.reserve(batch.size());
+            for (const QByteArray &key : batch) {
+                if (seen.insert(key))
+                    keys.append(key);
+            }
+            ScanWork work;
+            if (keys.isEmpty())
+                return work;
+            const qint64 averageBytes = values > 0 ? valueBytes / values : 600;
+            const int keysPerRead = int(std::clamp<qint64>(
+                (512 * 1024) / std::max<qint64>(1, averageBytes), 1, width.size()));
+            const ValueReads reads = valueReads(keys, keysPerRead, timed);
+            work.commands = reads.commands;
+            work.finish = [&, keys, reads](const Result<QList<Reply>> &replies,
+                                           const RunInfo &) -> Result<bool> {
+                if (!replies)
+                    return std::unexpected(replies.error());
+                qint64 micros = -1;
+                auto read = valuesFrom(*replies, reads, &micros);
+                if (!read)
+                    return std::unexpected(read.error());
+                if (reads.timed && micros < 0)
+                    timed = false; // TIME is not allowed: the byte budget alone
+                if (micros >= 0)
+                    width.observe(micros);
+                QList<QByteArray> unknown; // gone, or not strings
+                for (qsizetype i = 0; i < keys.size(); ++i) {
+                    const Reply &value = read->at(i);
+                    if (value.type != Reply::Type::String) {
+                        unknown.append(keys.at(i));
+                        continue;
+                    }
+                    ++values;
+                    valueBytes += value.string.size();
+                    ++list.sessionsExamined;
+                    QByteArrayView user;
+                    const auto found = m_fields.userBytes(value.string, &user);
+                    if (found == SessionFieldReader::UserLookup::Found) {
+                        countUser(user);
+                    } else if (found == SessionFieldReader::UserLookup::Unsure) {
+                        const QString name = m_fields.read(value.string, true).user;
+                        if (name.isEmpty())
+                            ++list.sessionsWithoutUser;
+                        else
+                            countUser(name.toUtf8());
+                    } else {
+                        ++list.sessionsWithoutUser;
+                    }
+                }
+                if (!unknown.isEmpty()) {
+                    // A key of another type under the prefix is a session without a user.
+                    QList<Command> types;
+                    for (const QByteArray &key : unknown)
+                        types.append({"TYPE", key});
+                    auto kinds = run(types, QStringLiteral("TYPE"));
+                    if (!kinds)
+                        return std::unexpected(kinds.error());
+                    for (const Reply &kind : *kinds) {
+                        if (kind.string != "none") {
+                            ++list.sessionsExamined;
+                            ++list.sessionsWithoutUser;
+                        }
+                    }
+                }
+                return true;
+            };
+            return work;
+        },
+        [&](const ScanProgress &at) {
+            p.examined = at.examined;
+            p.matched = list.sessionsExamined;
+            if (at.total > 0)
+                p.total = at.total;
+            if (progress)
+                progress(p);
+        });
     if (!scanned)
         return std::unexpected(scanned.error());
-    list.users.reserve(counts.size());
+    // Bytes that are not valid UTF-8 may name the same QString: such users are merged.
+    QHash<QString, qint64> byName;
+    byName.reserve(counts.size());
     for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        byName[QString::fromUtf8(it.key())] += it.value();
+    counts.clear();
+    list.users.reserve(byName.size());
+    for (auto it = byName.cbegin(); it != byName.cend(); ++it)
         list.users.append({it.key(), it.value()});
     std::sort(list.users.begin(), list.users.end(), [](const UserSummary &a, const UserSummary &b) {
         return a.sessions != b.sessions ? a.sessions > b.sessions : a.user < b.user;
@@ -390,32 +485,40 @@ Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
     return list;
 }
 
-Result<QList<QByteArray>> SessionStore::readUserIndex(const QString &user)
+Result<SessionStore::UserIndex> SessionStore::readUserIndex(const QString &user)
 {
+    // The type and the members in one round trip; a sorted set needs a second (SMEMBERS
+    // answers WRONGTYPE for it).
     const QByteArray key = m_layout.userIndexKey(user);
-    auto type = run({{"TYPE", key}}, QStringLiteral("TYPE"));
-    if (!type)
-        return std::unexpected(type.error());
-    const QByteArray kind = type->first().string;
-    Command read;
-    if (kind == "set")
-        read = {"SMEMBERS", key};
-    else if (kind == "zset")
-        read = {"ZRANGE", key, "0", "-1"};
-    else if (kind == "none")
-        return QList<QByteArray>{};
-    else
+    auto replies = run({{"TYPE", key}, {"SMEMBERS", key}}, QStringLiteral("TYPE"));
+    if (!replies)
+        return std::unexpected(replies.error());
+    UserIndex index;
+    index.type = replies->at(0).string;
+    const Reply *members = nullptr;
+    if (index.type == "none")
+        return index;
+    if (index.type == "set") {
+        members = &replies->at(1);
+    } else if (index.type == "zset") {
+        replies = run({{"ZRANGE", key, "0", "-1"}}, QStringLiteral("ZRANGE"));
+        if (!replies)
+            return std::unexpected(replies.error());
+        members = &replies->at(0);
+    } else {
         return fail(Code::Server,
                     QStringLiteral("The user index key %1 on %2 is a %3, not a set "
                                    "or sorted set of session ids.")
-                        .arg(displayBytes(key), targetName(), QString::fromUtf8(kind)));
-    auto members = run({read}, QString::fromLatin1(read.first()));
-    if (!members)
-        return std::unexpected(members.error());
-    QList<QByteArray> ids;
-    for (const Reply &member : members->first().elements)
-        ids.append(member.string);
-    return ids;
+                        .arg(displayBytes(key), targetName(), QString::fromUtf8(index.type)));
+    }
+    if (members->isError()) {
+        return std::unexpected(errorFromReply(*members, m_router.endpoint(),
+                                              QStringLiteral("Reading the user index")));
+    }
+    index.ids.reserve(members->elements.size());
+    for (const Reply &member : members->elements)
+        index.ids.append(member.string);
+    return index;
 }
 
 Result<SessionPage> SessionStore::sessionPage(const SessionPageRequest &request,
@@ -424,9 +527,10 @@ Result<SessionPage> SessionStore::sessionPage(const SessionPageRequest &request,
     SessionPage page;
     if (request.user && m_layout.hasUserIndex()) {
         // An index is small: one page holds all of it.
-        auto ids = readUserIndex(*request.user);
-        if (!ids)
-            return std::unexpected(ids.error());
+        auto index = readUserIndex(*request.user);
+        if (!index)
+            return std::unexpected(index.error());
+        const QList<QByteArray> *ids = &index->ids;
         for (qsizetype at = 0; at < ids->size(); at += m_batchSize) {
             if (cancel.isCancelled())
                 return fail(Code::Cancelled, QStringLiteral("Cancelled."));
@@ -632,43 +736,125 @@ Result<RevokeReport> SessionStore::logoutUser(const QString &user, const Progres
     if (user.isEmpty())
         return fail(Code::InvalidArgument, QStringLiteral("No user given."));
 
-    QList<QByteArray> ids;
-    if (m_layout.hasUserIndex()) {
-        auto indexed = readUserIndex(user);
-        if (!indexed)
-            return std::unexpected(indexed.error());
-        ids = *indexed;
-    } else {
-        SessionQuery query;
-        query.user = user;
-        auto found = listSessions(query, progress, cancel);
-        if (!found)
-            return std::unexpected(found.error());
-        for (const SessionSummary &s : found->sessions)
-            ids.append(s.id);
-    }
     RevokeReport report;
-    for (qsizetype at = 0; at < ids.size(); at += m_batchSize) {
-        const QList<QByteArray> batch = ids.mid(at, m_batchSize);
-        QList<QByteArray> keys;
-        for (const QByteArray &id : batch)
-            keys.append(m_layout.keyForId(id));
-        auto results = unlink(keys);
+    // Deletes sessions and takes exactly those ids out of the index (of `indexType`), in one
+    // round trip, so that a login racing with this stays.
+    const auto revokeBatch = [&](const QList<QByteArray> &ids,
+                                 const QByteArray &indexType) -> Result<void> {
+        QList<Command> commands;
+        commands.reserve(ids.size() + 1);
+        for (const QByteArray &id : ids)
+            commands.append({m_deleteVerb, m_layout.keyForId(id)});
+        const bool indexed = indexType == "set" || indexType == "zset";
+        if (indexed) {
+            Command remove{indexType == "zset" ? "ZREM" : "SREM", m_layout.userIndexKey(user)};
+            remove.append(ids);
+            commands.append(remove);
+        }
+        auto results = run(commands, QStringLiteral("Deleting a session"));
         if (!results)
             return std::unexpected(results.error());
-        for (qsizetype i = 0; i < batch.size(); ++i) {
+        for (qsizetype i = 0; i < ids.size(); ++i) {
             const Reply &r = results->at(i);
             if (r.isError())
                 return std::unexpected(
                     errorFromReply(r, m_router.endpoint(), QStringLiteral("Deleting a session")));
-            (r.integer > 0 ? report.revoked : report.notFound).append(batch.at(i));
+            (r.integer > 0 ? report.revoked : report.notFound).append(ids.at(i));
         }
-        // Exactly the ids handled here leave the index, so a login racing with this stays.
-        auto removed = removeFromUserIndex(user, batch);
-        if (!removed)
-            return std::unexpected(removed.error());
-        report.indexEntriesRemoved += *removed;
+        if (!indexed)
+            return {};
+        const Reply &removed = results->last();
+        if (removed.errorCode() == "WRONGTYPE") {
+            // The index changed its type meanwhile: SREM, then ZREM.
+            auto again = removeFromUserIndex(user, ids);
+            if (!again)
+                return std::unexpected(again.error());
+            report.indexEntriesRemoved += *again;
+            return {};
+        }
+        if (removed.isError())
+            return std::unexpected(errorFromReply(removed, m_router.endpoint(),
+                                                  QStringLiteral("Updating the user index")));
+        report.indexEntriesRemoved += removed.integer;
+        return {};
+    };
+
+    if (m_layout.hasUserIndex()) {
+        auto index = readUserIndex(user);
+        if (!index)
+            return std::unexpected(index.error());
+        for (qsizetype at = 0; at < index->ids.size(); at += m_batchSize) {
+            if (at > 0 && cancel.isCancelled())
+                return fail(Code::Cancelled, QStringLiteral("Cancelled."));
+            if (auto done = revokeBatch(index->ids.mid(at, m_batchSize), index->type); !done)
+                return std::unexpected(done.error());
+        }
+        return report;
     }
+
+    // Without an index every session is read (its user only) and the user's are deleted as
+    // they are found.
+    const QByteArray wanted = user.toUtf8();
+    Progress p;
+    p.phase = QStringLiteral("finding sessions");
+    if (auto size = m_router.databaseSize())
+        p.total = *size;
+    KeyStates seen;
+    qint64 found = 0;
+    auto scanned = m_router.scanPipelined(
+        m_layout.scanPattern(), m_batchSize, cancel,
+        [&](const QList<QByteArray> &batch) -> Result<ScanWork> {
+            QList<QByteArray> keys;
+            for (const QByteArray &key : batch) {
+                if (seen.insert(key))
+                    keys.append(key);
+            }
+            ScanWork work;
+            if (keys.isEmpty())
+                return work;
+            const ValueReads reads = valueReads(keys, m_batchSize, false);
+            work.commands = reads.commands;
+            work.finish = [&, keys, reads](const Result<QList<Reply>> &replies,
+                                           const RunInfo &) -> Result<bool> {
+                if (!replies)
+                    return std::unexpected(replies.error());
+                auto values = valuesFrom(*replies, reads, nullptr);
+                if (!values)
+                    return std::unexpected(values.error());
+                QList<QByteArray> ids;
+                for (qsizetype i = 0; i < keys.size(); ++i) {
+                    const Reply &value = values->at(i);
+                    if (value.type != Reply::Type::String)
+                        continue;
+                    QByteArrayView name;
+                    const auto lookup = m_fields.userBytes(value.string, &name);
+                    const bool match = lookup == SessionFieldReader::UserLookup::Found
+                        ? name == wanted
+                        : lookup == SessionFieldReader::UserLookup::Unsure
+                            && m_fields.read(value.string, true).user == user;
+                    if (match)
+                        ids.append(*m_layout.idFromKey(keys.at(i)));
+                }
+                found += ids.size();
+                if (!ids.isEmpty()) {
+                    if (auto done = revokeBatch(ids, QByteArray()); !done)
+                        return std::unexpected(done.error());
+                }
+                return true;
+            };
+            return work;
+        },
+        [&](const ScanProgress &at) {
+            p.examined = at.examined;
+            p.matched = found;
+            p.destroyed = report.revoked.size();
+            if (at.total > 0)
+                p.total = at.total;
+            if (progress)
+                progress(p);
+        });
+    if (!scanned)
+        return std::unexpected(scanned.error());
     return report;
 }
 
@@ -698,6 +884,7 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
         qint64 destroyed = 0;
         qint64 failed = 0;
         qint64 unconfirmed = 0;
+        bool sessions = false; // session keys (reported to the outcome sink), not index keys
         qint64 *counter(KeyStates::State state)
         {
             switch (state) {
@@ -711,36 +898,45 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
                 return nullptr;
             }
         }
+        bool any() const { return destroyed > 0 || failed > 0 || unconfirmed > 0; }
     };
     Tally sessionTally;
+    sessionTally.sessions = true;
     Tally indexTally;
     const auto book = [&](Tally &tally, const QByteArray &key, KeyStates::State next) {
-        const KeyStates::State before = states.value(key);
+        const KeyStates::State before = states.exchange(key, next);
         // A confirmed delete stays confirmed: a repeat that answers 0 changes nothing.
-        if (before == next || before == KeyStates::Destroyed)
+        if (before == next || before == KeyStates::Destroyed) {
+            states.set(key, before);
             return;
+        }
         if (qint64 *count = tally.counter(before))
             --*count;
         if (qint64 *count = tally.counter(next))
             ++*count;
-        states.set(key, next);
-    };
-    // Deletes one batch and books each key. Errors that refuse a command as a whole (a
-    // permission, a replica, a server still loading or busy after the router's waiting) stop
-    // the run: those keys were not attempted.
-    const auto destroyBatch = [&](const QList<QByteArray> &keys, Tally &tally) -> Result<void> {
-        RunInfo info;
-        auto results = unlink(keys, &info);
-        if (!results) {
-            for (qsizetype i = 0; i < keys.size(); ++i) {
-                if (info.uncertain.value(i))
-                    book(tally, keys.at(i), KeyStates::Unconfirmed);
-            }
-            return std::unexpected(results.error());
+        if (tally.sessions && m_outcomeSink) {
+            const DestroyOutcome outcome = next == KeyStates::Destroyed ? DestroyOutcome::Destroyed
+                : next == KeyStates::Failed                             ? DestroyOutcome::Failed
+                : next == KeyStates::Unconfirmed ? DestroyOutcome::Unconfirmed
+                                                 : DestroyOutcome::AlreadyGone;
+            m_outcomeSink->sessionOutcome(*m_layout.idFromKey(key), outcome);
         }
+    };
+    // Books each key of one batch of deletes. Errors that refuse a command as a whole (a
+    // permission, a replica, a server still loading or busy after the router's waiting) stop
+    // the run: those keys were not attempted. When the batch failed, the deletes answered
+    // before the failure still count, and those sent without an answer are unconfirmed.
+    const auto bookBatch = [&](const QList<QByteArray> &keys, const Result<QList<Reply>> &results,
+                               const RunInfo &info, Tally &tally) -> Result<void> {
+        const QList<Reply> &replies = results ? *results : info.replies;
         std::optional<StorageError> stop;
         for (qsizetype i = 0; i < keys.size(); ++i) {
-            const Reply &r = results->at(i);
+            if (!results && !info.answered.value(i)) {
+                if (info.uncertain.value(i))
+                    book(tally, keys.at(i), KeyStates::Unconfirmed);
+                continue;
+            }
+            const Reply &r = replies.at(i);
             const QByteArray code = r.errorCode();
             if (code == "NOPERM" || code == "NOAUTH" || code == "READONLY" || code == "LOADING"
                 || code == "BUSY" || code == "MASTERDOWN" || code == "CLUSTERDOWN") {
@@ -757,6 +953,8 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
                      info.uncertain.value(i) ? KeyStates::Unconfirmed : KeyStates::Gone);
             }
         }
+        if (!results)
+            return std::unexpected(results.error());
         if (stop)
             return std::unexpected(*stop);
         return {};
@@ -765,32 +963,63 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
         report.destroyed = sessionTally.destroyed;
         report.failed = sessionTally.failed;
         report.unconfirmed = sessionTally.unconfirmed;
-        p.examined = report.examined;
         p.matched = report.matched;
         p.destroyed = report.destroyed;
         p.failed = report.failed;
     };
-
-    auto sessions = m_router.scan(
-        m_layout.scanPattern(), m_batchSize, cancel, [&](const QList<QByteArray> &keys) {
-            for (const QByteArray &key : keys) {
-                if (states.value(key) == KeyStates::Absent) {
-                    states.set(key, KeyStates::Seen);
-                    ++report.examined;
-                    ++report.matched;
+    // One UNLINK per key: each key's own answer says whether this run removed it, which the
+    // report and the outcome sink need (a multi-key UNLINK only says how many).
+    const auto deletes = [&](const QList<QByteArray> &keys) {
+        QList<Command> commands;
+        commands.reserve(keys.size());
+        for (const QByteArray &key : keys) {
+            Q_ASSERT(m_layout.idFromKey(key) || m_layout.userFromIndexKey(key));
+            commands.append({m_deleteVerb, key});
+        }
+        return commands;
+    };
+    // The keys SCAN returned (repeats too, so a key back after a failover is deleted again);
+    // those met for the first time are counted when their batch is done.
+    const auto planDeletes = [&](const QList<QByteArray> &keys, qint64 *counter,
+                                 Tally &tally) -> ScanWork {
+        qint64 fresh = 0;
+        for (const QByteArray &key : keys)
+            fresh += states.insert(key) ? 1 : 0;
+        ScanWork work;
+        if (!dryRun)
+            work.commands = deletes(keys);
+        work.finish = [&, keys, fresh, counter](const Result<QList<Reply>> &results,
+                                                const RunInfo &info) -> Result<bool> {
+            *counter += fresh;
+            if (!dryRun) {
+                if (auto booked = bookBatch(keys, results, info, tally); !booked) {
+                    publish();
+                    return std::unexpected(booked.error());
                 }
             }
-            Result<void> done;
-            if (!dryRun)
-                done = destroyBatch(keys, sessionTally);
             publish();
-            if (progress)
-                progress(p);
-            return done ? Result<bool>(true) : Result<bool>(std::unexpected(done.error()));
-        });
+            return true;
+        };
+        return work;
+    };
+    const auto tick = [&](const ScanProgress &scanned) {
+        p.examined = scanned.examined;
+        if (scanned.total > 0)
+            p.total = scanned.total;
+        if (progress)
+            progress(p);
+    };
+
+    auto sessions = m_router.scanPipelined(
+        m_layout.scanPattern(), m_batchSize, cancel,
+        [&](const QList<QByteArray> &keys) -> Result<ScanWork> {
+            return planDeletes(keys, &report.matched, sessionTally);
+        },
+        tick);
+    report.examined = p.examined;
     // After the first delete an error must not lose the counts: report what was done.
     if (!sessions && sessions.error().code != Code::Cancelled) {
-        if (report.destroyed == 0 && report.failed == 0 && report.unconfirmed == 0)
+        if (!sessionTally.any())
             return std::unexpected(sessions.error());
         report.abortReason = sessions.error().message;
     }
@@ -800,29 +1029,20 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
     // sessions that remain.
     qint64 indexKeysFound = 0;
     if (!report.cancelled && report.abortReason.isEmpty() && m_layout.hasUserIndex()) {
-        auto indexes = m_router.scan(m_layout.userIndexScanPattern(), m_batchSize, cancel,
-                                     [&](const QList<QByteArray> &keys) {
-                                         QList<QByteArray> ours;
-                                         for (const QByteArray &key : keys) {
-                                             if (!m_layout.userFromIndexKey(key))
-                                                 continue;
-                                             ours.append(key);
-                                             if (states.value(key) == KeyStates::Absent) {
-                                                 states.set(key, KeyStates::Seen);
-                                                 ++indexKeysFound;
-                                             }
-                                         }
-                                         if (!dryRun && !ours.isEmpty()) {
-                                             if (auto done = destroyBatch(ours, indexTally); !done)
-                                                 return Result<bool>(std::unexpected(done.error()));
-                                         }
-                                         return Result<bool>(true);
-                                     });
+        auto indexes =
+            m_router.scanPipelined(m_layout.userIndexScanPattern(), m_batchSize, cancel,
+                                   [&](const QList<QByteArray> &keys) -> Result<ScanWork> {
+                                       QList<QByteArray> ours;
+                                       for (const QByteArray &key : keys) {
+                                           if (m_layout.userFromIndexKey(key))
+                                               ours.append(key);
+                                       }
+                                       return planDeletes(ours, &indexKeysFound, indexTally);
+                                   },
+                                   {});
         if (!indexes && indexes.error().code != Code::Cancelled) {
             // As with sessions: an error before anything was deleted is just an error.
-            if (report.destroyed == 0 && report.failed == 0 && report.unconfirmed == 0
-                && indexTally.destroyed == 0 && indexTally.failed == 0
-                && indexTally.unconfirmed == 0)
+            if (!sessionTally.any() && !indexTally.any())
                 return std::unexpected(indexes.error());
             report.abortReason = indexes.error().message;
         }

@@ -42,26 +42,50 @@ public:
                                     const CancelToken &cancel) override;
     Result<DestroyReport> destroyAll(bool dryRun, const ProgressCallback &progress,
                                      const CancelToken &cancel) override;
+    bool reportsSessionOutcomes() const override { return true; }
 
-    // Keys per SCAN call and commands per pipeline; tests lower it to exercise batching.
+    // The most keys per SCAN call and commands per pipeline (SCAN COUNT and MGET width adapt
+    // below it to the server's speed); tests lower it to exercise batching.
     void setBatchSize(int keys) { m_batchSize = keys; }
     // The transport under the store, for tests and benchmarks that need to reach past it.
     Router &router() { return m_router; }
 
 private:
-    // Calls `visit` with each batch of keys matching `pattern`, each key once. `visit` returns
-    // false to stop early. Fails with Cancelled when `cancel` is set between batches.
-    using KeyVisitor = std::function<Result<bool>(const QList<QByteArray> &keys)>;
-    Result<void> scan(const QByteArray &pattern, const CancelToken &cancel,
-                      const KeyVisitor &visit);
     // GET + PTTL of every key; keys that vanished meanwhile are left out.
     Result<QList<SessionSummary>> summarize(const QList<QByteArray> &keys, bool userOnly = false);
-    Result<QList<QByteArray>> readUserIndex(const QString &user);
+    // Commands that read the values of `keys`: one MGET per `width` keys on one server (with
+    // TIME before and after, when `timed`, so the server says how long they took); on a
+    // cluster, where a batch's keys are spread over thousands of slots, a GET per key and an
+    // MGET per slot that holds several. `where` says, per key, which command's reply holds its
+    // value (and where in an MGET's array; -1 for a GET).
+    struct ValueReads
+    {
+        QList<Command> commands;
+        QList<QPair<qsizetype, qsizetype>> where;
+        bool timed = false;
+    };
+    ValueReads valueReads(const QList<QByteArray> &keys, int width, bool timed) const;
+    // The values those commands returned, one per key (nil for a key that is gone or that holds
+    // no string). Fails on an error reply, naming it. `serverMicroseconds`, when the reads
+    // were timed, gets the server's time per MGET (or -1).
+    Result<QList<Reply>> valuesFrom(const QList<Reply> &replies, const ValueReads &reads,
+                                    qint64 *serverMicroseconds) const;
+    // The index's type ("set", "zset", "none", ...) and its session ids.
+    struct UserIndex
+    {
+        QByteArray type;
+        QList<QByteArray> ids;
+    };
+    Result<UserIndex> readUserIndex(const QString &user);
     // Deletes keys and returns, per key, 1 removed, 0 already gone, or an error reply.
     Result<QList<Reply>> unlink(const QList<QByteArray> &keys, RunInfo *info = nullptr);
     Result<qint64> removeFromUserIndex(const QString &user, const QList<QByteArray> &ids);
     Result<QList<Reply>> run(const QList<Command> &commands, const QString &what,
                              RunInfo *info = nullptr);
+    // The error of a reply that refuses a command as a whole (a permission, a server that
+    // stayed unavailable past the router's waiting), if any.
+    std::optional<StorageError> blockingError(const QList<Reply> &replies,
+                                              const QString &what) const;
 
     Router m_router;
     SessionLayout m_layout;
