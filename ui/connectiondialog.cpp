@@ -293,7 +293,7 @@ ConnectionProfile ConnectionDialog::profile() const
     p.tlsServerName = m_serverName->text().trimmed();
     p.tlsInsecure = m_insecure->isChecked();
     p.readOnlyLocked = m_readOnly->isChecked();
-    p.color = m_color;
+    p.color = m_color.isValid() ? m_color.name() : QString();
     return p;
 }
 
@@ -320,7 +320,7 @@ void ConnectionDialog::setProfile(const ConnectionProfile &profile)
     m_serverName->setText(profile.tlsServerName);
     m_insecure->setChecked(profile.tlsInsecure);
     m_readOnly->setChecked(profile.readOnlyLocked);
-    setColor(profile.color);
+    setColor(QColor(profile.color));
     validate();
 }
 
