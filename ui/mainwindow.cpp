@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "aboutdialog.h"
 #include "auditlogmodel.h"
 #include "connectiondialog.h"
 #include "connectionsmodel.h"
@@ -188,6 +189,11 @@ void MainWindow::createActions()
     m_shortcutsAction =
         make(tr("&Keyboard shortcuts"), QStringLiteral("actionShortcuts"), QKeySequence(tr("F1")));
     m_quitAction = make(tr("&Quit"), QStringLiteral("actionQuit"), QKeySequence::Quit);
+    m_demoAction =
+        make(tr("Try the &demo store"), QStringLiteral("actionDemoStore"), QKeySequence());
+    m_changelogAction = make(tr("&What is new"), QStringLiteral("actionChangelog"), QKeySequence());
+    m_aboutAction = make(tr("&About SessionDesk"), QStringLiteral("actionAbout"), QKeySequence());
+    m_aboutAction->setMenuRole(QAction::AboutRole);
     const QStringList tabNames = {tr("&Sessions"), tr("Store se&ttings"), tr("&Audit log")};
     for (int i = 0; i < tabNames.size(); ++i) {
         QAction *action = make(tabNames.at(i), QStringLiteral("actionTab%1").arg(i + 1),
@@ -219,6 +225,13 @@ void MainWindow::createActions()
         ShortcutsDialog dialog(allActions(), this);
         dialog.exec();
     });
+    connect(m_demoAction, &QAction::triggered, this, &MainWindow::openDemoStore);
+    connect(m_changelogAction, &QAction::triggered, this, [this] {
+        auto *dialog = new ChangelogDialog(this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+    });
+    connect(m_aboutAction, &QAction::triggered, this, &MainWindow::showAbout);
 }
 
 void MainWindow::createMenus()
@@ -241,7 +254,9 @@ void MainWindow::createMenus()
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addActions(m_tabActions);
     QMenu *help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(m_shortcutsAction);
+    help->addActions({m_shortcutsAction, m_demoAction});
+    help->addSeparator();
+    help->addActions({m_changelogAction, m_aboutAction});
 
     QToolBar *toolbar = addToolBar(tr("Main"));
     toolbar->setObjectName(QStringLiteral("mainToolBar"));
@@ -297,8 +312,7 @@ void MainWindow::createWidgets()
         {m_newConnectionAction, m_editConnectionAction, m_removeConnectionAction});
     connectionsLayout->addWidget(m_connections);
     connect(m_connections, &QListView::activated, this, [this](const QModelIndex &index) {
-        const ConnectionProfile profile = m_connectionsModel->profileAt(index.row());
-        openStore(profile, qEnvironmentVariable("SESSIONDESK_PASSWORD"));
+        openSaved(m_connectionsModel->profileAt(index.row()));
     });
     connect(m_connections->selectionModel(), &QItemSelectionModel::currentChanged, this,
             &MainWindow::updateActions);
@@ -434,13 +448,13 @@ void MainWindow::saveProfiles()
     reloadProfiles();
 }
 
-void MainWindow::openProfile(const QString &name)
+void MainWindow::openProfile(const QString &name, bool forceReadOnly)
 {
-    for (const ConnectionProfile &profile : std::as_const(m_profiles)) {
-        if (profile.name == name) {
-            openStore(profile, qEnvironmentVariable("SESSIONDESK_PASSWORD"));
-            return;
-        }
+    if (const ConnectionProfile *found = ConnectionProfile::find(m_profiles, name)) {
+        ConnectionProfile profile = *found;
+        profile.readOnlyLocked = profile.readOnlyLocked || forceReadOnly;
+        openSaved(profile);
+        return;
     }
     showError(tr("There is no saved connection named “%1”.").arg(name));
 }
@@ -466,6 +480,9 @@ void MainWindow::openStore(const ConnectionProfile &profile, const QString &pass
     }
     closeStore();
     m_profile = profile;
+    m_passwordSource = config->password.isEmpty() ? PasswordSource::None : PasswordSource::Given;
+    m_rememberTyped = false;
+    m_keychainProblem.clear();
     // A connection opened from the command line is listed while open, not saved.
     m_connectionsModel->setTransient(profile);
     m_connectionsModel->setOpen(profile.name);
@@ -530,6 +547,7 @@ void MainWindow::connectClient()
         m_own.remove(id);
         m_connectRequest = 0;
         emit storeOpened();
+        rememberTypedPassword();
         refresh();
     });
     connect(client, &StoreClient::failed, this,
@@ -539,17 +557,10 @@ void MainWindow::connectClient()
                 if (id == m_connectRequest) {
                     m_connectRequest = 0;
                     m_emptyState->setText(tr("Not connected."));
-                    // A store that wants a password we do not have: ask once.
-                    if (error.code == StorageError::Code::Authentication && m_password.isEmpty()) {
-                        if (auto password = PasswordDialog::ask(this, m_client->targetName(),
-                                                                m_client->config().username)) {
-                            const ConnectionProfile profile = m_profile;
-                            QTimer::singleShot(0, this, [this, profile, password] {
-                                openStore(profile, *password);
-                            });
-                            return;
-                        }
-                    }
+                    // A store that wants a password we do not have (or refused the saved one):
+                    // ask once.
+                    if (error.code == StorageError::Code::Authentication && askPasswordAndRetry())
+                        return;
                 }
                 if (id == m_searchRequest) {
                     m_searchRequest = 0;
@@ -681,6 +692,7 @@ void MainWindow::connectClient()
 
 void MainWindow::closeStore()
 {
+    ++m_openAttempt;
     if (!m_client)
         return;
     m_settings->setValue(QStringLiteral("window/usersHeader"),
@@ -755,9 +767,9 @@ void MainWindow::updateTitle()
                          m_client->writesAllowed() ? QColor(0xc6, 0x28, 0x28)
                                                    : this->palette().color(QPalette::WindowText));
         m_statusMode->setPalette(palette);
-        if (m_profile.color.isValid()) {
-            statusBar()->setStyleSheet(QStringLiteral("QStatusBar { border-top: 3px solid %1; }")
-                                           .arg(m_profile.color.name()));
+        if (const QColor color(m_profile.color); color.isValid()) {
+            statusBar()->setStyleSheet(
+                QStringLiteral("QStatusBar { border-top: 3px solid %1; }").arg(color.name()));
         } else {
             statusBar()->setStyleSheet(QString());
         }
@@ -1183,8 +1195,9 @@ void MainWindow::removeConnection()
                           tr("Remove"))) {
         return;
     }
-    m_profiles.removeAt(current.row());
+    const ConnectionProfile removed = m_profiles.takeAt(current.row());
     saveProfiles();
+    forgetSavedPassword(removed);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

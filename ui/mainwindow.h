@@ -25,6 +25,7 @@ namespace SessionDesk {
 
 class AuditLogModel;
 class ConnectionsModel;
+class DemoStore;
 class MessageBanner;
 class PayloadModel;
 class SessionsModel;
@@ -50,8 +51,23 @@ public:
 
     // Opens a store. `name` titles the window; `password` may be empty.
     void openStore(const ConnectionProfile &profile, const QString &password = {});
-    void openProfile(const QString &name);
+    // Opens the saved connection `name` (an error banner when there is none). Its password
+    // comes from $SESSIONDESK_PASSWORD, else from the system keychain when one was saved there,
+    // else the operator is asked when the store wants one. `forceReadOnly` locks it read-only.
+    void openProfile(const QString &name, bool forceReadOnly = false);
     void closeStore();
+
+    // The first-run welcome, non-modal, when there are no saved connections and it was never
+    // dismissed before.
+    void showWelcomeIfFirstRun();
+    // Starts (once) a throwaway redis-server filled with demo sessions and opens it. It stops
+    // when this window is destroyed.
+    void openDemoStore();
+    DemoStore *demoStore() const { return m_demo; }
+    // Adds the connections of a file of store URLs (see ProfileImport::parseUrlList); passwords
+    // in it go to the system keychain, never to the settings file.
+    void importConnections(const QString &fileName);
+    void showAbout();
 
     // What the search box does on Enter: a user id, a session id, a key or a pasted cookie.
     void search(const QString &text);
@@ -71,6 +87,8 @@ signals:
     // After each search has settled, with the sentence shown to the operator.
     void searchFinished(const QString &result);
     void storeOpened();
+    // After a typed password was offered to the system keychain: whether it is saved there.
+    void passwordRemembered(const QString &profileName, bool saved);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -106,6 +124,20 @@ private:
 
     QList<QByteArray> selectedSessionIds() const;
     QString currentUser() const;
+
+    // Passwords of saved connections (mainwindow_start.cpp).
+    void openSaved(ConnectionProfile profile);
+    // After the store refused to authenticate: asks once and reconnects. False when not asked.
+    bool askPasswordAndRetry();
+    void rememberTypedPassword();
+    // Removes a removed connection's password from the keychain unless another one shares it.
+    void forgetSavedPassword(const ConnectionProfile &removed);
+    enum class PasswordSource { None, Given, Keychain, Typed };
+    PasswordSource m_passwordSource = PasswordSource::None;
+    bool m_rememberTyped = false;
+    QString m_keychainProblem; // why a saved password could not be read, for the prompt
+    quint64 m_openAttempt = 0; // drops keychain answers that arrive after another open
+    DemoStore *m_demo = nullptr;
 
     Options m_options;
     std::unique_ptr<QSettings> m_settings;
@@ -175,6 +207,9 @@ private:
     QAction *m_removeConnectionAction = nullptr;
     QAction *m_disconnectAction = nullptr;
     QAction *m_shortcutsAction = nullptr;
+    QAction *m_demoAction = nullptr;
+    QAction *m_changelogAction = nullptr;
+    QAction *m_aboutAction = nullptr;
     QAction *m_quitAction = nullptr;
     QList<QAction *> m_tabActions;
 };

@@ -1,6 +1,9 @@
 #include "cliapp.h"
 
 #include "auditedstore.h"
+#include "buildinfo.h"
+#include "keychain.h"
+#include "profilecommands.h"
 #include "sessionlookup.h"
 #include "storefactory.h"
 #include "storeoptions.h"
@@ -12,6 +15,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSettings>
 
 #include <unistd.h>
 
@@ -35,8 +39,11 @@ Options:
                            default $SESSIONDESK_STORE, else redis://127.0.0.1:6379. The URL's
                            user and password are the data nodes' (with Sentinel: the master's,
                            not the sentinels')
+  --profile NAME           a saved connection (see `profile`) instead of --store; its password
+                           comes from the system keychain when one was saved there
+  --settings FILE          the saved connections (default: the desktop app's settings file)
   --schema NAME            session layout: connect-redis (Redis default), dynamodb-gds
-                           (DynamoDB default), connect-dynamodb
+                           (DynamoDB default), connect-dynamodb, ... (--list-schemas)
   --user-field PATH        dotted path of the user id inside a session; repeat to try several
                            (default: user_id, passport.user, userId, sub)
   --user-index PATTERN     per-user index key, e.g. 'user-sessions:{user}' (SET or ZSET of ids)
@@ -58,9 +65,12 @@ Options:
   --audit-log FILE         audit log (default $SESSIONDESK_AUDIT_LOG or the data folder)
   --timeout SECONDS        connect and command idle timeout (default 5 and 30); also how
                            long a failover, a loading or a busy server is waited out
+  --list-schemas           print the session layouts --schema knows, one a line
+  --list-profiles          print the names of the saved connections, one a line
   --version, --help
 
 The password may also come from $SESSIONDESK_PASSWORD, so that it need not be in the URL.
+With --profile and no saved password, a terminal is asked for it when the store wants one.
 
 Commands:
   info                                 store kind, target name, server version, session count
@@ -75,6 +85,16 @@ Commands:
                                        the target name `info` prints: host:port/db,
                                        sentinel:MASTER/db, or cluster:host:port,... (the
                                        nodes as the URL lists them)
+  profile list                         saved connections (shared with the desktop app)
+  profile add NAME --store URL [OPTIONS]
+                                       save a connection; a password in URL goes to the
+                                       system keychain, never to the settings file
+  profile remove NAME                  delete a saved connection and its saved password
+  profile set-password NAME            read a password (terminal or stdin) into the keychain
+  profile forget-password NAME         remove the saved password from the keychain
+  profile import-urls FILE             one store URL a line ("NAME URL" too; "-": stdin)
+  profile import-aws AWS_PROFILE TABLE [REGION]
+                                       a DynamoDB connection using that AWS profile
 
 Exit codes: 0 ok, 1 failure, 2 usage, 4 refused (read-only, confirmation mismatch).
 )";
@@ -90,6 +110,8 @@ struct Options
     std::optional<QString> user;
     qint64 limit = -1;
     QString auditPath;
+    std::optional<ConnectionProfile> profile; // --profile
+    ProfileCommand profileCommand; // the "profile" command
 };
 
 class UsageError
@@ -190,6 +212,7 @@ public:
 
 private:
     Options parse(const QStringList &arguments, StoreConfig &config, SessionLayout &layout);
+    int connectStore(StoreConfig config, const SessionLayout &layout);
     int execute();
     int info(bool countSessions);
     int users();
@@ -235,9 +258,12 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
     const QCommandLineOption reveal(QStringLiteral("reveal"));
     const QCommandLineOption dryRun(QStringLiteral("dry-run"));
     const QCommandLineOption confirm = valueOption("confirm", "TARGET");
+    const QCommandLineOption listSchemas(QStringLiteral("list-schemas"));
+    const QCommandLineOption listProfiles(QStringLiteral("list-profiles"));
     const QCommandLineOption version(QStringLiteral("version"));
     const QCommandLineOption help(QStringList{QStringLiteral("help"), QStringLiteral("h")});
-    parser.addOptions({json, auditLog, limit, user, reveal, dryRun, confirm, version, help});
+    parser.addOptions({json, auditLog, limit, user, reveal, dryRun, confirm, listSchemas,
+                       listProfiles, version, help});
     if (!parser.parse(arguments))
         throw UsageError{parser.errorText().endsWith(u'.') ? parser.errorText()
                                                            : parser.errorText() + u'.'};
@@ -249,6 +275,15 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
     }
     if (parser.isSet(version)) {
         options.command = QStringLiteral("--version");
+        return options;
+    }
+    if (parser.isSet(listSchemas)) {
+        options.command = QStringLiteral("--list-schemas");
+        return options;
+    }
+    if (parser.isSet(listProfiles)) {
+        options.command = QStringLiteral("--list-profiles");
+        options.profileCommand.settingsPath = storeOptions.settingsPath(parser);
         return options;
     }
     const QStringList positional = parser.positionalArguments();
@@ -284,11 +319,28 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
     options.confirm = parser.value(confirm);
     options.auditPath = parser.isSet(auditLog) ? parser.value(auditLog) : AuditLog::defaultPath();
 
+    if (options.command == u"profile") {
+        // Saved connections are managed without connecting to anything.
+        ProfileCommand &command = options.profileCommand;
+        command.args = options.args;
+        command.settingsPath = storeOptions.settingsPath(parser);
+        command.json = options.json;
+        command.storeUrl = parser.value(storeOptions.store);
+        command.layoutOverridesGiven = parser.isSet(storeOptions.keyPrefix)
+            || parser.isSet(storeOptions.idAttribute) || parser.isSet(storeOptions.valueAttribute)
+            || parser.isSet(storeOptions.expiresAttribute)
+            || parser.isSet(storeOptions.userAttribute);
+        command.clusterHostMap = parser.values(storeOptions.clusterHostMap);
+        if (parser.isSet(storeOptions.store))
+            command.selection = storeOptions.read(parser);
+        return options;
+    }
     auto selection = storeOptions.read(parser);
     if (!selection)
         throw UsageError{selection.error().message};
     config = selection->config;
     layout = selection->layout;
+    options.profile = selection->profile;
     return options;
 }
 
@@ -307,9 +359,22 @@ int Runner::run(const QStringList &arguments)
         return Ok;
     }
     if (m_options.command == u"--version") {
-        m_out << "sessiondesk-cli " << QCoreApplication::applicationVersion() << '\n';
+        m_out << "sessiondesk-cli " << BuildInfo::fullVersion() << '\n';
         return Ok;
     }
+    if (m_options.command == u"--list-schemas") {
+        for (const QString &name : SessionLayout::presetNames())
+            m_out << name << '\n';
+        return Ok;
+    }
+    if (m_options.command == u"--list-profiles") {
+        QSettings settings(m_options.profileCommand.settingsPath, QSettings::IniFormat);
+        for (const ConnectionProfile &profile : ConnectionProfile::load(settings))
+            m_out << profile.name << '\n';
+        return Ok;
+    }
+    if (m_options.command == u"profile")
+        return runProfileCommand(m_options.profileCommand, m_out, m_err);
     const QStringList known = {QStringLiteral("settings"),    QStringLiteral("info"),
                                QStringLiteral("users"),       QStringLiteral("sessions"),
                                QStringLiteral("show"),        QStringLiteral("revoke"),
@@ -345,10 +410,8 @@ int Runner::run(const QStringList &arguments)
                  "network path can impersonate "
               << config.endpoint() << ".\n";
     }
-    m_store =
-        std::make_unique<AuditedStore>(createStore(config, layout), AuditLog(m_options.auditPath));
-    if (auto connected = m_store->connect(); !connected)
-        return report(connected.error());
+    if (auto connected = connectStore(config, layout); connected != Ok)
+        return connected;
     // Compared with the connected store's name: a DynamoDB target includes the region that
     // was resolved from the environment or the profile.
     if (m_options.command == u"destroy-all" && !m_options.dryRun
@@ -358,6 +421,60 @@ int Runner::run(const QStringList &arguments)
         return Refused;
     }
     return execute();
+}
+
+int Runner::connectStore(StoreConfig config, const SessionLayout &layout)
+{
+    // A saved connection's password: from $SESSIONDESK_PASSWORD (already in config), else from
+    // the system keychain when one was saved there, else from the operator's terminal.
+    const std::optional<ConnectionProfile> &profile = m_options.profile;
+    QString keychainNote;
+    bool fromKeychain = false;
+    if (profile && config.password.isEmpty() && profile->passwordInKeychain) {
+        const Keychain::Outcome secret = Keychain::readNow(profile->secretKey());
+        fromKeychain = secret.ok();
+        if (secret.ok())
+            config.password = secret.secret;
+        else
+            keychainNote = secret.message;
+    }
+    const bool hadPassword = !config.password.isEmpty();
+    bool typed = false;
+    const auto open = [&] {
+        m_store = std::make_unique<AuditedStore>(createStore(config, layout),
+                                                 AuditLog(m_options.auditPath));
+        return m_store->connect();
+    };
+    auto connected = open();
+    const auto refused = [&] {
+        return !connected && connected.error().code == StorageError::Code::Authentication;
+    };
+    if (refused() && profile && !hadPassword && stdinIsTerminal()) {
+        if (!keychainNote.isEmpty())
+            m_err << keychainNote << '\n';
+        const std::optional<QString> password = readPassword(
+            QStringLiteral("Password for %1 (%2): ").arg(profile->name, config.targetName()),
+            m_err);
+        if (password && !password->isEmpty()) {
+            config.password = *password;
+            typed = true;
+            connected = open();
+        }
+    }
+    if (connected)
+        return Ok;
+    const int code = report(connected.error());
+    if (refused() && profile && fromKeychain) {
+        m_err << "The password saved in the system keychain for \"" << profile->name
+              << "\" was refused; replace it with sessiondesk-cli profile set-password.\n";
+    } else if (refused() && profile && !hadPassword && !typed) {
+        if (!keychainNote.isEmpty())
+            m_err << keychainNote << '\n';
+        m_err << "No password is saved for \"" << profile->name
+              << "\": save one with sessiondesk-cli profile set-password, or give it in "
+                 "$SESSIONDESK_PASSWORD.\n";
+    }
+    return code;
 }
 
 int Runner::execute()
