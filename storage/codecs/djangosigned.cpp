@@ -1,7 +1,6 @@
 #include "codecs/djangosigned.h"
 
 #include <QDateTime>
-#include <QTimeZone>
 
 #include <zlib.h>
 
@@ -207,7 +206,7 @@ DecodedValue decodeDjangoSigned(const QByteArray &raw, const DecodeLimits &limit
         }
         ValueNode info;
         if (const auto seconds = base62(parts->timestamp)) {
-            const QDateTime time = QDateTime::fromSecsSinceEpoch(*seconds, QTimeZone::utc());
+            const QDateTime time = QDateTime::fromSecsSinceEpoch(*seconds, Qt::UTC);
             if (time.isValid() && time.date().year() >= 1 && time.date().year() <= 9999) {
                 ValueNode signedAt =
                     textNode(QStringLiteral("signed_at"), time.toString(Qt::ISODateWithMs));

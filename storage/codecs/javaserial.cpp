@@ -3,7 +3,6 @@
 #include <QDateTime>
 #include <QHash>
 #include <QSet>
-#include <QTimeZone>
 
 #include <algorithm>
 #include <bit>
@@ -147,7 +146,7 @@ QString readableClassName(const QString &name)
 
 QString timeText(qint64 msecs)
 {
-    const QDateTime time = QDateTime::fromMSecsSinceEpoch(msecs, QTimeZone::utc());
+    const QDateTime time = QDateTime::fromMSecsSinceEpoch(msecs, Qt::UTC);
     if (!time.isValid() || time.date().year() < 1 || time.date().year() > 9999)
         return QString();
     return time.toString(Qt::ISODateWithMs);
@@ -1028,6 +1027,35 @@ void JavaReader::interpretObject(ValueNode &node, const QList<Annotation> &annot
                 }
                 replaceWith(collection);
                 return;
+            }
+        }
+        // List.of(), Set.of() and Map.of() are written through java.util.CollSer: a kind tag
+        // (1 list, 2 set, 3 map, 4 list with nulls), then the elements or the keys and values.
+        if (cls == u"java.util.CollSer") {
+            const ValueNode *tag = node.child(u"tag");
+            const Annotation *data = annotationOf(cls);
+            if (tag && data && tag->kind == ValueNode::Kind::Integer) {
+                const qint64 kind = tag->scalar.toLongLong() & 0xff;
+                const QList<ValueNode> objects = data->objects();
+                ValueNode collection;
+                if (kind == 3) {
+                    collection.kind = ValueNode::Kind::Map;
+                    for (qsizetype i = 0; i + 1 < objects.size(); i += 2) {
+                        ValueNode value = objects.at(i + 1);
+                        value.name = keyText(objects.at(i), i / 2);
+                        collection.children.append(std::move(value));
+                    }
+                } else if (kind >= 1 && kind <= 4) {
+                    collection.kind = ValueNode::Kind::List;
+                    for (ValueNode element : objects) {
+                        element.name.clear();
+                        collection.children.append(std::move(element));
+                    }
+                }
+                if (collection.isContainer()) {
+                    replaceWith(collection);
+                    return;
+                }
             }
         }
         if (cls == u"java.util.Vector") {
