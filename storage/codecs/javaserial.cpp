@@ -514,7 +514,7 @@ bool JavaReader::readObject(ValueNode &out, int depth)
         QString what = exception.typeName;
         if (const ValueNode *message = exception.child(u"detailMessage");
             message && message->kind == ValueNode::Kind::String) {
-            what += u": " + message->scalar.toString();
+            what += QStringLiteral(": ") + message->scalar.toString();
         }
         out = std::move(exception);
         return fail(QStringLiteral("The stream records at byte %1 that its writer failed (%2); "
@@ -786,7 +786,7 @@ bool JavaReader::readFieldValues(const ClassDesc &desc, ValueNode &object, QSet<
         value.name = field.name;
         // A field hiding one of a superclass is named after its declaring class.
         if (names.contains(field.name))
-            value.name = desc.name + u"::" + field.name;
+            value.name = desc.name + QStringLiteral("::") + field.name;
         names.insert(value.name);
         bool ok = true;
         const int sizes[] = {1, 2, 8, 4, 4, 8, 2, 1};
@@ -1132,7 +1132,7 @@ void JavaReader::interpretObject(ValueNode &node, const QList<Annotation> &annot
         ValueNode data;
         data.kind = ValueNode::Kind::List;
         data.name = annotation.className == cls ? QStringLiteral("@data")
-                                                : u"@data:" + annotation.className;
+                                                : QStringLiteral("@data:") + annotation.className;
         for (const Annotation::Item &item : annotation.items) {
             ValueNode child = item.object;
             if (item.isBlock) {

@@ -21,11 +21,16 @@ std::optional<QString> utf8Text(QByteArrayView bytes)
     return text;
 }
 
-// Names (keys, classes) are text; bytes that are not UTF-8 are escaped as displayBytes() does.
+// Names (keys, classes) are text; names that are not UTF-8 or hold control characters are
+// escaped as displayBytes() does.
 QString nameText(QByteArrayView bytes)
 {
-    if (auto text = utf8Text(bytes))
-        return *text;
+    if (auto text = utf8Text(bytes)) {
+        if (std::none_of(text->cbegin(), text->cend(),
+                         [](QChar c) { return c.category() == QChar::Other_Control; })) {
+            return *text;
+        }
+    }
     return displayBytes(bytes.toByteArray());
 }
 
@@ -297,7 +302,7 @@ QString propertyName(QByteArrayView bytes, const QString &ownClass)
     const QString declaringClass = nameText(scope);
     if (declaringClass.compare(ownClass, Qt::CaseInsensitive) == 0)
         return name;
-    return declaringClass + u"::" + name;
+    return declaringClass + QStringLiteral("::") + name;
 }
 
 bool PhpReader::readEntries(ValueNode &out, qint64 count, const QString &path, int depth,
@@ -464,10 +469,7 @@ bool PhpReader::readValue(ValueNode &out, const QString &path, int depth)
     }
     case 'a': {
         const auto count = length(':');
-        if (!count || !expect('{'))
-            return false;
-        out.kind = ValueNode::Kind::Map;
-        if (!enterContainer(depth))
+        if (!count || !expect('{') || !enterContainer(depth))
             return false;
         return readEntries(out, *count, path, depth, false, QString());
     }
