@@ -221,12 +221,22 @@ DecodedValue decodeDjangoSigned(const QByteArray &raw, const DecodeLimits &limit
         info.children.append(
             textNode(QStringLiteral("signature"), QString::fromLatin1(parts->signature)));
         setPayload(decoded, json, std::move(info));
+        // HMAC-SHA1, -SHA256 and -SHA512 signatures are 27, 43 and 86 characters long.
+        const qsizetype signatureSize = parts->signature.size();
+        if (decoded.warning.isEmpty() && signatureSize != 27 && signatureSize != 43
+            && signatureSize != 86) {
+            decoded.warning = QStringLiteral("The signature has %1 characters, not the 27, 43 or "
+                                             "86 of an HMAC-SHA1, -SHA256 or -SHA512, so the "
+                                             "value may be cut off.")
+                                  .arg(signatureSize);
+        }
         return decoded;
     }
 
     if (looksLikeLegacy(raw)) {
-        const auto data = QByteArray::fromBase64Encoding(
-            QByteArray(raw).replace('\n', QByteArray()), QByteArray::AbortOnBase64DecodingErrors);
+        const QByteArray base64 = QByteArray(raw).replace('\n', QByteArray());
+        const auto data =
+            QByteArray::fromBase64Encoding(base64, QByteArray::AbortOnBase64DecodingErrors);
         if (!data) {
             decoded.warning = QStringLiteral("The signed session is not valid base64.");
             return decoded;
@@ -237,6 +247,12 @@ DecodedValue decodeDjangoSigned(const QByteArray &raw, const DecodeLimits &limit
         info.children.append(
             textNode(QStringLiteral("hash"), QString::fromLatin1(bytes.first(colon))));
         setPayload(decoded, bytes.sliced(colon + 1), std::move(info));
+        // Python's base64 decoder, and so Django, rejects a value without its padding.
+        if (decoded.warning.isEmpty() && base64.size() % 4 != 0) {
+            decoded.warning = QStringLiteral("The signed session's base64 is %1 characters long, "
+                                             "not a multiple of 4, so it is cut off.")
+                                  .arg(base64.size());
+        }
         return decoded;
     }
 
