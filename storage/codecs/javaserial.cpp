@@ -940,7 +940,9 @@ void JavaReader::interpretObject(ValueNode &node, const QList<Annotation> &annot
             if (bytes.size() >= 8) {
                 qint64 msecs = bigEndian(QByteArrayView(bytes).first(8));
                 const ValueNode *nanos = node.child(u"nanos");
-                if (cls == u"java.sql.Timestamp" && nanos
+                // Within ±300,000 years the arithmetic below cannot overflow.
+                constexpr qint64 kMaxMsecs = 10'000'000'000'000'000LL;
+                if (cls == u"java.sql.Timestamp" && nanos && msecs > -kMaxMsecs && msecs < kMaxMsecs
                     && nanos->kind == ValueNode::Kind::Integer) {
                     msecs = msecs - msecs % 1000 + nanos->scalar.toLongLong() / 1'000'000;
                 }

@@ -517,6 +517,21 @@ void TestCodecsJava::handBuiltCorners()
     QVERIFY2(date.warning.isEmpty(), qPrintable(date.warning));
     QCOMPARE(date.root.typeName, u"java.util.Date"_s);
     QCOMPARE(date.root.child(u"@data")->children.at(0).kind, ValueNode::Kind::Bytes);
+
+    // java.sql.Timestamp adds its nanoseconds to the milliseconds: no overflow at the extremes.
+    for (const qint64 msecs : {std::numeric_limits<qint64>::max(),
+                               std::numeric_limits<qint64>::min(), qint64(1764508763123)}) {
+        Stream timestamp;
+        timestamp.u8(0x73).u8(0x72).utf("java.sql.Timestamp").i64(0).u8(0x02).u16(1);
+        timestamp.u8('I').utf("nanos").u8(0x78); // no class annotation; superclass follows
+        timestamp.classDesc("java.util.Date", 0x03, {});
+        timestamp.u8(0x77).u8(8).i64(msecs).u8(0x78).i32(999'999'999);
+        const DecodedValue decoded = decodeJavaSerialization(timestamp.bytes);
+        QVERIFY2(decoded.warning.isEmpty(), qPrintable(decoded.warning));
+        QCOMPARE(decoded.root.typeName, u"java.sql.Timestamp"_s);
+        if (msecs == 1764508763123)
+            QCOMPARE(toJson(decoded.root, true), QJsonValue(u"2025-11-30T13:19:23.999Z"_s));
+    }
 }
 
 void TestCodecsJava::badStreams_data()
