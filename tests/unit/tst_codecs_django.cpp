@@ -5,7 +5,6 @@
 #include "codecs/djangosigned.h"
 #include "valuetree.h"
 
-#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -65,7 +64,6 @@ private slots:
     void zipBombStopsAtTheCap();
     void truncatedAtEveryByte_data();
     void truncatedAtEveryByte();
-    void fuzzRegressions();
 };
 
 void TestCodecsDjango::compressedSession()
@@ -258,24 +256,6 @@ void TestCodecsDjango::truncatedAtEveryByte()
         const DecodedValue shown = decodeValue(prefix);
         QVERIFY(!shown.encoding.isEmpty());
     }
-}
-
-// Inputs the fuzzer (tests/fuzz/fuzz_djangosigned.cpp) once broke on; each must decode.
-void TestCodecsDjango::fuzzRegressions()
-{
-    const QDir dir(QStringLiteral(CODEC_DATA_DIR "/codec-regressions/djangosigned"));
-    const QStringList files = dir.entryList(QDir::Files);
-    for (const QString &name : files) {
-        QFile file(dir.filePath(name));
-        QVERIFY(file.open(QIODevice::ReadOnly));
-        const QByteArray raw = file.readAll();
-        for (DecodedValue decoded : {decodeDjangoSigned(raw), decodeValue(raw)}) {
-            markSecrets(decoded.root);
-            toJson(decoded.root, false);
-            toJson(decoded.root, true);
-        }
-    }
-    qInfo("%lld regression inputs", qint64(files.size()));
 }
 
 QTEST_GUILESS_MAIN(TestCodecsDjango)
