@@ -9,7 +9,7 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 apt_packages=(
     build-essential cmake ninja-build pkg-config git ca-certificates
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-qpa-plugins
-    libhiredis-dev libssl-dev openssl
+    libhiredis-dev libssl-dev openssl zlib1g-dev
     qtkeychain-qt6-dev libsecret-1-0
     redis-server redis-tools
     clang-format
