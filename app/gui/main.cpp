@@ -2,6 +2,7 @@
 #include "storeoptions.h"
 
 #include "auditlog.h"
+#include "systemsettings.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -18,6 +19,7 @@ const char kUsage[] = R"(Usage: sessiondesk [--store URL | --profile NAME] [--sc
                   [--user-index PATTERN] [--user-field PATH] [--read-only]
                   [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME]
                   [--tls-insecure] [--timeout SECONDS] [--audit-log FILE]
+                  [--operator NAME] [--audit-syslog]
 
 SessionDesk: find a user's web sessions, revoke one, log a user out everywhere, or destroy
 every session of an application, in a Redis session store.
@@ -27,9 +29,13 @@ every session of an application, in a Redis session store.
   --profile NAME     open this saved connection at start-up
   --read-only        open read-only and lock it (writes cannot be allowed)
   --audit-log FILE   audit log (default $SESSIONDESK_AUDIT_LOG or the data folder)
+  --operator NAME    who acts, for the audit log (default $SESSIONDESK_OPERATOR, else the
+                     OS user)
+  --audit-syslog     also send every audit record to syslog (authpriv; journald keeps it)
   --version, --help  print and exit; these need no display
 
-Without --store or --profile the saved connections are shown.
+Without --store or --profile the saved connections are shown. An administrator can force
+read-only mode for everyone with ForceReadOnly=true in /etc/xdg/SessionDesk/system.conf.
 )";
 
 } // namespace
@@ -50,9 +56,12 @@ int main(int argc, char *argv[])
                                       QStringLiteral("FILE"));
     const QCommandLineOption settings(QStringLiteral("settings"), QString(),
                                       QStringLiteral("FILE"));
+    const QCommandLineOption operatorName(QStringLiteral("operator"), QString(),
+                                          QStringLiteral("NAME"));
+    const QCommandLineOption auditSyslog(QStringLiteral("audit-syslog"));
     const QCommandLineOption version(QStringLiteral("version"));
     const QCommandLineOption help(QStringList{QStringLiteral("help"), QStringLiteral("h")});
-    parser.addOptions({profile, auditLog, settings, version, help});
+    parser.addOptions({profile, auditLog, settings, operatorName, auditSyslog, version, help});
     if (!parser.parse(arguments)) {
         std::fprintf(stderr, "%s\n", qPrintable(parser.errorText()));
         return 2;
@@ -87,7 +96,15 @@ int main(int argc, char *argv[])
     QApplication::setDesktopFileName(QStringLiteral("sessiondesk"));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/sessiondesk.svg")));
 
+    // Who acts and where records also go, for every store the window opens.
+    const SystemSettings system = SystemSettings::load();
+    AuditContext::setProcessDefaults(parser.value(operatorName).trimmed(),
+                                     parser.isSet(auditSyslog) || system.auditSyslog
+                                         ? syslogMirror()
+                                         : std::function<void(const QByteArray &)>());
+
     MainWindow::Options options;
+    options.forcedReadOnlyReason = system.readOnlyReason();
     const QString configDir = QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation);
     QDir().mkpath(configDir);
     options.settingsPath = parser.isSet(settings) ? parser.value(settings)
