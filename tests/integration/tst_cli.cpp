@@ -481,7 +481,7 @@ void TestCli::dynamoDbWithCustomAttributes()
     QVERIFY(sessions.json().array().first()[QStringLiteral("ttl_seconds")].toInt() > 800);
     const Run settings = cli(QStringList(store) << QStringLiteral("settings"), aws);
     QCOMPARE(settings.exitCode, 0);
-    QVERIFY(settings.out.contains("key schema"));
+    QVERIFY(settings.out.contains("Key schema"));
     const Run destroy =
         cli(QStringList(store) << QStringLiteral("destroy-all") << QStringLiteral("--confirm")
                                << QStringLiteral("custom@eu-west-1"),
