@@ -12,6 +12,7 @@
 #include "sessionsmodel.h"
 #include "settingsmodel.h"
 #include "shortcutsdialog.h"
+#include "systemsettings.h"
 #include "usersmodel.h"
 #include "verdictdelegate.h"
 
@@ -116,6 +117,8 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     , m_settings(std::make_unique<QSettings>(m_options.settingsPath, QSettings::IniFormat))
 {
     setObjectName(QStringLiteral("mainWindow"));
+    if (m_options.forcedReadOnlyReason.isEmpty())
+        m_options.forcedReadOnlyReason = SystemSettings::load().readOnlyReason();
     setWindowIcon(QIcon(QStringLiteral(":/icons/sessiondesk.svg")));
     m_payload = new PayloadModel(this);
     m_connectionsModel = new ConnectionsModel(this);

@@ -47,8 +47,8 @@ public:
     {
         QString settingsPath; // an INI file: window layout and saved connections, no secrets
         QString auditLogPath;
-        // Set when the administrator forces read-only mode (SystemSettings): every connection
-        // opens locked and says why.
+        // Why every connection opens locked. The window fills it from the administrator's
+        // SystemSettings (ForceReadOnly=true) when it is empty.
         QString forcedReadOnlyReason;
     };
 

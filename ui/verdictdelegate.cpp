@@ -34,11 +34,11 @@ VerdictDelegate::VerdictDelegate(QObject *parent)
 QString VerdictDelegate::badgeText(const QString &verdict)
 {
     if (verdict == u"PASS")
-        return QStringLiteral("✓ PASS");
+        return tr("✓ PASS");
     if (verdict == u"FAIL")
-        return QStringLiteral("✗ FAIL");
+        return tr("✗ FAIL");
     if (verdict == u"UNKNOWN")
-        return QStringLiteral("? UNKNOWN");
+        return tr("? UNKNOWN");
     return verdict;
 }
 

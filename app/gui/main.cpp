@@ -103,8 +103,7 @@ int main(int argc, char *argv[])
                                          ? syslogMirror()
                                          : std::function<void(const QByteArray &)>());
 
-    MainWindow::Options options;
-    options.forcedReadOnlyReason = system.readOnlyReason();
+    MainWindow::Options options; // the window reads ForceReadOnly itself
     const QString configDir = QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation);
     QDir().mkpath(configDir);
     options.settingsPath = parser.isSet(settings) ? parser.value(settings)

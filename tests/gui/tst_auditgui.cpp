@@ -51,7 +51,7 @@ private slots:
     void evidenceExportsAsJsonHtmlAndPdf();
 
 private:
-    void openWindow(const QString &forcedReason = QString());
+    void openWindow();
     template <typename T> T *child(const char *name) const
     {
         return m_window->findChild<T *>(QString::fromLatin1(name));
@@ -93,12 +93,11 @@ void TestAuditGui::cleanup()
     m_window.reset();
 }
 
-void TestAuditGui::openWindow(const QString &forcedReason)
+void TestAuditGui::openWindow()
 {
     MainWindow::Options options;
     options.settingsPath = m_dir.filePath(u"settings.ini"_s);
     options.auditLogPath = m_dir.filePath(u"audit.log"_s);
-    options.forcedReadOnlyReason = forcedReason;
     m_window = std::make_unique<MainWindow>(options);
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
@@ -292,9 +291,17 @@ void TestAuditGui::auditTabListsFiltersAndVerifies()
 
 void TestAuditGui::forcedReadOnlyDisablesEveryChange()
 {
+    // The administrator's file, as the window finds it.
+    const QString system = m_dir.filePath(u"system.conf"_s);
+    QFile file(system);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("[General]\nForceReadOnly=true\n");
+    file.close();
+    qputenv("SESSIONDESK_SYSTEM_CONFIG", system.toLocal8Bit());
     const QString reason =
-        u"read-only is forced by the administrator (ForceReadOnly=true in /etc/x.conf)"_s;
-    openWindow(reason);
+        u"read-only is forced by the administrator (ForceReadOnly=true in %1)"_s.arg(system);
+    openWindow();
+    qunsetenv("SESSIONDESK_SYSTEM_CONFIG");
     if (QTest::currentTestFailed())
         return;
     QVERIFY(m_window->client()->isLocked());
