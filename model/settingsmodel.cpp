@@ -236,11 +236,6 @@ void SettingsModel::rebuild()
                     << plainRow(tr("Layout"), m_info.layout);
         if (m_info.sessions >= 0)
             store.facts << plainRow(tr("Sessions"), locale.toString(m_info.sessions));
-        if (m_info.keysInDatabase >= 0) {
-            store.facts << plainRow(m_info.kind == u"redis" ? tr("Keys in database")
-                                                            : tr("Items (refreshed ~6 h)"),
-                                    locale.toString(m_info.keysInDatabase));
-        }
         m_groups.append(store);
         QList<StoreFact> facts = m_info.facts;
         // Rules about things the store does not have (an index, a tag) get a row of their own.

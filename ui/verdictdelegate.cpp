@@ -78,11 +78,13 @@ void VerdictDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
 
 QSize VerdictDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
+    // Every row of the column leaves room for a badge, so that uniform row heights fit it.
     QSize size = QStyledItemDelegate::sizeHint(option, index);
     QFont font = option.font;
     font.setBold(true);
-    const int width = QFontMetrics(font).horizontalAdvance(badgeText(index.data().toString())) + 20;
-    return size.expandedTo(QSize(width, size.height()));
+    const QFontMetrics metrics(font);
+    const int width = metrics.horizontalAdvance(badgeText(index.data().toString())) + 20;
+    return size.expandedTo(QSize(width, metrics.height() + 6));
 }
 
 } // namespace SessionDesk

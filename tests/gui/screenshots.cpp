@@ -6,6 +6,7 @@
 #include "mainwindow.h"
 #include "payloadmodel.h"
 #include "sessionsmodel.h"
+#include "settingsmodel.h"
 #include "usersmodel.h"
 
 #include <QAbstractItemView>
@@ -89,6 +90,9 @@ int main(int argc, char *argv[])
     waitFor([&] { return window.payloadModel()->hasSession(); });
     int ok = save(&window, dir.filePath(QStringLiteral("main-window.png")));
 
+    // The settings as an auditor sees them: judged by the seed task's policy.
+    waitFor([&] { return !window.settingsModel()->info().kind.isEmpty(); });
+    window.applyPolicy(QStringLiteral("redis-session-ha"));
     window.findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(1);
     waitFor([] { return true; }, 100);
     ok &= save(&window, dir.filePath(QStringLiteral("store-settings.png")));
