@@ -471,6 +471,8 @@ void MainWindow::createWidgets()
     m_auditTargetFilter = new QComboBox(auditPane);
     m_auditTargetFilter->setObjectName(QStringLiteral("auditTargetFilter"));
     m_auditTargetFilter->setAccessibleName(tr("Filter by target"));
+    m_auditActionFilter->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_auditTargetFilter->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_auditTextFilter = new QLineEdit(auditPane);
     m_auditTextFilter->setObjectName(QStringLiteral("auditTextFilter"));
     m_auditTextFilter->setAccessibleName(tr("Filter by text"));
@@ -1338,6 +1340,10 @@ void MainWindow::reloadAudit(bool verify)
 {
     m_audit->reload(false);
     updateAuditFilters();
+    if (m_audit->rowCount() > 0) {
+        for (int column = 0; column < AuditLogModel::DetailsColumn; ++column)
+            m_auditView->resizeColumnToContents(column);
+    }
     if (verify)
         verifyAuditLog();
 }

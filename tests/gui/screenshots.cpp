@@ -3,6 +3,7 @@
 //   sessiondesk-screenshots --store URL [--user-index PATTERN] --out DIR
 
 #include "destroyalldialog.h"
+#include "dialogs.h"
 #include "mainwindow.h"
 #include "payloadmodel.h"
 #include "sessionsmodel.h"
@@ -96,6 +97,17 @@ int main(int argc, char *argv[])
     window.findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(1);
     waitFor([] { return true; }, 100);
     ok &= save(&window, dir.filePath(QStringLiteral("store-settings.png")));
+
+    // The audit log after an audited reveal of the open session's secrets.
+    window.findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(0);
+    if (window.payloadModel()->hasSecrets()) {
+        Dialogs::setNextAnswer(Dialogs::Answer::Accept);
+        window.findChild<QAction *>(QStringLiteral("actionReveal"))->trigger();
+        waitFor([&] { return window.payloadModel()->isRevealed(); });
+    }
+    window.findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(2);
+    waitFor([] { return true; }, 100);
+    ok &= save(&window, dir.filePath(QStringLiteral("audit-log.png")));
     window.findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(0);
 
     window.client()->allowWrites(true);
