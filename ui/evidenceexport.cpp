@@ -14,22 +14,29 @@ namespace {
 
 using Code = StorageError::Code;
 
+constexpr qreal kResolution = 150; // dots per inch of the PDF's painting
+const QMarginsF kMarginsMm(15, 22, 15, 18); // the header and footer live in the top and bottom
+
 Result<void> writePdf(const Evidence &evidence, const QString &path)
 {
     QPdfWriter writer(path);
-    writer.setPageSize(QPageSize(QPageSize::A4));
-    writer.setPageMargins(QMarginsF(15, 22, 15, 18), QPageLayout::Millimeter);
-    writer.setResolution(150);
+    writer.setResolution(int(kResolution));
+    // Full-page coordinates: the header and footer are painted in the margins, which the
+    // standard mode would leave outside the painter's reach.
+    QPageLayout layout(QPageSize(QPageSize::A4), QPageLayout::Portrait, kMarginsMm,
+                       QPageLayout::Millimeter);
+    layout.setMode(QPageLayout::FullPageMode);
+    writer.setPageLayout(layout);
     writer.setTitle(evidence.pageHeader());
     writer.setCreator(evidence.tool);
     QPainter painter;
-    if (!painter.begin(&writer)) {
+    if (!painter.begin(&writer))
         return fail(Code::InvalidArgument, QObject::tr("Cannot write the PDF %1.").arg(path));
-    }
-    const QRect content = writer.pageLayout().paintRectPixels(writer.resolution());
-    const qreal width = content.width();
-    const qreal height = content.height();
-    const qreal mm = writer.resolution() / 25.4;
+    const qreal mm = kResolution / 25.4;
+    const QRectF paper = layout.fullRectPixels(int(kResolution));
+    const QRectF content(kMarginsMm.left() * mm, kMarginsMm.top() * mm,
+                         paper.width() - (kMarginsMm.left() + kMarginsMm.right()) * mm,
+                         paper.height() - (kMarginsMm.top() + kMarginsMm.bottom()) * mm);
 
     QTextDocument document;
     document.documentLayout()->setPaintDevice(&writer);
@@ -37,7 +44,7 @@ Result<void> writePdf(const Evidence &evidence, const QString &path)
     QFont font(QStringLiteral("sans-serif"));
     font.setPointSizeF(9);
     document.setDefaultFont(font);
-    document.setPageSize(QSizeF(width, height));
+    document.setPageSize(content.size());
     document.setHtml(evidence.toHtml(false));
     const int pages = document.pageCount();
 
@@ -46,17 +53,20 @@ Result<void> writePdf(const Evidence &evidence, const QString &path)
     for (int page = 0; page < pages; ++page) {
         if (page > 0)
             writer.newPage();
-        // The running header and footer live in the margins, outside the content rectangle.
+        // Every page says when, what and with which tool, above the content.
         painter.setFont(small);
         painter.setPen(Qt::black);
-        painter.drawText(QRectF(0, -14 * mm, width, 8 * mm), Qt::AlignLeft | Qt::AlignBottom,
-                         evidence.pageHeader());
-        painter.drawLine(QPointF(0, -5 * mm), QPointF(width, -5 * mm));
-        painter.drawText(QRectF(0, height + 4 * mm, width, 8 * mm), Qt::AlignRight | Qt::AlignTop,
+        painter.drawText(QRectF(content.left(), content.top() - 14 * mm, content.width(), 8 * mm),
+                         Qt::AlignLeft | Qt::AlignBottom, evidence.pageHeader());
+        painter.drawLine(QPointF(content.left(), content.top() - 5 * mm),
+                         QPointF(content.right(), content.top() - 5 * mm));
+        painter.drawText(QRectF(content.left(), content.bottom() + 4 * mm, content.width(), 8 * mm),
+                         Qt::AlignRight | Qt::AlignTop,
                          QObject::tr("page %1 of %2").arg(page + 1).arg(pages));
         painter.save();
-        painter.translate(0, -page * height);
-        document.drawContents(&painter, QRectF(0, page * height, width, height));
+        painter.translate(content.left(), content.top() - page * content.height());
+        document.drawContents(
+            &painter, QRectF(0, page * content.height(), content.width(), content.height()));
         painter.restore();
     }
     if (!painter.end())
