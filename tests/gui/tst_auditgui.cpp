@@ -24,7 +24,9 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMutex>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableView>
@@ -212,6 +214,15 @@ void TestAuditGui::malformedPolicyFileIsRefusedWithItsLine()
 
 void TestAuditGui::auditTabListsFiltersAndVerifies()
 {
+    // What sessiondesk's --operator and --audit-syslog set up for every store it opens.
+    // The mirror runs on the store's worker threads.
+    QMutex mirroredLock;
+    QList<QByteArray> mirrored;
+    AuditContext::setProcessDefaults(u"gina"_s, [&](const QByteArray &line) {
+        const QMutexLocker locker(&mirroredLock);
+        mirrored << line;
+    });
+    const auto restore = qScopeGuard([] { AuditContext::setProcessDefaults(QString(), {}); });
     openWindow();
     if (QTest::currentTestFailed())
         return;
@@ -239,6 +250,11 @@ void TestAuditGui::auditTabListsFiltersAndVerifies()
     QTRY_COMPARE(auditRows(), 2);
     AuditLogModel *audit = m_window->auditModel();
     QCOMPARE(audit->entryAt(0).action, u"logout-user"_s);
+    QCOMPARE(audit->entryAt(0).operatorName, u"gina"_s);
+    {
+        const QMutexLocker locker(&mirroredLock);
+        QCOMPARE(mirrored.size(), 5); // the header and two records per action, as written
+    }
     QCOMPARE(audit->entryAt(0).reason, u"ticket 9: account compromised"_s);
     QCOMPARE(audit->entryAt(0).planned, 2); // the count the operator confirmed
     QCOMPARE(audit->entryAt(0).done, 2);
