@@ -67,6 +67,7 @@ Result<void> AuditedStore::complete(const QString &op, const QString &action, QJ
     record.insert(QStringLiteral("op"), op);
     if (auto written = m_log.append(record, ids); !written) {
         StorageError error = written.error();
+        error.code = StorageError::Code::Server; // the change happened: not a refusal
         error.message = QStringLiteral("The %1 ran (%2 done), but its result could not be added "
                                        "to the audit log, which holds only its start: %3")
                             .arg(action)
