@@ -68,11 +68,13 @@ QJsonObject parseRecord(const QByteArray &line, bool *ok)
     return doc.object();
 }
 
-// The salt of the newest header, or empty when the log has none yet.
-QByteArray latestSalt(const Contents &c)
+// The salt of the log's header, or empty when the log has none yet. Reads from the start:
+// the header is the first line of every log written in format 2.
+QByteArray headerSalt(QFile &file)
 {
-    for (qsizetype i = c.lines.size() - 1; i >= 0; --i) {
-        const QByteArray &line = c.lines.at(i).bytes;
+    file.seek(0);
+    while (!file.atEnd()) {
+        const QByteArray line = file.readLine().trimmed();
         if (!line.contains("\"header\""))
             continue;
         bool ok = false;
@@ -81,6 +83,61 @@ QByteArray latestSalt(const Contents &c)
             return QByteArray::fromHex(record.value(QStringLiteral("salt")).toString().toLatin1());
     }
     return {};
+}
+
+// Where the next record goes: the hash of the last line, the next sequence number and whether
+// the file ends with a newline. Reads only the end of the file (growing the window until the
+// last readable record is inside), so that appending stays cheap as the log grows.
+struct AppendPoint
+{
+    QByteArray previous;
+    qint64 lastSeq = 0; // the sequence number of the last line, damaged or not
+    bool endsWithNewline = true;
+};
+
+AppendPoint appendPoint(QFile &file)
+{
+    AppendPoint p;
+    p.previous = kGenesis;
+    const qint64 size = file.size();
+    qint64 window = 64 * 1024;
+    while (size > 0) {
+        const qint64 from = std::max<qint64>(0, size - window);
+        file.seek(from);
+        const QByteArray tail = file.read(size - from);
+        p.endsWithNewline = tail.endsWith('\n');
+        QList<QByteArray> raw = tail.split('\n');
+        if (from > 0)
+            raw.removeFirst(); // may start inside a line
+        QList<QByteArray> lines;
+        for (const QByteArray &line : std::as_const(raw)) {
+            if (!line.trimmed().isEmpty())
+                lines.append(line.trimmed());
+        }
+        if (!lines.isEmpty())
+            p.previous = sha256Hex(lines.last());
+        // Numbered on from the last readable record, so that a gap someone cut stays one gap.
+        bool legacy = false;
+        for (qsizetype i = lines.size() - 1; i >= 0; --i) {
+            bool ok = false;
+            const QJsonObject record = parseRecord(lines.at(i), &ok);
+            if (!ok)
+                continue;
+            if (record.value(QStringLiteral("seq")).isDouble()) {
+                p.lastSeq =
+                    record.value(QStringLiteral("seq")).toInteger() + (lines.size() - 1 - i);
+                return p;
+            }
+            legacy = true; // older format: records are counted from the start
+            break;
+        }
+        if (from == 0) {
+            p.lastSeq = lines.size();
+            return p;
+        }
+        window = legacy ? size : window * 4;
+    }
+    return p;
 }
 
 QString osUserName()
@@ -271,28 +328,17 @@ Result<QJsonObject> AuditLog::append(QJsonObject fields, const QList<QByteArray>
                         .arg(m_path, file.errorString()));
     }
     file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    const Contents contents = split(file.readAll());
-    QByteArray previous =
-        contents.lines.isEmpty() ? kGenesis : sha256Hex(contents.lines.last().bytes);
-    // Numbered on from the last readable record, so that a gap someone cut stays one gap.
-    qint64 seq = contents.lines.size();
-    for (qsizetype i = contents.lines.size() - 1; i >= 0; --i) {
-        bool ok = false;
-        const QJsonObject record = parseRecord(contents.lines.at(i).bytes, &ok);
-        if (!ok)
-            continue;
-        if (record.value(QStringLiteral("seq")).isDouble())
-            seq = record.value(QStringLiteral("seq")).toInteger() + (contents.lines.size() - 1 - i);
-        break;
-    }
+    const AppendPoint at = appendPoint(file);
+    QByteArray previous = at.previous;
+    qint64 seq = at.lastSeq;
     const QString now = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
 
     // A line cut short (a crash mid-write, a truncated copy) stays as it is: the next record
     // starts on a line of its own and chains to the damaged one, so verify() reports the
     // damage at that line and nowhere else.
-    QByteArray out = contents.endsWithNewline ? QByteArray() : QByteArray("\n");
+    QByteArray out = at.endsWithNewline ? QByteArray() : QByteArray("\n");
     QList<QByteArray> written;
-    QByteArray salt = latestSalt(contents);
+    QByteArray salt = headerSalt(file);
     if (salt.isEmpty()) {
         salt.resize(32);
         QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(salt.data()), 8);
@@ -306,7 +352,7 @@ Result<QJsonObject> AuditLog::append(QJsonObject fields, const QList<QByteArray>
                            {QStringLiteral("host"), m_context.host},
                            {QStringLiteral("tool"), m_context.tool},
                            {QStringLiteral("prev"), QString::fromLatin1(previous)}};
-        if (!contents.lines.isEmpty())
+        if (seq > 1)
             header.insert(QStringLiteral("follows_older_format"), true);
         const QByteArray line = QJsonDocument(header).toJson(QJsonDocument::Compact);
         written.append(line);
