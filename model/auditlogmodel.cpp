@@ -1,6 +1,9 @@
 #include "auditlogmodel.h"
 
+#include <QCoreApplication>
 #include <QLocale>
+#include <QPointer>
+#include <QThreadPool>
 
 namespace SessionDesk {
 
@@ -112,17 +115,53 @@ QVariant AuditLogModel::headerData(int section, Qt::Orientation orientation, int
 
 void AuditLogModel::reload(bool verifyToo)
 {
+    ++m_generation; // a background reload still running is now stale
     auto entries = AuditLog(m_path).entries();
+    apply(entries ? *entries : QList<AuditEntry>(),
+          verifyToo ? std::optional<AuditVerification>(AuditLog(m_path).verify()) : std::nullopt);
+}
+
+void AuditLogModel::reloadInBackground(bool verifyToo)
+{
+    const quint64 generation = ++m_generation;
+    const QPointer<AuditLogModel> self(this);
+    const QString path = m_path;
+    QThreadPool::globalInstance()->start([self, path, generation, verifyToo] {
+        auto entries = AuditLog(path).entries();
+        std::optional<AuditVerification> verification;
+        if (verifyToo)
+            verification = AuditLog(path).verify();
+        QList<AuditEntry> list = entries ? *entries : QList<AuditEntry>();
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(),
+            [self, generation, list = std::move(list), verification]() mutable {
+                if (self && self->m_generation == generation)
+                    self->apply(std::move(list), verification);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void AuditLogModel::apply(QList<AuditEntry> entries,
+                          const std::optional<AuditVerification> &verification)
+{
     beginResetModel();
-    m_entries = entries ? *entries : QList<AuditEntry>();
+    m_entries = std::move(entries);
     endResetModel();
-    if (verifyToo)
-        verify();
+    if (verification)
+        setVerification(*verification);
+    emit reloaded();
 }
 
 AuditVerification AuditLogModel::verify()
 {
-    m_verification = AuditLog(m_path).verify();
+    setVerification(AuditLog(m_path).verify());
+    return m_verification;
+}
+
+void AuditLogModel::setVerification(const AuditVerification &verification)
+{
+    m_verification = verification;
     const AuditVerification &v = m_verification;
     if (v.intact()) {
         m_integrity = tr("Chain intact: %n record(s) in %1", "", int(v.records)).arg(m_path);
@@ -136,7 +175,6 @@ AuditVerification AuditLogModel::verify()
         m_integrity = lines.join(u'\n');
     }
     emit verified(v.intact());
-    return v;
 }
 
 QStringList AuditLogModel::actions() const

@@ -7,6 +7,8 @@
 #include <QJsonObject>
 #include <QSortFilterProxyModel>
 
+#include <optional>
+
 namespace SessionDesk {
 
 // The local audit log, one row per action (a started record joined with its completed record,
@@ -41,8 +43,11 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
-    // Re-reads the entries. Verification runs only on verify(), or here when `verify` is set.
+    // Re-reads the entries, and checks the chain when `verify` is set. Synchronous.
     void reload(bool verify = true);
+    // The same on a pool thread, so that a long log never stalls the window; reloaded() follows
+    // on this object's thread. A newer request supersedes an older one still running.
+    void reloadInBackground(bool verify = true);
     // Checks the chain now and returns the result (also kept for integrityText()).
     AuditVerification verify();
     QString path() const { return m_path; }
@@ -57,9 +62,14 @@ public:
 
 signals:
     void verified(bool intact);
+    void reloaded();
 
 private:
+    void apply(QList<AuditEntry> entries, const std::optional<AuditVerification> &verification);
+    void setVerification(const AuditVerification &verification);
+
     QString m_path;
+    quint64 m_generation = 0; // of the newest background reload
     QList<AuditEntry> m_entries;
     AuditVerification m_verification;
     QString m_integrity;

@@ -124,6 +124,7 @@ MainWindow::MainWindow(Options options, QWidget *parent)
     m_connectionsModel = new ConnectionsModel(this);
     m_settingsModel = new SettingsModel(this);
     m_audit = new AuditLogModel(m_options.auditLogPath, this);
+    connect(m_audit, &AuditLogModel::reloaded, this, &MainWindow::onAuditReloaded);
     createActions();
     createWidgets();
     createMenus();
@@ -1338,19 +1339,23 @@ void MainWindow::removeConnection()
 
 void MainWindow::reloadAudit(bool verify)
 {
-    m_audit->reload(false);
+    // Read and checked off the GUI thread: a long log must not stall the window.
+    m_audit->reloadInBackground(verify);
+}
+
+void MainWindow::verifyAuditLog()
+{
+    m_auditIntegrity->setText(tr("Verifying…"));
+    m_audit->reloadInBackground(true);
+}
+
+void MainWindow::onAuditReloaded()
+{
     updateAuditFilters();
     if (m_audit->rowCount() > 0) {
         for (int column = 0; column < AuditLogModel::DetailsColumn; ++column)
             m_auditView->resizeColumnToContents(column);
     }
-    if (verify)
-        verifyAuditLog();
-}
-
-void MainWindow::verifyAuditLog()
-{
-    m_audit->verify();
     showAuditIntegrity();
 }
 

@@ -77,7 +77,8 @@ public:
     // Judges the store settings against a policy file or preset; empty removes the policy.
     // Errors (a malformed file) go to the banner and leave no policy applied.
     bool applyPolicy(const QString &fileOrPreset);
-    // Re-reads the audit log and checks its chain; the result shows beside the Verify button.
+    // Re-reads the audit log and checks its chain off the GUI thread; the result shows beside
+    // the Verify button when it is done.
     void verifyAuditLog();
 
     // Test seams: the next export writes here, the next "open policy file" opens this,
@@ -115,6 +116,7 @@ private:
     void exportEvidence();
     void onPolicyChosen(int index);
     void reloadAudit(bool verify);
+    void onAuditReloaded();
     void updateAuditFilters();
     void showAuditIntegrity();
     void copySelected(bool user);

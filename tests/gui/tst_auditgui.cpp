@@ -289,8 +289,8 @@ void TestAuditGui::auditTabListsFiltersAndVerifies()
     QPushButton *verify = child<QPushButton>("auditVerifyButton");
     QTest::mouseClick(verify, Qt::LeftButton);
     QLabel *result = child<QLabel>("auditIntegrity");
-    QVERIFY2(result->text().startsWith(u"✓ Chain intact: 5 record(s)"_s),
-             qPrintable(result->text()));
+    QTRY_VERIFY2(result->text().startsWith(u"✓ Chain intact: 5 record(s)"_s),
+                 qPrintable(result->text()));
     QFile log(m_dir.filePath(u"audit.log"_s));
     QVERIFY(log.open(QIODevice::ReadOnly));
     QByteArray bytes = log.readAll();
@@ -300,7 +300,7 @@ void TestAuditGui::auditTabListsFiltersAndVerifies()
     log.write(bytes);
     log.close();
     QTest::mouseClick(verify, Qt::LeftButton);
-    QVERIFY2(result->text().startsWith(u"✗ BROKEN"_s), qPrintable(result->text()));
+    QTRY_VERIFY2(result->text().startsWith(u"✗ BROKEN"_s), qPrintable(result->text()));
     QVERIFY2(result->text().contains(u"line 2 was edited"_s), qPrintable(result->text()));
     QVERIFY(!audit->isIntact());
 }
