@@ -6,6 +6,7 @@
 // JSON, HTML and PDF.
 
 #include "auditlogmodel.h"
+#include "destroyalldialog.h"
 #include "dialogs.h"
 #include "mainwindow.h"
 #include "messagebanner.h"
@@ -49,6 +50,7 @@ private slots:
     void settingsTabShowsVerdictsWithRuleAndEvidence();
     void malformedPolicyFileIsRefusedWithItsLine();
     void auditTabListsFiltersAndVerifies();
+    void destroyAllRecordsReasonAndPreviewedCount();
     void forcedReadOnlyDisablesEveryChange();
     void evidenceExportsAsJsonHtmlAndPdf();
 
@@ -303,6 +305,34 @@ void TestAuditGui::auditTabListsFiltersAndVerifies()
     QTRY_VERIFY2(result->text().startsWith(u"✗ BROKEN"_s), qPrintable(result->text()));
     QVERIFY2(result->text().contains(u"line 2 was edited"_s), qPrintable(result->text()));
     QVERIFY(!audit->isIntact());
+}
+
+void TestAuditGui::destroyAllRecordsReasonAndPreviewedCount()
+{
+    openWindow();
+    if (QTest::currentTestFailed())
+        return;
+    child<QAction>("actionAllowChanges")->trigger();
+    child<QAction>("actionDestroyAll")->trigger();
+    DestroyAllDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->findChild<DestroyAllDialog *>()) != nullptr);
+    QTRY_COMPARE_WITH_TIMEOUT(dialog->previewCount(), 4, 10000);
+    QTest::keyClicks(dialog->findChild<QLineEdit *>(u"reasonEdit"_s), u"INC-2042 leaked cookie"_s);
+    QTest::keyClicks(dialog->findChild<QLineEdit *>(u"confirmTargetEdit"_s), m_server.target());
+    QTest::mouseClick(dialog->findChild<QPushButton *>(u"destroyButton"_s), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->hasReport(), 10000);
+    QCOMPARE(dialog->lastReport().destroyed, 4);
+    const auto entries = AuditLog(m_dir.filePath(u"audit.log"_s)).entries();
+    QVERIFY(entries);
+    QCOMPARE(entries->size(), 1);
+    const AuditEntry &e = entries->first();
+    QCOMPARE(e.action, u"destroy-all"_s);
+    QCOMPARE(e.reason, u"INC-2042 leaked cookie"_s);
+    QCOMPARE(e.planned, 4); // what the preview showed before the operator confirmed
+    QCOMPARE(e.done, 4);
+    QCOMPARE(e.result, u"ok"_s);
+    QVERIFY(e.completedLine > e.line); // started before, completed after
+    dialog->reject();
 }
 
 void TestAuditGui::forcedReadOnlyDisablesEveryChange()
