@@ -786,8 +786,16 @@ void MainWindow::connectClient()
                     }
                 }
                 m_sessions->removeSessions(report.revoked);
+                // A user whose last session went leaves the list; the selection must not then
+                // wander to a neighbour and show someone else's sessions.
+                m_removingUsers = true;
                 for (auto it = perUser.cbegin(); it != perUser.cend(); ++it)
                     m_users->sessionsRemoved(it.key(), it.value());
+                if (m_sessions->user() && m_users->sessionCount(*m_sessions->user()) == 0) {
+                    m_usersView->selectionModel()->clearSelection();
+                    m_usersView->selectionModel()->clearCurrentIndex();
+                }
+                m_removingUsers = false;
                 if (report.revoked.contains(m_payload->summary().id))
                     m_payload->clear();
                 if (m_totalSessions >= 0)
@@ -1001,7 +1009,7 @@ QList<QByteArray> MainWindow::selectedSessionIds() const
 void MainWindow::onUserSelected()
 {
     const QModelIndex current = m_usersView->currentIndex();
-    if (!current.isValid() || !m_sessions)
+    if (!current.isValid() || !m_sessions || m_removingUsers)
         return;
     const QString user = current.data(UsersModel::UserRole).toString();
     if (m_sessions->user() != user) {

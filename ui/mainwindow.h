@@ -151,6 +151,7 @@ private:
     QString m_searchResult;
     qint64 m_totalSessions = -1;
     qint64 m_withoutTtl = -1;
+    bool m_removingUsers = false; // rows of revoked users are leaving the users list
 
     UsersModel *m_users = nullptr;
     SessionsModel *m_sessions = nullptr;
