@@ -2,10 +2,10 @@
 
 #include "auditedstore.h"
 #include "buildinfo.h"
-#include "keychain.h"
-#include "profilecommands.h"
 #include "evidence.h"
+#include "keychain.h"
 #include "policy.h"
+#include "profilecommands.h"
 #include "sessionlookup.h"
 #include "storefactory.h"
 #include "storeoptions.h"
@@ -19,8 +19,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSettings>
 #include <QSaveFile>
+#include <QSettings>
 
 #include <unistd.h>
 
@@ -321,9 +321,10 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
     const QCommandLineOption session = valueOption("session", "ID");
     const QCommandLineOption version(QStringLiteral("version"));
     const QCommandLineOption help(QStringList{QStringLiteral("help"), QStringLiteral("h")});
-    parser.addOptions({json, auditLog, limit, user, reveal, dryRun, confirm, listSchemas,
-                       listProfiles, auditSyslog, operatorName, reason, policy, outFile, scan,
-                       log, action, session, version, help});
+    parser.addOptions({json,         auditLog, limit,       user,         reveal,
+                       dryRun,       confirm,  listSchemas, listProfiles, auditSyslog,
+                       operatorName, reason,   policy,      outFile,      scan,
+                       log,          action,   session,     version,      help});
     if (!parser.parse(arguments))
         throw UsageError{parser.errorText().endsWith(u'.') ? parser.errorText()
                                                            : parser.errorText() + u'.'};

@@ -39,10 +39,12 @@ StoreOptions::StoreOptions()
 
 void StoreOptions::addTo(QCommandLineParser &parser) const
 {
-    parser.addOptions({store, schema, userField, userIndex, keyPrefix, idAttribute, valueAttribute,
-                       expiresAttribute, userAttribute, tlsCa, tlsCert, tlsKey, tlsServerName,
-                       tlsInsecure, sentinelUser, sentinelPassword, clusterHostMap, readOnly,
-                       timeout, profile, settings});
+    parser.addOptions({store,          schema,      userField,      userIndex,
+                       keyPrefix,      idAttribute, valueAttribute, expiresAttribute,
+                       userAttribute,  tlsCa,       tlsCert,        tlsKey,
+                       tlsServerName,  tlsInsecure, sentinelUser,   sentinelPassword,
+                       clusterHostMap, readOnly,    timeout,        profile,
+                       settings});
 }
 
 QString StoreOptions::settingsPath(const QCommandLineParser &parser) const
