@@ -1,5 +1,8 @@
 #include "valuetree.h"
 
+#include "codecs/djangosigned.h"
+#include "codecs/javaserial.h"
+#include "codecs/phpsession.h"
 #include "jsonscan.h"
 #include "sessionlayout.h"
 
@@ -149,6 +152,31 @@ std::optional<QString> userFromJsonValue(const QJsonValue &value)
     return std::nullopt;
 }
 
+// Codecs recognised by their first bytes (formats.md §9), tried after JSON.
+std::optional<DecodedValue> decodeBySignature(const QByteArray &raw)
+{
+    using namespace Codecs;
+    if (looksLikeJavaSerialization(raw))
+        return decodeJavaSerialization(raw);
+    if (looksLikePhpSerialize(raw))
+        return decodePhpSerialize(raw);
+    if (looksLikePhpSession(raw))
+        return decodePhpSession(raw);
+    if (looksLikeDjangoSigned(raw))
+        return decodeDjangoSigned(raw);
+    if (looksLikePhpBinary(raw))
+        return decodePhpBinary(raw);
+    return std::nullopt;
+}
+
+// Whether a (partial) decode holds anything worth showing instead of the raw value.
+bool hasContent(const ValueNode &node)
+{
+    if (!node.isContainer())
+        return node.kind != ValueNode::Kind::Null || !node.typeName.isEmpty();
+    return std::any_of(node.children.begin(), node.children.end(), hasContent);
+}
+
 } // namespace
 
 const ValueNode *ValueNode::child(QStringView key) const
@@ -187,6 +215,12 @@ DecodedValue decodeValue(const QByteArray &raw)
         decoded.warning = QStringLiteral("Looks like JSON but is not valid at byte %1: %2.")
                               .arg(error.offset)
                               .arg(error.errorString());
+    } else if (auto codec = decodeBySignature(raw)) {
+        if (codec->warning.isEmpty() || hasContent(codec->root)) {
+            markSecrets(codec->root);
+            return std::move(*codec);
+        }
+        decoded.warning = codec->warning;
     }
     if (const auto text = validUtf8(raw); text && isPrintableText(*text)) {
         decoded.encoding = QStringLiteral("text");
@@ -197,6 +231,44 @@ DecodedValue decodeValue(const QByteArray &raw)
         decoded.root.kind = ValueNode::Kind::Bytes;
         decoded.root.scalar = raw;
     }
+    return decoded;
+}
+
+std::optional<ValueNode> decodeJsonTree(const QByteArray &json, QString *error)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        if (error) {
+            *error = QStringLiteral("%1 at byte %2")
+                         .arg(parseError.errorString())
+                         .arg(parseError.offset);
+        }
+        return std::nullopt;
+    }
+    return fromJson(doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(doc.array()), QString());
+}
+
+DecodedValue decodeHashFields(const QList<QPair<QByteArray, QByteArray>> &fields)
+{
+    DecodedValue decoded;
+    decoded.encoding = QStringLiteral("hash");
+    decoded.root.kind = ValueNode::Kind::Map;
+    QStringList problems;
+    for (const auto &[field, value] : fields) {
+        ValueNode child;
+        const QString name = validUtf8(field).value_or(displayBytes(field));
+        if (!value.isEmpty()) {
+            DecodedValue fieldValue = decodeValue(value);
+            child = std::move(fieldValue.root);
+            if (!fieldValue.warning.isEmpty())
+                problems << QStringLiteral("%1: %2").arg(name, fieldValue.warning);
+        }
+        child.name = name;
+        decoded.root.children.append(std::move(child));
+    }
+    markSecrets(decoded.root);
+    decoded.warning = problems.join(u' ');
     return decoded;
 }
 
@@ -261,8 +333,15 @@ QJsonValue toJson(const ValueNode &node, bool reveal)
         return node.scalar.toBool();
     case ValueNode::Kind::Integer:
         return node.scalar.toLongLong();
-    case ValueNode::Kind::Double:
-        return node.scalar.toDouble();
+    case ValueNode::Kind::Double: {
+        // JSON has no infinities or NaN (PHP, pickle and Java values can hold them).
+        const double number = node.scalar.toDouble();
+        if (std::isnan(number))
+            return QStringLiteral("NaN");
+        if (std::isinf(number))
+            return number > 0 ? QStringLiteral("Infinity") : QStringLiteral("-Infinity");
+        return number;
+    }
     case ValueNode::Kind::String:
     case ValueNode::Kind::Bytes:
         return scalarText(node);

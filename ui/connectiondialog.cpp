@@ -369,7 +369,7 @@ ConnectionProfile ConnectionDialog::profile() const
     p.sentinelUser = m_sentinelUser->text().trimmed();
     p.clusterHostMap = hostMapEntries();
     p.readOnlyLocked = m_readOnly->isChecked();
-    p.color = m_color;
+    p.color = m_color.isValid() ? m_color.name() : QString();
     return p;
 }
 
@@ -398,7 +398,7 @@ void ConnectionDialog::setProfile(const ConnectionProfile &profile)
     m_sentinelUser->setText(profile.sentinelUser);
     m_clusterHostMap->setText(profile.clusterHostMap.join(QStringLiteral(", ")));
     m_readOnly->setChecked(profile.readOnlyLocked);
-    setColor(profile.color);
+    setColor(QColor(profile.color));
     validate();
 }
 

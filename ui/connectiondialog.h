@@ -2,6 +2,7 @@
 
 #include "connectionprofile.h"
 
+#include <QColor>
 #include <QDialog>
 
 class QCheckBox;

@@ -1,5 +1,7 @@
 #include "storeoptions.h"
 
+#include <QSettings>
+
 namespace SessionDesk {
 
 namespace {
@@ -31,19 +33,99 @@ StoreOptions::StoreOptions()
     , clusterHostMap(valueOption("cluster-host-map", "ANNOUNCED=REACHABLE"))
     , readOnly(QStringLiteral("read-only"))
     , timeout(valueOption("timeout", "SECONDS"))
+    , profile(valueOption("profile", "NAME"))
+    , settings(valueOption("settings", "FILE"))
 { }
 
 void StoreOptions::addTo(QCommandLineParser &parser) const
 {
-    parser.addOptions({store, schema, userField, userIndex, keyPrefix, idAttribute, valueAttribute,
-                       expiresAttribute, userAttribute, tlsCa, tlsCert, tlsKey, tlsServerName,
-                       tlsInsecure, sentinelUser, sentinelPassword, clusterHostMap, readOnly,
-                       timeout});
+    parser.addOptions({store,          schema,      userField,      userIndex,
+                       keyPrefix,      idAttribute, valueAttribute, expiresAttribute,
+                       userAttribute,  tlsCa,       tlsCert,        tlsKey,
+                       tlsServerName,  tlsInsecure, sentinelUser,   sentinelPassword,
+                       clusterHostMap, readOnly,    timeout,        profile,
+                       settings});
+}
+
+QString StoreOptions::settingsPath(const QCommandLineParser &parser) const
+{
+    return parser.isSet(settings) ? parser.value(settings)
+                                  : ConnectionProfile::defaultSettingsPath();
+}
+
+Result<void> StoreOptions::applyTimeout(const QCommandLineParser &parser, StoreConfig &config) const
+{
+    if (parser.isSet(timeout)) {
+        bool ok = false;
+        const double seconds = parser.value(timeout).toDouble(&ok);
+        if (!ok || seconds <= 0) {
+            return fail(StorageError::Code::InvalidArgument,
+                        QStringLiteral("--timeout needs a positive number of seconds."));
+        }
+        config.connectTimeoutMs = config.commandTimeoutMs = int(seconds * 1000);
+    }
+    return {};
+}
+
+Result<StoreOptions::Selection> StoreOptions::readProfile(const QCommandLineParser &parser) const
+{
+    using Code = StorageError::Code;
+    if (parser.isSet(store))
+        return fail(Code::InvalidArgument,
+                    QStringLiteral("Give either --store or --profile, not both."));
+    // The saved connection is the whole definition: a layout or TLS flag on top would make the
+    // same name mean different stores in different places.
+    for (const QCommandLineOption *option :
+         {&schema, &userField, &userIndex, &keyPrefix, &idAttribute, &valueAttribute,
+          &expiresAttribute, &userAttribute, &tlsCa, &tlsCert, &tlsKey, &tlsServerName,
+          &tlsInsecure, &sentinelUser, &clusterHostMap}) {
+        if (parser.isSet(*option)) {
+            return fail(Code::InvalidArgument,
+                        QStringLiteral("--%1 cannot be combined with --profile; change the saved "
+                                       "connection or give --store instead.")
+                            .arg(option->names().first()));
+        }
+    }
+    const QString name = parser.value(profile);
+    const QString path = settingsPath(parser);
+    QSettings file(path, QSettings::IniFormat);
+    const QList<ConnectionProfile> profiles = ConnectionProfile::load(file);
+    const ConnectionProfile *found = ConnectionProfile::find(profiles, name);
+    if (!found) {
+        return fail(
+            Code::NotFound,
+            QStringLiteral("There is no saved connection named \"%1\" in %2.").arg(name, path));
+    }
+    Selection selection;
+    selection.profile = *found;
+    if (parser.isSet(readOnly))
+        selection.profile->readOnlyLocked = true;
+    auto config = selection.profile->toConfig(qEnvironmentVariable("SESSIONDESK_PASSWORD"));
+    if (!config)
+        return std::unexpected(config.error());
+    selection.config = *config;
+    if (parser.isSet(sentinelPassword)) {
+        if (selection.config.redisMode != StoreConfig::RedisMode::Sentinel) {
+            return fail(Code::InvalidArgument,
+                        QStringLiteral("--sentinel-password needs a saved Sentinel connection."));
+        }
+        selection.config.sentinelPassword = parser.value(sentinelPassword);
+    }
+    if (auto timed = applyTimeout(parser, selection.config); !timed)
+        return std::unexpected(timed.error());
+    auto layout = selection.profile->toLayout();
+    if (!layout)
+        return std::unexpected(layout.error());
+    selection.layout = *layout;
+    selection.storeGiven = true;
+    return selection;
 }
 
 Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &parser) const
 {
     using Code = StorageError::Code;
+    if (parser.isSet(profile))
+        return readProfile(parser);
     Selection selection;
     const QString fromEnv = qEnvironmentVariable("SESSIONDESK_STORE");
     selection.storeGiven = parser.isSet(store) || !fromEnv.isEmpty();
@@ -95,15 +177,8 @@ Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &par
     c.tls.keyFile = parser.value(tlsKey);
     c.tls.serverName = parser.value(tlsServerName);
     c.tls.insecure = parser.isSet(tlsInsecure);
-    if (parser.isSet(timeout)) {
-        bool ok = false;
-        const double seconds = parser.value(timeout).toDouble(&ok);
-        if (!ok || seconds <= 0) {
-            return fail(Code::InvalidArgument,
-                        QStringLiteral("--timeout needs a positive number of seconds."));
-        }
-        c.connectTimeoutMs = c.commandTimeoutMs = int(seconds * 1000);
-    }
+    if (auto timed = applyTimeout(parser, c); !timed)
+        return std::unexpected(timed.error());
 
     // DynamoDB tables default to the GOV.UK layout the seed documents describe.
     const QString defaultSchema = c.kind == StoreConfig::Kind::DynamoDB

@@ -1,16 +1,20 @@
 #pragma once
 
+#include "connectionprofile.h"
 #include "sessionlayout.h"
 #include "storeconfig.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
 
+#include <optional>
+
 namespace SessionDesk {
 
 // The store options both front ends accept, with the same names and meanings:
 // --store --schema --user-field --user-index --tls-* --sentinel-* --cluster-host-map
-// --read-only --timeout.
+// --read-only --timeout, and --profile NAME (a saved connection from --settings FILE, else the
+// shared settings file).
 class StoreOptions
 {
 public:
@@ -22,11 +26,16 @@ public:
         StoreConfig config;
         SessionLayout layout;
         bool storeGiven = false; // --store or $SESSIONDESK_STORE was set
+        std::optional<ConnectionProfile> profile; // --profile: the saved connection
     };
     // The password comes from the URL or $SESSIONDESK_PASSWORD; a sentinel password from
-    // --sentinel-password or $SESSIONDESK_SENTINEL_PASSWORD. Errors are usage errors
-    // (Code::InvalidArgument) in one sentence.
+    // --sentinel-password or $SESSIONDESK_SENTINEL_PASSWORD. With --profile the saved
+    // connection gives the store, layout and TLS settings; only --read-only (which tightens)
+    // and --timeout may be added, other store options are refused. Errors are one sentence:
+    // usage errors are Code::InvalidArgument, an unknown profile name is Code::NotFound.
     Result<Selection> read(const QCommandLineParser &parser) const;
+    // --settings FILE, else ConnectionProfile::defaultSettingsPath().
+    QString settingsPath(const QCommandLineParser &parser) const;
 
     const QCommandLineOption store;
     const QCommandLineOption schema;
@@ -48,6 +57,12 @@ public:
     const QCommandLineOption clusterHostMap;
     const QCommandLineOption readOnly;
     const QCommandLineOption timeout;
+    const QCommandLineOption profile;
+    const QCommandLineOption settings;
+
+private:
+    Result<Selection> readProfile(const QCommandLineParser &parser) const;
+    Result<void> applyTimeout(const QCommandLineParser &parser, StoreConfig &config) const;
 };
 
 } // namespace SessionDesk

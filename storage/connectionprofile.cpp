@@ -1,6 +1,7 @@
 #include "connectionprofile.h"
 
 #include <QSettings>
+#include <QStandardPaths>
 
 namespace SessionDesk {
 
@@ -32,6 +33,20 @@ Result<StoreConfig> ConnectionProfile::toConfig(const QString &password) const
     return config;
 }
 
+Result<SessionLayout> ConnectionProfile::toLayout() const
+{
+    auto layout = SessionLayout::preset(schema);
+    if (!layout)
+        return layout;
+    if (!layout->forDynamoDb)
+        layout->userIndexPattern = userIndex;
+    if (!userFields.isEmpty())
+        layout->userFields = userFields;
+    if (auto valid = layout->validate(); !valid)
+        return std::unexpected(valid.error());
+    return layout;
+}
+
 QString ConnectionProfile::kindLabel() const
 {
     const QString scheme = url.section(QStringLiteral("://"), 0, 0).toLower();
@@ -43,6 +58,16 @@ QString ConnectionProfile::kindLabel() const
     else if (scheme.endsWith(u"-cluster"))
         label = QStringLiteral("Redis Cluster");
     return scheme.startsWith(u"rediss") ? label + QStringLiteral(" (TLS)") : label;
+}
+
+QString ConnectionProfile::secretKey() const
+{
+    const auto config = StoreConfig::fromUrl(url);
+    if (!config || config->kind != StoreConfig::Kind::Redis)
+        return {};
+    const QString scheme = config->tls.enabled ? QStringLiteral("rediss") : QStringLiteral("redis");
+    const QString user = config->username.isEmpty() ? QString() : config->username + u'@';
+    return scheme + QStringLiteral("://") + user + config->endpoint();
 }
 
 QList<ConnectionProfile> ConnectionProfile::load(QSettings &settings)
@@ -65,7 +90,8 @@ QList<ConnectionProfile> ConnectionProfile::load(QSettings &settings)
         p.sentinelUser = settings.value(QStringLiteral("sentinelUser")).toString();
         p.clusterHostMap = settings.value(QStringLiteral("clusterHostMap")).toStringList();
         p.readOnlyLocked = settings.value(QStringLiteral("readOnlyLocked")).toBool();
-        p.color = QColor(settings.value(QStringLiteral("color")).toString());
+        p.color = settings.value(QStringLiteral("color")).toString();
+        p.passwordInKeychain = settings.value(QStringLiteral("passwordInKeychain")).toBool();
         if (!p.name.isEmpty() && !p.url.isEmpty())
             profiles.append(p);
     }
@@ -95,9 +121,26 @@ void ConnectionProfile::save(QSettings &settings, const QList<ConnectionProfile>
         settings.setValue(QStringLiteral("sentinelUser"), p.sentinelUser);
         settings.setValue(QStringLiteral("clusterHostMap"), p.clusterHostMap);
         settings.setValue(QStringLiteral("readOnlyLocked"), p.readOnlyLocked);
-        settings.setValue(QStringLiteral("color"), p.color.isValid() ? p.color.name() : QString());
+        settings.setValue(QStringLiteral("color"), p.color);
+        settings.setValue(QStringLiteral("passwordInKeychain"), p.passwordInKeychain);
     }
     settings.endArray();
+}
+
+const ConnectionProfile *ConnectionProfile::find(const QList<ConnectionProfile> &profiles,
+                                                 const QString &name)
+{
+    for (const ConnectionProfile &profile : profiles) {
+        if (profile.name == name)
+            return &profile;
+    }
+    return nullptr;
+}
+
+QString ConnectionProfile::defaultSettingsPath()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation)
+        + QStringLiteral("/sessiondesk.ini");
 }
 
 } // namespace SessionDesk
