@@ -384,6 +384,16 @@ Result<Connection::Ticket> Connection::send(const QList<Command> &commands)
                             .arg(name, m_config.endpoint()));
         }
     }
+    if (m_toolCommandsOnly) {
+        for (const Command &argv : commands) {
+            if (isToolCommand(argv))
+                continue;
+            return fail(Code::Refused,
+                        QStringLiteral("Refused to send %1 to %2: SessionDesk never sends "
+                                       "scripts, KEYS, blocking commands or flushes.")
+                            .arg(QString::fromUtf8(commandName(argv)), m_config.endpoint()));
+        }
+    }
     if (!isOpen()) {
         auto opened = open();
         if (!opened)

@@ -63,6 +63,11 @@ public:
     qint64 lastWaitMicroseconds() const { return m_lastWaitUs; }
 
     void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
+    // Refuse, before sending, any command the tool never needs (see isToolCommand()): the
+    // router's connections are made this way, so no script, KEYS, blocking command or flush
+    // can reach a server whatever a caller builds. Test fixtures keep their own connections
+    // unrestricted.
+    void setToolCommandsOnly(bool only) { m_toolCommandsOnly = only; }
     bool isReadOnly() const { return m_readOnly; }
     // Counts successful opens: a changed value means a new server session, on which a SCAN
     // cursor of the old one means nothing.
@@ -93,6 +98,7 @@ private:
 
     StoreConfig m_config;
     bool m_readOnly = false;
+    bool m_toolCommandsOnly = false;
     quint64 m_generation = 0;
     bool m_failedAfterSend = false;
     // Commands sent and replies read on the current server session (reset by open()).

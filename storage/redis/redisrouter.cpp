@@ -72,6 +72,7 @@ Router::Node *Router::nodeFor(const HostPort &address)
         slot->address = address;
         slot->connection = std::make_unique<Connection>(m_config.forNode(address));
         slot->connection->setReadOnly(m_readOnly);
+        slot->connection->setToolCommandsOnly(true);
     }
     return slot.get();
 }
@@ -252,6 +253,7 @@ Result<void> Router::resolveSentinelMaster(const QDeadlineTimer &deadline)
             if (index != m_sentinelIndex || !m_sentinel) {
                 m_sentinel =
                     std::make_unique<Connection>(m_config.forSentinel(sentinels.at(index)));
+                m_sentinel->setToolCommandsOnly(true);
                 m_sentinelIndex = index;
             }
             auto answer = m_sentinel->command({"SENTINEL", "GET-MASTER-ADDR-BY-NAME", name});
@@ -354,9 +356,11 @@ Result<void> Router::checkSentinelMaster(bool force)
     if (!force && m_sinceMasterCheck.isValid() && m_sinceMasterCheck.elapsed() < 250)
         return {};
     m_sinceMasterCheck.start();
-    if (!m_sentinel && m_sentinelIndex >= 0)
+    if (!m_sentinel && m_sentinelIndex >= 0) {
         m_sentinel =
             std::make_unique<Connection>(m_config.forSentinel(m_config.seeds.at(m_sentinelIndex)));
+        m_sentinel->setToolCommandsOnly(true);
+    }
     if (m_sentinel && !m_masters.isEmpty()) {
         auto answer = m_sentinel->command(
             {"SENTINEL", "GET-MASTER-ADDR-BY-NAME", m_config.sentinelMaster.toUtf8()});
