@@ -63,6 +63,7 @@ public:
     bool reportsSessionOutcomes() const override { return m_inner->reportsSessionOutcomes(); }
     void setDestroyOutcomeSink(DestroyOutcomeSink *sink) override
     {
+        m_outcomeSink = sink;
         m_inner->setDestroyOutcomeSink(sink);
     }
 

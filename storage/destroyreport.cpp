@@ -1,12 +1,11 @@
 #include "destroyreport.h"
 
-#include "valuetree.h"
-
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRandomGenerator>
 
 namespace SessionDesk {
 
@@ -16,25 +15,6 @@ using Code = StorageError::Code;
 
 // Lines are gathered and written in blocks of about this size.
 constexpr qsizetype kBufferBytes = 256 * 1024;
-
-void appendJsonString(QByteArray &out, QByteArrayView text)
-{
-    out.append('"');
-    for (const char c : text) {
-        if (c == '"' || c == '\\') {
-            out.append('\\');
-            out.append(c);
-        } else if (uchar(c) < 0x20) {
-            static const char hex[] = "0123456789abcdef";
-            out.append("\\u00");
-            out.append(hex[(uchar(c) >> 4) & 0xf]);
-            out.append(hex[uchar(c) & 0xf]);
-        } else {
-            out.append(c);
-        }
-    }
-    out.append('"');
-}
 
 } // namespace
 
@@ -46,6 +26,7 @@ DestroyReportWriter::DestroyReportWriter(QString path)
 DestroyReportWriter::~DestroyReportWriter()
 {
     if (m_file.isOpen()) {
+        writeHeader(); // a report without a summary: the run did not finish
         flushBuffer();
         m_file.close();
     }
@@ -77,53 +58,56 @@ Result<void> DestroyReportWriter::start(const QString &target, bool dryRun)
     const QString tool = QCoreApplication::applicationName().isEmpty()
         ? QStringLiteral("sessiondesk")
         : QCoreApplication::applicationName() + u' ' + QCoreApplication::applicationVersion();
-    const QJsonObject header{
+    m_header = QJsonObject{
         {QStringLiteral("report"), QStringLiteral("destroy-all")},
         {QStringLiteral("target"), target},
         {QStringLiteral("dry_run"), dryRun},
         {QStringLiteral("started_at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
-        {QStringLiteral("tool"), tool.trimmed()},
-        {QStringLiteral("ids"),
-         QStringLiteral("prefix and SHA-256 of each session id, as in the audit log")}};
-    m_buffer = QJsonDocument(header).toJson(QJsonDocument::Compact);
-    m_buffer.append('\n');
-    flushBuffer();
-    return m_writeFailed
-        ? fail(Code::Server,
-               QStringLiteral("Writing the report file %1 failed: %2.").arg(m_path, m_writeError))
-        : Result<void>();
+        {QStringLiteral("tool"), tool.trimmed()}};
+    return {};
 }
 
-QByteArray DestroyReportWriter::redactedIdJson(const QByteArray &id)
+void DestroyReportWriter::useIdSalt(const QByteArray &salt, const QString &auditLogPath)
 {
-    // As AuditLog::redactedId: at most a quarter of the id (and no more than 6 bytes) as a
-    // prefix, and the SHA-256 of the whole id in hex.
-    m_hash.reset();
-    m_hash.addData(id);
-    const QByteArrayView digest = m_hash.resultView();
-    QByteArray out;
-    out.reserve(112);
-    out.append("{\"prefix\":");
-    const QString prefix =
-        displayBytes(id.left(std::min<qsizetype>(6, id.size() / 4))) + QStringLiteral("…");
-    appendJsonString(out, prefix.toUtf8());
-    out.append(",\"sha256\":\"");
-    static const char hex[] = "0123456789abcdef";
-    for (const char byte : digest) {
-        out.append(hex[(uchar(byte) >> 4) & 0xf]);
-        out.append(hex[uchar(byte) & 0xf]);
+    if (salt.isEmpty() || m_headerWritten)
+        return;
+    m_salt = salt;
+    m_auditLogPath = auditLogPath;
+}
+
+void DestroyReportWriter::writeHeader()
+{
+    if (m_headerWritten)
+        return;
+    m_headerWritten = true;
+    QJsonObject header = m_header;
+    if (m_salt.isEmpty()) {
+        // Not audited: a salt of the report's own, so that ids are still not readable from it.
+        m_salt.resize(32);
+        QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(m_salt.data()), 8);
+        header.insert(QStringLiteral("id_hash"),
+                      QStringLiteral("HMAC-SHA256 of each session id keyed with id_salt"));
+        header.insert(QStringLiteral("id_salt"), QString::fromLatin1(m_salt.toHex()));
+    } else {
+        header.insert(QStringLiteral("id_hash"),
+                      QStringLiteral("HMAC-SHA256 of each session id keyed with the audit log's "
+                                     "salt, as in its records"));
+        header.insert(QStringLiteral("audit_log"), m_auditLogPath);
     }
-    out.append("\"}");
-    return out;
+    m_mac.setKey(m_salt);
+    m_buffer.prepend(QJsonDocument(header).toJson(QJsonDocument::Compact) + '\n');
 }
 
 void DestroyReportWriter::sessionOutcome(const QByteArray &id, DestroyOutcome outcome)
 {
     if (!m_file.isOpen())
         return;
-    m_buffer.append("{\"session\":");
-    m_buffer.append(redactedIdJson(id));
-    m_buffer.append(",\"outcome\":\"");
+    writeHeader();
+    m_mac.reset();
+    m_mac.addData(id);
+    m_buffer.append("{\"id\":\"");
+    m_buffer.append(m_mac.result().toHex());
+    m_buffer.append("\",\"outcome\":\"");
     m_buffer.append(outcomeName(outcome));
     m_buffer.append("\"}\n");
     ++m_lines;
@@ -147,6 +131,7 @@ Result<void> DestroyReportWriter::finish(const DestroyReport &r)
     if (!m_file.isOpen())
         return fail(Code::InvalidArgument,
                     QStringLiteral("The report file %1 was not started.").arg(m_path));
+    writeHeader();
     const QJsonObject summary{{QStringLiteral("dry_run"), r.dryRun},
                               {QStringLiteral("matched"), r.matched},
                               {QStringLiteral("examined"), r.examined},

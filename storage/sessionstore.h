@@ -140,6 +140,14 @@ class DestroyOutcomeSink
 {
 public:
     virtual ~DestroyOutcomeSink() = default;
+    // Called before the first outcome of an audited run: the salt the audit log hashes session
+    // ids with (AuditLog::saltedId) and the log's path, so that a report's ids can be checked
+    // against the log's records.
+    virtual void useIdSalt(const QByteArray &salt, const QString &auditLogPath)
+    {
+        Q_UNUSED(salt);
+        Q_UNUSED(auditLogPath);
+    }
     virtual void sessionOutcome(const QByteArray &id, DestroyOutcome outcome) = 0;
 };
 
