@@ -33,6 +33,7 @@ StoreOptions::StoreOptions()
     , clusterHostMap(valueOption("cluster-host-map", "ANNOUNCED=REACHABLE"))
     , readOnly(QStringLiteral("read-only"))
     , timeout(valueOption("timeout", "SECONDS"))
+    , maxOps(valueOption("max-ops", "N"))
     , profile(valueOption("profile", "NAME"))
     , settings(valueOption("settings", "FILE"))
 { }
@@ -43,8 +44,8 @@ void StoreOptions::addTo(QCommandLineParser &parser) const
                        keyPrefix,      idAttribute, valueAttribute, expiresAttribute,
                        userAttribute,  tlsCa,       tlsCert,        tlsKey,
                        tlsServerName,  tlsInsecure, sentinelUser,   sentinelPassword,
-                       clusterHostMap, readOnly,    timeout,        profile,
-                       settings});
+                       clusterHostMap, readOnly,    timeout,        maxOps,
+                       profile,        settings});
 }
 
 QString StoreOptions::settingsPath(const QCommandLineParser &parser) const
@@ -63,6 +64,21 @@ Result<void> StoreOptions::applyTimeout(const QCommandLineParser &parser, StoreC
                         QStringLiteral("--timeout needs a positive number of seconds."));
         }
         config.connectTimeoutMs = config.commandTimeoutMs = int(seconds * 1000);
+    }
+    return {};
+}
+
+Result<void> StoreOptions::applyMaxOps(const QCommandLineParser &parser, StoreConfig &config) const
+{
+    if (parser.isSet(maxOps)) {
+        bool ok = false;
+        const int rate = parser.value(maxOps).toInt(&ok);
+        if (!ok || rate <= 0) {
+            return fail(StorageError::Code::InvalidArgument,
+                        QStringLiteral("--max-ops needs a whole number of operations per second "
+                                       "above 0."));
+        }
+        config.maxOpsPerSecond = rate;
     }
     return {};
 }
@@ -113,6 +129,8 @@ Result<StoreOptions::Selection> StoreOptions::readProfile(const QCommandLinePars
     }
     if (auto timed = applyTimeout(parser, selection.config); !timed)
         return std::unexpected(timed.error());
+    if (auto limited = applyMaxOps(parser, selection.config); !limited)
+        return std::unexpected(limited.error());
     auto layout = selection.profile->toLayout();
     if (!layout)
         return std::unexpected(layout.error());
@@ -179,6 +197,8 @@ Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &par
     c.tls.insecure = parser.isSet(tlsInsecure);
     if (auto timed = applyTimeout(parser, c); !timed)
         return std::unexpected(timed.error());
+    if (auto limited = applyMaxOps(parser, c); !limited)
+        return std::unexpected(limited.error());
 
     // DynamoDB tables default to the GOV.UK layout the seed documents describe.
     const QString defaultSchema = c.kind == StoreConfig::Kind::DynamoDB

@@ -13,8 +13,8 @@ namespace SessionDesk {
 
 // The store options both front ends accept, with the same names and meanings:
 // --store --schema --user-field --user-index --tls-* --sentinel-* --cluster-host-map
-// --read-only --timeout, and --profile NAME (a saved connection from --settings FILE, else the
-// shared settings file).
+// --read-only --timeout --max-ops, and --profile NAME (a saved connection from --settings FILE,
+// else the shared settings file).
 class StoreOptions
 {
 public:
@@ -31,8 +31,8 @@ public:
     // The password comes from the URL or $SESSIONDESK_PASSWORD; a sentinel password from
     // --sentinel-password or $SESSIONDESK_SENTINEL_PASSWORD. With --profile the saved
     // connection gives the store, layout and TLS settings; only --read-only (which tightens)
-    // and --timeout may be added, other store options are refused. Errors are one sentence:
-    // usage errors are Code::InvalidArgument, an unknown profile name is Code::NotFound.
+    // --timeout and --max-ops may be added, other store options are refused. Errors are one
+    // sentence: usage errors are Code::InvalidArgument, an unknown profile name is Code::NotFound.
     Result<Selection> read(const QCommandLineParser &parser) const;
     // --settings FILE, else ConnectionProfile::defaultSettingsPath().
     QString settingsPath(const QCommandLineParser &parser) const;
@@ -57,12 +57,14 @@ public:
     const QCommandLineOption clusterHostMap;
     const QCommandLineOption readOnly;
     const QCommandLineOption timeout;
+    const QCommandLineOption maxOps;
     const QCommandLineOption profile;
     const QCommandLineOption settings;
 
 private:
     Result<Selection> readProfile(const QCommandLineParser &parser) const;
     Result<void> applyTimeout(const QCommandLineParser &parser, StoreConfig &config) const;
+    Result<void> applyMaxOps(const QCommandLineParser &parser, StoreConfig &config) const;
 };
 
 } // namespace SessionDesk

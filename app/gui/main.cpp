@@ -22,6 +22,7 @@ const char kUsage[] = R"(Usage: sessiondesk [--store URL | --profile NAME] [--sc
                   [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME]
                   [--tls-insecure] [--sentinel-user USER] [--sentinel-password PASSWORD]
                   [--cluster-host-map ANNOUNCED=REACHABLE]... [--timeout SECONDS]
+                  [--max-ops N]
                   [--audit-log FILE] [--settings FILE] [--operator NAME] [--audit-syslog]
 
 SessionDesk: find a user's web sessions, revoke one, log a user out everywhere, or destroy

@@ -25,7 +25,7 @@ _sessiondesk_cli()
         --id-attribute --value-attribute --expires-attribute --user-attribute --tls-ca --tls-cert
         --tls-key --tls-server-name --tls-insecure --read-only --json --audit-log --timeout
         --list-schemas --list-profiles --version --help --limit --user --reveal --dry-run
-        --confirm"
+        --confirm --report --max-ops"
     local commands="info settings users sessions show revoke logout-user destroy-all profile"
     local profile_commands="list add remove set-password forget-password import-urls import-aws"
 
@@ -46,7 +46,7 @@ _sessiondesk_cli()
             _sessiondesk_cli_profiles "$program" "${settings[@]}"
             return
             ;;
-        --tls-ca | --tls-cert | --tls-key | --audit-log | --settings)
+        --tls-ca | --tls-cert | --tls-key | --audit-log | --settings | --report)
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             return
             ;;
@@ -57,7 +57,7 @@ _sessiondesk_cli()
             ;;
         --user-field | --user-index | --key-prefix | --id-attribute | --value-attribute | \
             --expires-attribute | --user-attribute | --tls-server-name | --timeout | --limit | \
-            --user | --confirm)
+            --user | --confirm | --max-ops)
             return # a value the program cannot guess
             ;;
     esac
@@ -70,7 +70,7 @@ _sessiondesk_cli()
             --store | --profile | --settings | --schema | --user-field | --user-index | \
                 --key-prefix | --id-attribute | --value-attribute | --expires-attribute | \
                 --user-attribute | --tls-ca | --tls-cert | --tls-key | --tls-server-name | \
-                --audit-log | --timeout | --limit | --user | --confirm)
+                --audit-log | --timeout | --limit | --user | --confirm | --report | --max-ops)
                 ((i++))
                 ;;
             -*) ;;
