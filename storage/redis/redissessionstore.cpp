@@ -995,17 +995,22 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
     // sessions that remain.
     qint64 indexKeysFound = 0;
     if (!report.cancelled && report.abortReason.isEmpty() && m_layout.hasUserIndex()) {
-        auto indexes =
-            m_router.scanPipelined(m_layout.userIndexScanPattern(), m_batchSize, cancel,
-                                   [&](const QList<QByteArray> &keys) -> Result<ScanWork> {
-                                       QList<QByteArray> ours;
-                                       for (const QByteArray &key : keys) {
-                                           if (m_layout.userFromIndexKey(key))
-                                               ours.append(key);
-                                       }
-                                       return planDeletes(ours, &indexKeysFound, indexTally);
-                                   },
-                                   {});
+        auto indexes = m_router.scanPipelined(
+            m_layout.userIndexScanPattern(), m_batchSize, cancel,
+            [&](const QList<QByteArray> &keys) -> Result<ScanWork> {
+                QList<QByteArray> ours;
+                for (const QByteArray &key : keys) {
+                    if (m_layout.userFromIndexKey(key))
+                        ours.append(key);
+                }
+                return planDeletes(ours, &indexKeysFound, indexTally);
+            },
+            [&](const ScanProgress &) {
+                // The sessions' counts stay; the index clean-up is
+                // short, but cancel and progress still come.
+                if (progress)
+                    progress(p);
+            });
         if (!indexes && indexes.error().code != Code::Cancelled) {
             // As with sessions: an error before anything was deleted is just an error.
             if (!sessionTally.any() && !indexTally.any())
