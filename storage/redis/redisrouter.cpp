@@ -63,6 +63,13 @@ void Router::setReadOnly(bool readOnly)
         node->connection->setReadOnly(readOnly);
 }
 
+void Router::setToolCommandsOnly(bool only)
+{
+    m_toolCommandsOnly = only;
+    for (auto &[address, node] : m_nodes)
+        node->connection->setToolCommandsOnly(only);
+}
+
 Router::Node *Router::nodeFor(const HostPort &address)
 {
     const QString key = address.text();
@@ -72,7 +79,7 @@ Router::Node *Router::nodeFor(const HostPort &address)
         slot->address = address;
         slot->connection = std::make_unique<Connection>(m_config.forNode(address));
         slot->connection->setReadOnly(m_readOnly);
-        slot->connection->setToolCommandsOnly(true);
+        slot->connection->setToolCommandsOnly(m_toolCommandsOnly);
     }
     return slot.get();
 }
@@ -1056,8 +1063,13 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
         if (auto opened = open(); !opened)
             return opened;
     }
-    if (m_rateLimiter.isLimited())
-        maxCount = std::min(maxCount, std::max(10, m_rateLimiter.rate() / 10));
+    if (m_rateLimiter.isLimited()) {
+        // A round (a batch per master) fits in about a tenth of a second of the rate, so that
+        // progress and cancel keep coming while the limiter paces the run.
+        const int perMaster =
+            m_rateLimiter.rate() / (10 * int(std::max<qsizetype>(1, m_masters.size())));
+        maxCount = std::min(maxCount, std::max(1, perMaster));
+    }
     maxCount = std::max(1, maxCount);
 
     QBitArray done(kSlotCount);

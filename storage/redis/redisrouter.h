@@ -116,6 +116,9 @@ public:
     Result<void> open();
     void setReadOnly(bool readOnly);
     bool isReadOnly() const { return m_readOnly; }
+    // On (the default): every connection refuses what the tool never sends (isToolCommand()).
+    // Only tests that use a router as an application's client turn it off.
+    void setToolCommandsOnly(bool only);
 
     // Runs `commands` and returns one reply per command, in order. Error replies that remain
     // after redirections and waiting are values, as with Connection::pipeline(). `info`, when
@@ -219,6 +222,7 @@ private:
 
     StoreConfig m_config;
     bool m_readOnly = false;
+    bool m_toolCommandsOnly = true;
     std::map<QString, std::unique_ptr<Node>> m_nodes; // by "host:port"
     std::vector<Node *> m_slotOwner; // kSlotCount entries; null while a slot is not served
     QList<Node *> m_masters; // by lowest slot
