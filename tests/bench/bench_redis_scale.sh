@@ -148,7 +148,7 @@ wait_jobs() { local job; for job in $(jobs -p); do [[ " ${pids[*]} " == *" $job 
 count() {
     local port total=0 n
     for port in "${ports[@]}"; do
-        n=$(rcli "$port" --scan --pattern "$1" --count 1000 | sort -u | wc -l)
+        n=$(rcli "$port" --scan --pattern "$1" | sort -u | wc -l)
         total=$((total + n))
     done
     echo "$total"
@@ -230,14 +230,15 @@ run_topology() {
     measure "sessiondesk-cli users" "" "${sd[@]}" users
     rows[-1]+="$(users_note)"
     if [[ ${#ports[@]} -eq 1 ]]; then
-        baseline="redis-cli -p ${ports[0]} --scan --pattern 'sess:*' --count 1000 | xargs -n 1000 redis-cli -p ${ports[0]} mget \
+        baseline="redis-cli -p ${ports[0]} --scan --pattern 'sess:*' | xargs -n 1000 redis-cli -p ${ports[0]} mget \
             | node -e 'require(\"readline\").createInterface({input:process.stdin}).on(\"line\",l=>{try{console.log(JSON.parse(l).user_id??\"\")}catch{console.log(\"\")}})' \
             | awk '{c[\$0]++} END {print length(c) \" users, \" NR \" sessions\"}'"
         measure_shell "baseline: --scan | xargs mget | node count" "" "$baseline"
     else
-        baseline="( for p in ${ports[*]}; do redis-cli -p \$p --scan --pattern 'sess:*' --count 1000 \
-            | node tests/bench/users_from_keys.mjs redis://127.0.0.1:\$p & done; wait ) \
-            | awk '{c[\$0]++} END {print length(c) \" users, \" NR \" sessions\"}'"
+        # one file per master: lines of processes writing to one pipe at once could interleave
+        baseline="for p in ${ports[*]}; do redis-cli -p \$p --scan --pattern 'sess:*' \
+            | node tests/bench/users_from_keys.mjs redis://127.0.0.1:\$p >$work/users-\$p.txt & done; wait; \
+            cat $work/users-*.txt | awk '{c[\$0]++} END {print length(c) \" users, \" NR \" sessions\"}'"
         measure_shell "baseline: per master --scan | GETs | count" "" "$baseline"
     fi
     rows[-1]+="$(cat "$work/out")"
