@@ -42,6 +42,8 @@ Options:
   --tls-server-name NAME   verify the server certificate for NAME (and send it as SNI)
   --tls-insecure           do NOT verify the server certificate (warns; avoid)
   --read-only              refuse every change
+  --mask-field NAME        mask fields called NAME too; repeat or separate with commas
+  --no-mask-field NAME     never mask fields called NAME (by name or by value shape)
   --json                   print one JSON document
   --audit-log FILE         audit log (default $SESSIONDESK_AUDIT_LOG or the data folder)
   --timeout SECONDS        connect and command idle timeout (default 5 and 30)

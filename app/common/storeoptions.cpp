@@ -28,13 +28,15 @@ StoreOptions::StoreOptions()
     , tlsInsecure(QStringLiteral("tls-insecure"))
     , readOnly(QStringLiteral("read-only"))
     , timeout(valueOption("timeout", "SECONDS"))
+    , maskField(valueOption("mask-field", "NAME"))
+    , noMaskField(valueOption("no-mask-field", "NAME"))
 { }
 
 void StoreOptions::addTo(QCommandLineParser &parser) const
 {
     parser.addOptions({store, schema, userField, userIndex, keyPrefix, idAttribute, valueAttribute,
                        expiresAttribute, userAttribute, tlsCa, tlsCert, tlsKey, tlsServerName,
-                       tlsInsecure, readOnly, timeout});
+                       tlsInsecure, readOnly, timeout, maskField, noMaskField});
 }
 
 Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &parser) const
@@ -116,6 +118,26 @@ Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &par
     }
     if (auto valid = selection.layout.validate(); !valid)
         return std::unexpected(valid.error());
+
+    const auto names = [&](const QCommandLineOption &option) {
+        QStringList out;
+        for (const QString &value : parser.values(option)) {
+            for (const QString &name : value.split(u',', Qt::SkipEmptyParts))
+                out << name.trimmed();
+        }
+        out.removeAll(QString());
+        return out;
+    };
+    selection.masking.extraSecretNames = names(maskField);
+    selection.masking.neverMaskNames = names(noMaskField);
+    for (const QString &name : std::as_const(selection.masking.extraSecretNames)) {
+        if (selection.masking.neverMaskNames.contains(name, Qt::CaseInsensitive)) {
+            return fail(Code::InvalidArgument,
+                        QStringLiteral("\"%1\" is given to both --mask-field and --no-mask-field.")
+                            .arg(name));
+        }
+    }
+    setMaskingRules(selection.masking);
     return selection;
 }
 

@@ -2,6 +2,7 @@
 
 #include "sessionlayout.h"
 #include "storeconfig.h"
+#include "valuetree.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
@@ -9,7 +10,8 @@
 namespace SessionDesk {
 
 // The store options both front ends accept, with the same names and meanings:
-// --store --schema --user-field --user-index --tls-* --read-only --timeout.
+// --store --schema --user-field --user-index --tls-* --read-only --timeout --mask-field
+// --no-mask-field.
 class StoreOptions
 {
 public:
@@ -21,9 +23,12 @@ public:
         StoreConfig config;
         SessionLayout layout;
         bool storeGiven = false; // --store or $SESSIONDESK_STORE was set
+        MaskingRules masking; // --mask-field / --no-mask-field on top of the defaults
     };
     // The password comes from the URL or $SESSIONDESK_PASSWORD. Errors are usage errors
-    // (Code::InvalidArgument) in one sentence.
+    // (Code::InvalidArgument) in one sentence. On success the masking rules are also installed
+    // for the whole process (setMaskingRules), as they apply to every value either front end
+    // shows.
     Result<Selection> read(const QCommandLineParser &parser) const;
 
     const QCommandLineOption store;
@@ -43,6 +48,8 @@ public:
     const QCommandLineOption tlsInsecure;
     const QCommandLineOption readOnly;
     const QCommandLineOption timeout;
+    const QCommandLineOption maskField; // a field name to mask as well; repeatable, or a,b
+    const QCommandLineOption noMaskField; // a field name never to mask; repeatable, or a,b
 };
 
 } // namespace SessionDesk

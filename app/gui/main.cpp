@@ -18,6 +18,7 @@ const char kUsage[] = R"(Usage: sessiondesk [--store URL | --profile NAME] [--sc
                   [--user-index PATTERN] [--user-field PATH] [--read-only]
                   [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME]
                   [--tls-insecure] [--timeout SECONDS] [--audit-log FILE]
+                  [--mask-field NAME] [--no-mask-field NAME]
 
 SessionDesk: find a user's web sessions, revoke one, log a user out everywhere, or destroy
 every session of an application, in a Redis session store.
@@ -27,6 +28,7 @@ every session of an application, in a Redis session store.
   --profile NAME     open this saved connection at start-up
   --read-only        open read-only and lock it (writes cannot be allowed)
   --audit-log FILE   audit log (default $SESSIONDESK_AUDIT_LOG or the data folder)
+  --mask-field NAME  mask fields called NAME too (repeatable); --no-mask-field NAME: never
   --version, --help  print and exit; these need no display
 
 Without --store or --profile the saved connections are shown.
