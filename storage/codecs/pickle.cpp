@@ -373,7 +373,8 @@ void PickleMachine::rawUnicodeEscape(const QByteArray &bytes)
         if (!ok || code > 0x10FFFF)
             stop(
                 QStringLiteral("A UNICODE opcode before byte %1 has a bad \\u escape.").arg(m_pos));
-        out += QString::fromUcs4(reinterpret_cast<const char32_t *>(&code), 1);
+        const char32_t codePoint = code;
+        out += QString::fromUcs4(&codePoint, 1);
         i += 1 + digits;
     }
     push(scalar(scalarNode(Kind::String, out)));
