@@ -1,5 +1,6 @@
 #include "connectionsmodel.h"
 
+#include <QColor>
 #include <QFont>
 #include <QIcon>
 
@@ -45,8 +46,10 @@ QVariant ConnectionsModel::data(const QModelIndex &index, int role) const
         font.setBold(profile.name == m_open);
         return font;
     }
-    case Qt::ForegroundRole:
-        return profile.color.isValid() ? QVariant(profile.color) : QVariant();
+    case Qt::ForegroundRole: {
+        const QColor color(profile.color);
+        return color.isValid() ? QVariant(color) : QVariant();
+    }
     case SavedRole:
         return saved;
     default:

@@ -101,7 +101,7 @@ tour() {
     run_cli_dynamo users --limit 5
 }
 
-# Both demo stores as saved connections (the INI layout model/connectionprofile.cpp reads).
+# Both demo stores as saved connections (the INI layout storage/connectionprofile.cpp reads).
 write_settings() {
     cat >"$DEMO_DIR/sessiondesk.ini" <<EOF
 [profiles]

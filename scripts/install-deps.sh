@@ -9,11 +9,21 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 apt_packages=(
     build-essential cmake ninja-build pkg-config git ca-certificates
     qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-qpa-plugins
-    libhiredis-dev libssl-dev openssl
+    libhiredis-dev libssl-dev openssl zlib1g-dev
+    qtkeychain-qt6-dev libsecret-1-0
     redis-server redis-tools
     clang-format
     xvfb xauth
     time
+    # Real frameworks writing sessions to Redis (tests/frameworks/): Rails/Rack, PHP, Flask, Django
+    ruby-redis-rack ruby-redis-actionpack ruby-warden ruby-webrick
+    php-cli php-redis
+    python3-flask python3-flask-session python3-flask-login
+    python3-django python3-django-redis-sessions python3-django-redis
+    # the keychain tests: a private D-Bus session with GNOME Keyring's secret service
+    dbus-daemon gnome-keyring
+    # packaging: PNG icons, dependencies from the binaries, and the package test's validators
+    librsvg2-bin dpkg-dev desktop-file-utils appstream groff-base binutils
 )
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }

@@ -3,6 +3,7 @@
 #include "cancel.h"
 #include "sessionlayout.h"
 #include "storageerror.h"
+#include "storefacts.h"
 #include "valuetree.h"
 
 #include <QByteArray>
@@ -24,7 +25,9 @@ struct StoreInfo
     qint64 sessions = -1; // sessions of the layout, counted by a full scan
     qint64 sessionsWithoutTtl = -1; // of those, sessions that never expire
     qint64 keysInDatabase = -1;
-    QList<QPair<QString, QString>> settings; // store settings worth showing, in order
+    QList<StoreFact> facts; // the store's settings as typed facts, in catalog order
+
+    const StoreFact *fact(const QString &id) const { return findFact(facts, id); }
 };
 
 // One row of a session list: what a list shows, never the payload.
@@ -107,6 +110,10 @@ struct DestroyReport
     qint64 matched = 0; // sessions of the layout found
     qint64 destroyed = 0; // sessions removed
     qint64 failed = 0; // sessions that could not be removed
+    // Sessions whose delete was sent but whose reply was lost (the connection broke or timed
+    // out): they may or may not be gone. Sessions matched but neither destroyed, failed nor
+    // unconfirmed were already gone when deleted (expired, or removed by someone else).
+    qint64 unconfirmed = 0;
     qint64 indexKeysDestroyed = 0;
     qint64 durationMs = 0;
     QStringList errors; // distinct causes of failures

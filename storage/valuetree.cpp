@@ -1,6 +1,9 @@
 #include "valuetree.h"
 
+#include "codecs/djangosigned.h"
+#include "codecs/javaserial.h"
 #include "codecs/msgpack.h"
+#include "codecs/phpsession.h"
 #include "codecs/pickle.h"
 #include "codecs/rubymarshal.h"
 #include "jsonscan.h"
@@ -154,44 +157,75 @@ std::optional<QString> userFromJsonValue(const QJsonValue &value)
     return std::nullopt;
 }
 
-// A codec chosen by the value's first bytes (formats.md §9). `certain`: the signature leaves no
-// doubt, so a partial decode is shown with its warning; otherwise only a complete decode counts.
-struct CodecMatch
+// Whether a (partial) decode holds anything worth showing instead of the raw value.
+bool hasContent(const ValueNode &node)
 {
-    DecodedValue (*decode)(const QByteArray &, const Codecs::DecodeLimits &);
-    bool certain;
-};
-
-std::optional<CodecMatch> codecBySignature(QByteArrayView raw)
-{
-    using namespace Codecs;
-    if (looksLikeRubyMarshal(raw))
-        return CodecMatch{decodeRubyMarshal, true};
-    if (const PickleSignature pickle = pickleSignature(raw); pickle != PickleSignature::None)
-        return CodecMatch{decodePickle, pickle == PickleSignature::Certain};
-    if (looksLikeMsgpackMap(raw)) // after pickle: 80 02..05 is a pickle header
-        return CodecMatch{decodeMsgpack, false};
-    return std::nullopt;
+    if (!node.isContainer())
+        return node.kind != ValueNode::Kind::Null || !node.typeName.isEmpty();
+    return std::any_of(node.children.begin(), node.children.end(), hasContent);
 }
 
-// The value decoded by the codec its signature names, unmasked; nullopt when no codec claims
-// it. `rejection` gets the codec's error when one tried and gave up.
+// The codecs recognised by their first bytes (formats.md §9), tried after JSON in this order.
+// A `certain` signature leaves no doubt, so a partial decode with content is shown with its
+// warning; otherwise only a complete decode counts and the next codec may try.
+struct SignatureCodec
+{
+    bool (*matches)(QByteArrayView raw, bool *certain);
+    DecodedValue (*decode)(const QByteArray &, const Codecs::DecodeLimits &);
+};
+
+template <bool (*looksLike)(QByteArrayView)> bool certainly(QByteArrayView raw, bool *certain)
+{
+    *certain = true;
+    return looksLike(raw);
+}
+
+bool pickleMatches(QByteArrayView raw, bool *certain)
+{
+    const Codecs::PickleSignature signature = Codecs::pickleSignature(raw);
+    *certain = signature == Codecs::PickleSignature::Certain;
+    return signature != Codecs::PickleSignature::None;
+}
+
+bool msgpackMatches(QByteArrayView raw, bool *certain)
+{
+    *certain = false; // 80..8F, DE, DF open many binary values too
+    return Codecs::looksLikeMsgpackMap(raw);
+}
+
+const SignatureCodec kSignatureCodecs[] = {
+    {certainly<Codecs::looksLikeJavaSerialization>, Codecs::decodeJavaSerialization},
+    {certainly<Codecs::looksLikeRubyMarshal>, Codecs::decodeRubyMarshal},
+    {pickleMatches, Codecs::decodePickle}, // before msgpack: 80 02..05 is a pickle header
+    {certainly<Codecs::looksLikePhpSerialize>, Codecs::decodePhpSerialize},
+    {certainly<Codecs::looksLikePhpSession>, Codecs::decodePhpSession},
+    {certainly<Codecs::looksLikeDjangoSigned>, Codecs::decodeDjangoSigned},
+    {msgpackMatches, Codecs::decodeMsgpack}, // before PHP binary: a length byte 80+ is rare
+    {certainly<Codecs::looksLikePhpBinary>, Codecs::decodePhpBinary},
+};
+
+// The value decoded by the first codec whose signature matches and that reads it, unmasked;
+// nullopt when none does. `rejection` gets the error of the first codec that tried and gave
+// up, `certain` whether its signature was certain.
 std::optional<DecodedValue> decodeBySignature(const QByteArray &raw, QString *rejection = nullptr,
                                               bool *certain = nullptr)
 {
-    const auto match = codecBySignature(raw);
-    if (!match)
-        return std::nullopt;
-    DecodedValue decoded = match->decode(raw, {});
-    const bool readSomething =
-        decoded.root.kind != ValueNode::Kind::Null || !decoded.root.children.isEmpty();
-    if (decoded.warning.isEmpty() || (match->certain && readSomething))
-        return decoded;
-    if (rejection) {
-        *rejection = QStringLiteral("Not decoded as %1: %2").arg(decoded.encoding, decoded.warning);
+    bool rejected = false;
+    for (const SignatureCodec &codec : kSignatureCodecs) {
+        bool sure = false;
+        if (!codec.matches(raw, &sure))
+            continue;
+        DecodedValue decoded = codec.decode(raw, {});
+        if (decoded.warning.isEmpty() || (sure && hasContent(decoded.root)))
+            return decoded;
+        if (!rejected) {
+            rejected = true;
+            if (rejection)
+                *rejection = decoded.warning;
+            if (certain)
+                *certain = sure;
+        }
     }
-    if (certain)
-        *certain = match->certain;
     return std::nullopt;
 }
 
@@ -316,6 +350,8 @@ DecodedValue decodeValue(const QByteArray &raw)
             QStringLiteral("The value is %1 bytes; only the first 4096 are shown.").arg(raw.size());
         return decoded;
     }
+    QString rejection; // a codec's error, when its signature matched but it could not read
+    bool certain = false;
     const QByteArray trimmed = raw.trimmed();
     if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
         QJsonParseError error;
@@ -330,12 +366,9 @@ DecodedValue decodeValue(const QByteArray &raw)
         decoded.warning = QStringLiteral("Looks like JSON but is not valid at byte %1: %2.")
                               .arg(error.offset)
                               .arg(error.errorString());
-    }
-    QString rejection;
-    bool certain = false;
-    if (auto coded = decodeBySignature(raw, &rejection, &certain)) {
+    } else if (auto coded = decodeBySignature(raw, &rejection, &certain)) {
         markSecrets(coded->root);
-        return *coded;
+        return std::move(*coded);
     }
     if (const auto text = validUtf8(raw); text && isPrintableText(*text)) {
         decoded.encoding = QStringLiteral("text");
@@ -350,6 +383,44 @@ DecodedValue decodeValue(const QByteArray &raw)
     if (!rejection.isEmpty() && (certain || decoded.encoding == u"binary"))
         decoded.warning = rejection;
     markSecrets(decoded.root);
+    return decoded;
+}
+
+std::optional<ValueNode> decodeJsonTree(const QByteArray &json, QString *error)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        if (error) {
+            *error = QStringLiteral("%1 at byte %2")
+                         .arg(parseError.errorString())
+                         .arg(parseError.offset);
+        }
+        return std::nullopt;
+    }
+    return fromJson(doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(doc.array()), QString());
+}
+
+DecodedValue decodeHashFields(const QList<QPair<QByteArray, QByteArray>> &fields)
+{
+    DecodedValue decoded;
+    decoded.encoding = QStringLiteral("hash");
+    decoded.root.kind = ValueNode::Kind::Map;
+    QStringList problems;
+    for (const auto &[field, value] : fields) {
+        ValueNode child;
+        const QString name = validUtf8(field).value_or(displayBytes(field));
+        if (!value.isEmpty()) {
+            DecodedValue fieldValue = decodeValue(value);
+            child = std::move(fieldValue.root);
+            if (!fieldValue.warning.isEmpty())
+                problems << QStringLiteral("%1: %2").arg(name, fieldValue.warning);
+        }
+        child.name = name;
+        decoded.root.children.append(std::move(child));
+    }
+    markSecrets(decoded.root);
+    decoded.warning = problems.join(u' ');
     return decoded;
 }
 
@@ -558,8 +629,15 @@ QJsonValue toJson(const ValueNode &node, bool reveal)
         return node.scalar.toBool();
     case ValueNode::Kind::Integer:
         return node.scalar.toLongLong();
-    case ValueNode::Kind::Double:
-        return node.scalar.toDouble();
+    case ValueNode::Kind::Double: {
+        // JSON has no infinities or NaN (PHP, pickle and Java values can hold them).
+        const double number = node.scalar.toDouble();
+        if (std::isnan(number))
+            return QStringLiteral("NaN");
+        if (std::isinf(number))
+            return number > 0 ? QStringLiteral("Infinity") : QStringLiteral("-Infinity");
+        return number;
+    }
     case ValueNode::Kind::String:
     case ValueNode::Kind::Bytes:
         return scalarText(node);

@@ -4,6 +4,7 @@
 #include <QDateTime>
 #include <QJsonValue>
 #include <QList>
+#include <QPair>
 #include <QString>
 #include <QStringList>
 #include <QVariant>
@@ -41,7 +42,21 @@ struct DecodedValue
 // Values larger than this are shown raw, not decoded.
 inline constexpr qsizetype kMaxDecodedBytes = 16 * 1024 * 1024;
 
+// JSON first; then the codecs under storage/codecs/ picked by the value's first bytes
+// (formats.md §9); a value no codec could read anything of is text or hex, with the codec's
+// error in `warning`.
 DecodedValue decodeValue(const QByteArray &raw);
+
+// A JSON object or array as a tree; nullopt, with `error` set, when it is not valid JSON.
+std::optional<ValueNode> decodeJsonTree(const QByteArray &json, QString *error = nullptr);
+
+// The fields of a hash whose values are each encoded on their own, as Spring Session stores a
+// session (every value Java-serialized): one map of field name → decodeValue(value), in the
+// given order. An empty value (Spring's removed attribute) is a null. `encoding` is "hash";
+// `warning` names each field that did not decode completely. Spring's principal name is then at
+// `sessionAttr:SPRING_SECURITY_CONTEXT.authentication.principal.username` (a UserDetails
+// principal) or `sessionAttr:SPRING_SECURITY_CONTEXT.authentication.principal` (a String one).
+DecodedValue decodeHashFields(const QList<QPair<QByteArray, QByteArray>> &fields);
 
 // True for names such as "accessToken", "refresh_token", "password", "csrfSecret", "apiKey",
 // "Authorization". Timestamps such as "lastAccess" are not secrets.

@@ -15,6 +15,7 @@
 #include <QLineEdit>
 #include <QPainter>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QStyle>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -74,9 +75,34 @@ ConnectionDialog::ConnectionDialog(QWidget *parent)
     m_url->setObjectName(QStringLiteral("urlEdit"));
     m_url->setPlaceholderText(QStringLiteral("redis://host:6379/0"));
     m_url->setAccessibleName(tr("Store URL"));
-    m_url->setToolTip(tr("redis://[user@]host[:port][/db], or rediss:// for TLS. Passwords are "
-                         "asked for when connecting and never saved."));
+    m_url->setToolTip(
+        tr("redis://[user@]host[:port][/db], or rediss:// for TLS.\n"
+           "Sentinel: redis-sentinel://[user@]sentinel[:port][,sentinel[:port]...]/MASTER[/db] "
+           "(the user is the master's).\n"
+           "Cluster: redis-cluster://[user@]node[:port][,node[:port]...].\n"
+           "rediss-sentinel:// and rediss-cluster:// use TLS everywhere. Passwords are asked for "
+           "when connecting and never saved."));
     m_passwordWarning = messageLabel(this, QStringLiteral("passwordWarning"), false);
+    m_kind = new QLabel(this);
+    m_kind->setObjectName(QStringLiteral("kindLabel"));
+    m_kind->setTextFormat(Qt::PlainText);
+    m_kind->setWordWrap(true);
+
+    m_sentinelUser = new QLineEdit(this);
+    m_sentinelUser->setObjectName(QStringLiteral("sentinelUserEdit"));
+    m_sentinelUser->setPlaceholderText(tr("none"));
+    m_sentinelUser->setAccessibleName(tr("Sentinel user"));
+    m_sentinelUser->setToolTip(
+        tr("Only when the sentinels have their own ACL user. Their password is not saved: "
+           "SessionDesk reads it from SESSIONDESK_SENTINEL_PASSWORD."));
+
+    m_clusterHostMap = new QLineEdit(this);
+    m_clusterHostMap->setObjectName(QStringLiteral("clusterHostMapEdit"));
+    m_clusterHostMap->setPlaceholderText(QStringLiteral("10.0.0.5:6379=127.0.0.1:16379"));
+    m_clusterHostMap->setAccessibleName(tr("Cluster host map"));
+    m_clusterHostMap->setToolTip(
+        tr("For cluster nodes that announce addresses this machine cannot reach: "
+           "ANNOUNCED=REACHABLE, each side a host or host:port, several separated by commas."));
 
     m_schema = new QComboBox(this);
     m_schema->setObjectName(QStringLiteral("schemaCombo"));
@@ -98,10 +124,13 @@ ConnectionDialog::ConnectionDialog(QWidget *parent)
     form->addRow(tr("&Name:"), m_name);
     form->addRow(tr("&URL:"), m_url);
     form->addRow(QString(), m_passwordWarning);
+    form->addRow(tr("Kind:"), m_kind);
+    form->addRow(tr("Sentinel &user:"), m_sentinelUser);
+    form->addRow(tr("Cluster &host map:"), m_clusterHostMap);
     form->addRow(tr("&Schema:"), m_schema);
     form->addRow(tr("User &index:"), m_userIndex);
 
-    m_tlsGroup = new QGroupBox(tr("TLS (rediss:// URLs)"), this);
+    m_tlsGroup = new QGroupBox(tr("TLS (rediss://, rediss-sentinel://, rediss-cluster://)"), this);
     m_tlsGroup->setObjectName(QStringLiteral("tlsGroup"));
     auto *tlsForm = new QFormLayout(m_tlsGroup);
     m_caFile = addFileRow(tlsForm, tr("CA file:"), QStringLiteral("tlsCaFileEdit"),
@@ -174,8 +203,8 @@ ConnectionDialog::ConnectionDialog(QWidget *parent)
     layout->addStretch(1);
     layout->addWidget(m_buttons);
 
-    for (QLineEdit *edit :
-         {m_name, m_url, m_userIndex, m_caFile, m_certFile, m_keyFile, m_serverName})
+    for (QLineEdit *edit : {m_name, m_url, m_userIndex, m_caFile, m_certFile, m_keyFile,
+                            m_serverName, m_sentinelUser, m_clusterHostMap})
         connect(edit, &QLineEdit::textChanged, this, &ConnectionDialog::validate);
     connect(m_schema, &QComboBox::currentIndexChanged, this, &ConnectionDialog::validate);
     connect(m_insecure, &QCheckBox::toggled, this, &ConnectionDialog::validate);
@@ -237,8 +266,21 @@ QString ConnectionDialog::validationError() const
         || !m_certFile->text().trimmed().isEmpty() || !m_keyFile->text().trimmed().isEmpty()
         || !m_serverName->text().trimmed().isEmpty() || m_insecure->isChecked();
     if (tlsSettings && !config->tls.enabled) {
-        return tr("TLS settings apply only to rediss:// URLs: change the URL to rediss:// or "
-                  "clear the TLS settings.");
+        return tr("TLS settings apply only to rediss://, rediss-sentinel:// and rediss-cluster:// "
+                  "URLs: change the URL or clear the TLS settings.");
+    }
+    const bool sentinel = config->kind == StoreConfig::Kind::Redis
+        && config->redisMode == StoreConfig::RedisMode::Sentinel;
+    const bool cluster = config->kind == StoreConfig::Kind::Redis
+        && config->redisMode == StoreConfig::RedisMode::Cluster;
+    if (!m_sentinelUser->text().trimmed().isEmpty() && !sentinel)
+        return tr("A sentinel user applies only to redis-sentinel:// URLs: clear it.");
+    const QStringList mappings = hostMapEntries();
+    if (!mappings.isEmpty() && !cluster)
+        return tr("A cluster host map applies only to redis-cluster:// URLs: clear it.");
+    for (const QString &mapping : mappings) {
+        if (auto parsed = HostMapping::parse(mapping); !parsed)
+            return parsed.error().message;
     }
     const QList<QPair<QLineEdit *, QString>> files = {
         {m_caFile, tr("CA file")},
@@ -255,20 +297,52 @@ QString ConnectionDialog::validationError() const
     return {};
 }
 
+QStringList ConnectionDialog::hostMapEntries() const
+{
+    static const QRegularExpression separators(QStringLiteral("[,\\s]+"));
+    return m_clusterHostMap->text().split(separators, Qt::SkipEmptyParts);
+}
+
 void ConnectionDialog::validate()
 {
     // A password typed into the URL is dropped on save; say so even while the URL is invalid.
-    const QUrl url(m_url->text().trimmed());
-    const bool hasPassword = !url.password().isEmpty();
+    const auto config = StoreConfig::fromUrl(m_url->text().trimmed());
+    const bool hasPassword =
+        config ? !config->password.isEmpty() : !QUrl(m_url->text().trimmed()).password().isEmpty();
     m_passwordWarning->setText(hasPassword ? tr("The password in the URL will not be saved: "
                                                 "SessionDesk asks for it when connecting.")
                                            : QString());
     m_passwordWarning->setVisible(hasPassword);
 
-    const bool tls =
-        m_url->text().trimmed().startsWith(QStringLiteral("rediss://"), Qt::CaseInsensitive);
+    const bool tls = config && config->tls.enabled;
     m_tlsGroup->setToolTip(tls ? QString()
-                               : tr("These settings apply when the URL starts with rediss://."));
+                               : tr("These settings apply when the URL starts with rediss://, "
+                                    "rediss-sentinel:// or rediss-cluster://."));
+
+    // Say what the URL opens, and offer only the fields that apply to it.
+    const bool redis = config && config->kind == StoreConfig::Kind::Redis;
+    const auto mode = redis ? config->redisMode : StoreConfig::RedisMode::Standalone;
+    QString kind;
+    if (!config)
+        kind = QString();
+    else if (!redis)
+        kind = tr("DynamoDB table %1").arg(config->dynamo.table);
+    else if (mode == StoreConfig::RedisMode::Sentinel)
+        kind = tr("Redis Sentinel: the master named “%1”, found through %n sentinel(s)", "",
+                  int(config->seeds.size()))
+                   .arg(config->sentinelMaster);
+    else if (mode == StoreConfig::RedisMode::Cluster)
+        kind = tr("Redis Cluster: every master, found through %n node(s)", "",
+                  int(config->seeds.size()));
+    else
+        kind = tr("Redis server");
+    if (config && tls)
+        kind += tr(", over TLS");
+    m_kind->setText(kind);
+    m_sentinelUser->setEnabled(mode == StoreConfig::RedisMode::Sentinel
+                               || !m_sentinelUser->text().isEmpty());
+    m_clusterHostMap->setEnabled(mode == StoreConfig::RedisMode::Cluster
+                                 || !m_clusterHostMap->text().isEmpty());
     m_insecureWarning->setVisible(m_insecure->isChecked());
 
     const QString error = validationError();
@@ -292,8 +366,10 @@ ConnectionProfile ConnectionDialog::profile() const
     p.tlsKeyFile = m_keyFile->text().trimmed();
     p.tlsServerName = m_serverName->text().trimmed();
     p.tlsInsecure = m_insecure->isChecked();
+    p.sentinelUser = m_sentinelUser->text().trimmed();
+    p.clusterHostMap = hostMapEntries();
     p.readOnlyLocked = m_readOnly->isChecked();
-    p.color = m_color;
+    p.color = m_color.isValid() ? m_color.name() : QString();
     return p;
 }
 
@@ -319,8 +395,10 @@ void ConnectionDialog::setProfile(const ConnectionProfile &profile)
     m_keyFile->setText(profile.tlsKeyFile);
     m_serverName->setText(profile.tlsServerName);
     m_insecure->setChecked(profile.tlsInsecure);
+    m_sentinelUser->setText(profile.sentinelUser);
+    m_clusterHostMap->setText(profile.clusterHostMap.join(QStringLiteral(", ")));
     m_readOnly->setChecked(profile.readOnlyLocked);
-    setColor(profile.color);
+    setColor(QColor(profile.color));
     validate();
 }
 

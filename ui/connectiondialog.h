@@ -2,6 +2,7 @@
 
 #include "connectionprofile.h"
 
+#include <QColor>
 #include <QDialog>
 
 class QCheckBox;
@@ -15,10 +16,12 @@ class QPushButton;
 
 namespace SessionDesk {
 
-// Creates or edits a saved connection. Validates as the operator types (URL, schema, user
-// index pattern, TLS files) and keeps OK disabled while something is wrong, with the reason
-// shown inline. A password typed into the URL is never kept: profile() returns the URL
-// without it, and the dialog says that the password is asked for on connect.
+// Creates or edits a saved connection: a Redis server, a Sentinel master or a Redis Cluster
+// (the URL decides, and the dialog says which), or a DynamoDB table. Validates as the operator
+// types (URL, schema, user index pattern, TLS files, sentinel user, cluster host map) and keeps
+// OK disabled while something is wrong, with the reason shown inline. A password typed into the URL
+// is never kept: profile() returns the URL without it, and the dialog says that the password is
+// asked for on connect.
 class ConnectionDialog final : public QDialog
 {
     Q_OBJECT
@@ -38,6 +41,8 @@ private:
     QLineEdit *addFileRow(QFormLayout *form, const QString &label, const QString &objectName,
                           const QString &dialogTitle, const QString &filter);
     void validate();
+    // The host map field split into its "ANNOUNCED=REACHABLE" entries.
+    QStringList hostMapEntries() const;
     void chooseColor();
     void setColor(const QColor &color);
 
@@ -49,6 +54,9 @@ private:
     QLineEdit *m_name = nullptr;
     QLineEdit *m_url = nullptr;
     QLabel *m_passwordWarning = nullptr;
+    QLabel *m_kind = nullptr; // what the URL opens: a server, a Sentinel master, a cluster
+    QLineEdit *m_sentinelUser = nullptr;
+    QLineEdit *m_clusterHostMap = nullptr;
     QComboBox *m_schema = nullptr;
     QLineEdit *m_userIndex = nullptr;
     QGroupBox *m_tlsGroup = nullptr;

@@ -399,7 +399,7 @@ void DestroyAllDialog::startRun()
     m_cancelRunButton->setEnabled(true);
     m_runStartedAt = QDateTime::currentDateTimeUtc();
     m_runClock.start();
-    m_runId = m_client->destroyAll(false, m_reason);
+    m_runId = m_client->destroyAll(false, m_reason, m_count);
     showRunProgress(0, 0, 0, 0);
     m_pages->setCurrentIndex(int(Page::Run));
     m_cancelRunButton->setFocus();
@@ -614,6 +614,10 @@ void DestroyAllDialog::showReport()
     QStringList lines;
     lines << tr("Destroyed: %1 of %2 matched").arg(number(r.destroyed), number(r.matched));
     lines << tr("Failed: %1").arg(number(r.failed));
+    if (r.unconfirmed > 0) {
+        lines << tr("Sent but unconfirmed (the reply was lost; they may or may not be gone): %1")
+                     .arg(number(r.unconfirmed));
+    }
     if (m_client && m_client->layout().hasUserIndex())
         lines << tr("User index keys destroyed: %1").arg(number(r.indexKeysDestroyed));
     lines << tr("Keys examined: %1").arg(number(r.examined));
@@ -668,6 +672,7 @@ QString DestroyAllDialog::reportText() const
         {tr("Sessions matched"), QString::number(r.matched)},
         {tr("Sessions destroyed"), QString::number(r.destroyed)},
         {tr("Sessions failed"), QString::number(r.failed)},
+        {tr("Sessions unconfirmed"), QString::number(r.unconfirmed)},
     };
     if (layout.hasUserIndex())
         rows.append({tr("Index keys destroyed"), QString::number(r.indexKeysDestroyed)});
@@ -720,6 +725,7 @@ QByteArray DestroyAllDialog::reportJson() const
         {QStringLiteral("matched"), r.matched},
         {QStringLiteral("destroyed"), r.destroyed},
         {QStringLiteral("failed"), r.failed},
+        {QStringLiteral("unconfirmed"), r.unconfirmed},
         {QStringLiteral("indexKeysDestroyed"), r.indexKeysDestroyed},
         {QStringLiteral("errors"), QJsonArray::fromStringList(r.errors)},
         {QStringLiteral("auditLog"), m_client ? m_client->auditLogPath() : QString()},

@@ -10,6 +10,9 @@
 #include <memory>
 
 class QAction;
+class QCheckBox;
+class QComboBox;
+class QDateEdit;
 class QLabel;
 class QLineEdit;
 class QListView;
@@ -23,8 +26,10 @@ class QPushButton;
 
 namespace SessionDesk {
 
+class AuditFilterModel;
 class AuditLogModel;
 class ConnectionsModel;
+class DemoStore;
 class MessageBanner;
 class PayloadModel;
 class SessionsModel;
@@ -43,6 +48,9 @@ public:
     {
         QString settingsPath; // an INI file: window layout and saved connections, no secrets
         QString auditLogPath;
+        // Why every connection opens locked. The window fills it from the administrator's
+        // SystemSettings (ForceReadOnly=true) when it is empty.
+        QString forcedReadOnlyReason;
     };
 
     explicit MainWindow(Options options, QWidget *parent = nullptr);
@@ -50,8 +58,23 @@ public:
 
     // Opens a store. `name` titles the window; `password` may be empty.
     void openStore(const ConnectionProfile &profile, const QString &password = {});
-    void openProfile(const QString &name);
+    // Opens the saved connection `name` (an error banner when there is none). Its password
+    // comes from $SESSIONDESK_PASSWORD, else from the system keychain when one was saved there,
+    // else the operator is asked when the store wants one. `forceReadOnly` locks it read-only.
+    void openProfile(const QString &name, bool forceReadOnly = false);
     void closeStore();
+
+    // The first-run welcome, non-modal, when there are no saved connections and it was never
+    // dismissed before.
+    void showWelcomeIfFirstRun();
+    // Starts (once) a throwaway redis-server filled with demo sessions and opens it. It stops
+    // when this window is destroyed.
+    void openDemoStore();
+    DemoStore *demoStore() const { return m_demo; }
+    // Adds the connections of a file of store URLs (see ProfileImport::parseUrlList); passwords
+    // in it go to the system keychain, never to the settings file.
+    void importConnections(const QString &fileName);
+    void showAbout();
 
     // What the search box does on Enter: a user id, a session id, a key or a pasted cookie.
     void search(const QString &text);
@@ -62,15 +85,29 @@ public:
     SessionsModel *sessionsModel() const { return m_sessions; }
     PayloadModel *payloadModel() const { return m_payload; }
     MessageBanner *banner() const { return m_banner; }
+    SettingsModel *settingsModel() const { return m_settingsModel; }
+    AuditLogModel *auditModel() const { return m_audit; }
+    AuditFilterModel *auditFilterModel() const { return m_auditFilter; }
     QList<QAction *> allActions() const;
 
-    // Test seam: the next export writes here instead of asking.
+    // Judges the store settings against a policy file or preset; empty removes the policy.
+    // Errors (a malformed file) go to the banner and leave no policy applied.
+    bool applyPolicy(const QString &fileOrPreset);
+    // Re-reads the audit log and checks its chain off the GUI thread; the result shows beside
+    // the Verify button when it is done.
+    void verifyAuditLog();
+
+    // Test seams: the next export writes here, the next "open policy file" opens this,
+    // instead of asking.
     static void setNextSaveFileName(const QString &fileName);
+    static void setNextOpenFileName(const QString &fileName);
 
 signals:
     // After each search has settled, with the sentence shown to the operator.
     void searchFinished(const QString &result);
     void storeOpened();
+    // After a typed password was offered to the system keychain: whether it is saved there.
+    void passwordRemembered(const QString &profileName, bool saved);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -94,6 +131,12 @@ private:
     void destroyAll();
     void revealSecrets();
     void exportSessions();
+    void exportEvidence();
+    void onPolicyChosen(int index);
+    void reloadAudit(bool verify);
+    void onAuditReloaded();
+    void updateAuditFilters();
+    void showAuditIntegrity();
     void copySelected(bool user);
     void copyPayloadValue();
     void toggleWrites(bool allowed);
@@ -106,6 +149,20 @@ private:
 
     QList<QByteArray> selectedSessionIds() const;
     QString currentUser() const;
+
+    // Passwords of saved connections (mainwindow_start.cpp).
+    void openSaved(ConnectionProfile profile);
+    // After the store refused to authenticate: asks once and reconnects. False when not asked.
+    bool askPasswordAndRetry();
+    void rememberTypedPassword();
+    // Removes a removed connection's password from the keychain unless another one shares it.
+    void forgetSavedPassword(const ConnectionProfile &removed);
+    enum class PasswordSource { None, Given, Keychain, Typed };
+    PasswordSource m_passwordSource = PasswordSource::None;
+    bool m_rememberTyped = false;
+    QString m_keychainProblem; // why a saved password could not be read, for the prompt
+    quint64 m_openAttempt = 0; // drops keychain answers that arrive after another open
+    DemoStore *m_demo = nullptr;
 
     Options m_options;
     std::unique_ptr<QSettings> m_settings;
@@ -126,6 +183,7 @@ private:
     QString m_searchResult;
     qint64 m_totalSessions = -1;
     qint64 m_withoutTtl = -1;
+    bool m_removingUsers = false; // rows of revoked users are leaving the users list
 
     UsersModel *m_users = nullptr;
     SessionsModel *m_sessions = nullptr;
@@ -144,8 +202,19 @@ private:
     QTableView *m_usersView = nullptr;
     QTableView *m_sessionsView = nullptr;
     QTreeView *m_payloadView = nullptr;
-    QTableView *m_settingsView = nullptr;
+    QTreeView *m_settingsView = nullptr;
+    QComboBox *m_policyChooser = nullptr;
+    QLabel *m_policySummary = nullptr;
+    QLabel *m_settingsDetails = nullptr;
     QTableView *m_auditView = nullptr;
+    AuditFilterModel *m_auditFilter = nullptr;
+    QComboBox *m_auditActionFilter = nullptr;
+    QComboBox *m_auditTargetFilter = nullptr;
+    QLineEdit *m_auditTextFilter = nullptr;
+    QCheckBox *m_auditDateFilter = nullptr;
+    QDateEdit *m_auditFrom = nullptr;
+    QDateEdit *m_auditTo = nullptr;
+    QPushButton *m_auditVerifyButton = nullptr;
     QLineEdit *m_searchEdit = nullptr;
     QLineEdit *m_usersFilter = nullptr;
     QLineEdit *m_sessionsFilter = nullptr;
@@ -166,6 +235,7 @@ private:
     QAction *m_destroyAllAction = nullptr;
     QAction *m_revealAction = nullptr;
     QAction *m_exportAction = nullptr;
+    QAction *m_exportEvidenceAction = nullptr;
     QAction *m_findAction = nullptr;
     QAction *m_copyIdAction = nullptr;
     QAction *m_copyUserAction = nullptr;
@@ -175,6 +245,9 @@ private:
     QAction *m_removeConnectionAction = nullptr;
     QAction *m_disconnectAction = nullptr;
     QAction *m_shortcutsAction = nullptr;
+    QAction *m_demoAction = nullptr;
+    QAction *m_changelogAction = nullptr;
+    QAction *m_aboutAction = nullptr;
     QAction *m_quitAction = nullptr;
     QList<QAction *> m_tabActions;
 };

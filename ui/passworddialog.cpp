@@ -12,11 +12,13 @@ namespace SessionDesk {
 namespace {
 
 // Outer optional: whether the seam is set; inner: the answer (nullopt: cancelled).
-std::optional<std::optional<QString>> g_nextPassword;
+std::optional<std::optional<PasswordDialog::Answer>> g_nextAnswer;
+int g_timesAsked = 0;
 
 } // namespace
 
-PasswordDialog::PasswordDialog(const QString &target, const QString &user, QWidget *parent)
+PasswordDialog::PasswordDialog(const QString &target, const QString &user, QWidget *parent,
+                               Remember remember, const QString &reason)
     : QDialog(parent)
 {
     setObjectName(QStringLiteral("passwordDialog"));
@@ -44,7 +46,33 @@ PasswordDialog::PasswordDialog(const QString &target, const QString &user, QWidg
         m_password->setEchoMode(shown ? QLineEdit::Normal : QLineEdit::Password);
     });
 
-    auto *note = new QLabel(tr("The password is kept in memory only and never saved."), this);
+    auto *why = new QLabel(reason, this);
+    why->setObjectName(QStringLiteral("passwordReason"));
+    why->setTextFormat(Qt::PlainText);
+    why->setWordWrap(true);
+    why->setVisible(!reason.isEmpty());
+
+    if (remember != Remember::NotOffered) {
+        m_remember = new QCheckBox(tr("&Remember the password in the system keychain"), this);
+        m_remember->setObjectName(QStringLiteral("rememberCheckBox"));
+        m_remember->setAccessibleName(tr("Remember the password in the system keychain"));
+        m_remember->setEnabled(remember == Remember::Offered);
+    }
+    QString noteText;
+    switch (remember) {
+    case Remember::NotOffered:
+        noteText = tr("The password is kept in memory only and never saved.");
+        break;
+    case Remember::Offered:
+        noteText = tr("Otherwise it is kept in memory only. It is never written to a file.");
+        break;
+    case Remember::NoKeychain:
+        noteText = tr("No system keychain is available, so the password is kept in memory only "
+                      "and asked for each time.");
+        break;
+    }
+    auto *note = new QLabel(noteText, this);
+    note->setObjectName(QStringLiteral("passwordNote"));
     note->setWordWrap(true);
     note->setForegroundRole(QPalette::PlaceholderText);
 
@@ -57,9 +85,12 @@ PasswordDialog::PasswordDialog(const QString &target, const QString &user, QWidg
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
     auto *layout = new QVBoxLayout(this);
+    layout->addWidget(why);
     layout->addWidget(prompt);
     layout->addWidget(m_password);
     layout->addWidget(m_show);
+    if (m_remember)
+        layout->addWidget(m_remember);
     layout->addWidget(note);
     layout->addWidget(buttons);
     m_password->setFocus();
@@ -70,25 +101,51 @@ QString PasswordDialog::password() const
     return m_password->text();
 }
 
+bool PasswordDialog::rememberChecked() const
+{
+    return m_remember && m_remember->isEnabled() && m_remember->isChecked();
+}
+
 std::optional<QString> PasswordDialog::ask(QWidget *parent, const QString &target,
                                            const QString &user)
 {
-    if (g_nextPassword) {
-        std::optional<QString> answer = *g_nextPassword;
-        g_nextPassword.reset();
+    const auto answer = askToConnect(parent, target, user, Remember::NotOffered);
+    return answer ? std::optional<QString>(answer->password) : std::nullopt;
+}
+
+std::optional<PasswordDialog::Answer>
+PasswordDialog::askToConnect(QWidget *parent, const QString &target, const QString &user,
+                             Remember remember, const QString &reason)
+{
+    ++g_timesAsked;
+    if (g_nextAnswer) {
+        std::optional<Answer> answer = *g_nextAnswer;
+        g_nextAnswer.reset();
+        if (answer && remember != Remember::Offered)
+            answer->remember = false;
         return answer;
     }
-    PasswordDialog dialog(target, user, parent);
+    PasswordDialog dialog(target, user, parent, remember, reason);
     if (dialog.exec() != QDialog::Accepted)
         return std::nullopt;
-    QString password = dialog.password();
+    Answer answer{dialog.password(), dialog.rememberChecked()};
     dialog.m_password->clear();
-    return password;
+    return answer;
 }
 
 void PasswordDialog::setNextPassword(std::optional<QString> password)
 {
-    g_nextPassword.emplace(std::move(password));
+    setNextAnswer(password ? std::optional<Answer>(Answer{*password, false}) : std::nullopt);
+}
+
+int PasswordDialog::timesAsked()
+{
+    return g_timesAsked;
+}
+
+void PasswordDialog::setNextAnswer(std::optional<Answer> answer)
+{
+    g_nextAnswer.emplace(std::move(answer));
 }
 
 } // namespace SessionDesk

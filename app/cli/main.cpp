@@ -1,4 +1,5 @@
 #include "cliapp.h"
+#include "hardening.h"
 
 #include <QCoreApplication>
 
@@ -20,6 +21,7 @@ extern "C" void onInterrupt(int)
 
 int main(int argc, char *argv[])
 {
+    SessionDesk::Hardening::disableCoreDumps();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("SessionDesk"));
     QCoreApplication::setOrganizationName(QStringLiteral("SessionDesk"));

@@ -1,5 +1,7 @@
 #include "storeoptions.h"
 
+#include <QSettings>
+
 namespace SessionDesk {
 
 namespace {
@@ -26,20 +28,137 @@ StoreOptions::StoreOptions()
     , tlsKey(valueOption("tls-key", "FILE"))
     , tlsServerName(valueOption("tls-server-name", "NAME"))
     , tlsInsecure(QStringLiteral("tls-insecure"))
+    , sentinelUser(valueOption("sentinel-user", "USER"))
+    , sentinelPassword(valueOption("sentinel-password", "PASSWORD"))
+    , clusterHostMap(valueOption("cluster-host-map", "ANNOUNCED=REACHABLE"))
     , readOnly(QStringLiteral("read-only"))
     , timeout(valueOption("timeout", "SECONDS"))
     , maskField(valueOption("mask-field", "NAME"))
     , noMaskField(valueOption("no-mask-field", "NAME"))
+    , profile(valueOption("profile", "NAME"))
+    , settings(valueOption("settings", "FILE"))
 { }
 
 void StoreOptions::addTo(QCommandLineParser &parser) const
 {
-    parser.addOptions({store, schema, userField, userIndex, keyPrefix, idAttribute, valueAttribute,
-                       expiresAttribute, userAttribute, tlsCa, tlsCert, tlsKey, tlsServerName,
-                       tlsInsecure, readOnly, timeout, maskField, noMaskField});
+    parser.addOptions({store,          schema,      userField,      userIndex,
+                       keyPrefix,      idAttribute, valueAttribute, expiresAttribute,
+                       userAttribute,  tlsCa,       tlsCert,        tlsKey,
+                       tlsServerName,  tlsInsecure, sentinelUser,   sentinelPassword,
+                       clusterHostMap, readOnly,    timeout,        profile,
+                       settings,       maskField,   noMaskField});
+}
+
+QString StoreOptions::settingsPath(const QCommandLineParser &parser) const
+{
+    return parser.isSet(settings) ? parser.value(settings)
+                                  : ConnectionProfile::defaultSettingsPath();
+}
+
+Result<void> StoreOptions::applyTimeout(const QCommandLineParser &parser, StoreConfig &config) const
+{
+    if (parser.isSet(timeout)) {
+        bool ok = false;
+        const double seconds = parser.value(timeout).toDouble(&ok);
+        if (!ok || seconds <= 0) {
+            return fail(StorageError::Code::InvalidArgument,
+                        QStringLiteral("--timeout needs a positive number of seconds."));
+        }
+        config.connectTimeoutMs = config.commandTimeoutMs = int(seconds * 1000);
+    }
+    return {};
+}
+
+Result<StoreOptions::Selection> StoreOptions::readProfile(const QCommandLineParser &parser) const
+{
+    using Code = StorageError::Code;
+    if (parser.isSet(store))
+        return fail(Code::InvalidArgument,
+                    QStringLiteral("Give either --store or --profile, not both."));
+    // The saved connection is the whole definition: a layout or TLS flag on top would make the
+    // same name mean different stores in different places.
+    for (const QCommandLineOption *option :
+         {&schema, &userField, &userIndex, &keyPrefix, &idAttribute, &valueAttribute,
+          &expiresAttribute, &userAttribute, &tlsCa, &tlsCert, &tlsKey, &tlsServerName,
+          &tlsInsecure, &sentinelUser, &clusterHostMap}) {
+        if (parser.isSet(*option)) {
+            return fail(Code::InvalidArgument,
+                        QStringLiteral("--%1 cannot be combined with --profile; change the saved "
+                                       "connection or give --store instead.")
+                            .arg(option->names().first()));
+        }
+    }
+    const QString name = parser.value(profile);
+    const QString path = settingsPath(parser);
+    QSettings file(path, QSettings::IniFormat);
+    const QList<ConnectionProfile> profiles = ConnectionProfile::load(file);
+    const ConnectionProfile *found = ConnectionProfile::find(profiles, name);
+    if (!found) {
+        return fail(
+            Code::NotFound,
+            QStringLiteral("There is no saved connection named \"%1\" in %2.").arg(name, path));
+    }
+    Selection selection;
+    selection.profile = *found;
+    if (parser.isSet(readOnly))
+        selection.profile->readOnlyLocked = true;
+    auto config = selection.profile->toConfig(qEnvironmentVariable("SESSIONDESK_PASSWORD"));
+    if (!config)
+        return std::unexpected(config.error());
+    selection.config = *config;
+    if (parser.isSet(sentinelPassword)) {
+        if (selection.config.redisMode != StoreConfig::RedisMode::Sentinel) {
+            return fail(Code::InvalidArgument,
+                        QStringLiteral("--sentinel-password needs a saved Sentinel connection."));
+        }
+        selection.config.sentinelPassword = parser.value(sentinelPassword);
+    }
+    if (auto timed = applyTimeout(parser, selection.config); !timed)
+        return std::unexpected(timed.error());
+    auto layout = selection.profile->toLayout();
+    if (!layout)
+        return std::unexpected(layout.error());
+    selection.layout = *layout;
+    selection.storeGiven = true;
+    return selection;
 }
 
 Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &parser) const
+{
+    auto selection = parser.isSet(profile) ? readProfile(parser) : readStore(parser);
+    if (!selection)
+        return selection;
+    if (auto masked = applyMasking(parser, *selection); !masked)
+        return std::unexpected(masked.error());
+    setMaskingRules(selection->masking);
+    return selection;
+}
+
+Result<void> StoreOptions::applyMasking(const QCommandLineParser &parser,
+                                        Selection &selection) const
+{
+    const auto names = [&](const QCommandLineOption &option) {
+        QStringList out;
+        for (const QString &value : parser.values(option)) {
+            for (const QString &name : value.split(u',', Qt::SkipEmptyParts))
+                out << name.trimmed();
+        }
+        out.removeAll(QString());
+        return out;
+    };
+    selection.masking.extraSecretNames = names(maskField);
+    selection.masking.neverMaskNames = names(noMaskField);
+    for (const QString &name : std::as_const(selection.masking.extraSecretNames)) {
+        if (selection.masking.neverMaskNames.contains(name, Qt::CaseInsensitive)) {
+            return fail(StorageError::Code::InvalidArgument,
+                        QStringLiteral("\"%1\" is given to both --mask-field and --no-mask-field.")
+                            .arg(name));
+        }
+    }
+    return {};
+}
+
+Result<StoreOptions::Selection> StoreOptions::readStore(const QCommandLineParser &parser) const
 {
     using Code = StorageError::Code;
     Selection selection;
@@ -55,26 +174,46 @@ Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &par
     StoreConfig &c = selection.config;
     if (c.password.isEmpty())
         c.password = qEnvironmentVariable("SESSIONDESK_PASSWORD");
+    const bool sentinel =
+        c.kind == StoreConfig::Kind::Redis && c.redisMode == StoreConfig::RedisMode::Sentinel;
+    if ((parser.isSet(sentinelUser) || parser.isSet(sentinelPassword)) && !sentinel) {
+        return fail(Code::InvalidArgument,
+                    QStringLiteral("--sentinel-user and --sentinel-password need a "
+                                   "redis-sentinel:// or rediss-sentinel:// store URL."));
+    }
+    if (sentinel) {
+        c.sentinelUsername = parser.value(sentinelUser);
+        c.sentinelPassword = parser.isSet(sentinelPassword)
+            ? parser.value(sentinelPassword)
+            : qEnvironmentVariable("SESSIONDESK_SENTINEL_PASSWORD");
+    }
+    if (parser.isSet(clusterHostMap)) {
+        if (c.kind != StoreConfig::Kind::Redis || c.redisMode != StoreConfig::RedisMode::Cluster) {
+            return fail(Code::InvalidArgument,
+                        QStringLiteral("--cluster-host-map needs a redis-cluster:// or "
+                                       "rediss-cluster:// store URL."));
+        }
+        for (const QString &text : parser.values(clusterHostMap)) {
+            auto mapping = HostMapping::parse(text);
+            if (!mapping)
+                return std::unexpected(mapping.error());
+            c.hostMap.append(*mapping);
+        }
+    }
     c.readOnly = parser.isSet(readOnly);
     const bool anyTls = parser.isSet(tlsCa) || parser.isSet(tlsCert) || parser.isSet(tlsKey)
         || parser.isSet(tlsServerName) || parser.isSet(tlsInsecure);
     if (anyTls && !c.tls.enabled && c.kind == StoreConfig::Kind::Redis)
         return fail(Code::InvalidArgument,
-                    QStringLiteral("TLS options need a rediss:// store URL."));
+                    QStringLiteral("TLS options need a rediss://, rediss-sentinel:// or "
+                                   "rediss-cluster:// store URL."));
     c.tls.caFile = parser.value(tlsCa);
     c.tls.certFile = parser.value(tlsCert);
     c.tls.keyFile = parser.value(tlsKey);
     c.tls.serverName = parser.value(tlsServerName);
     c.tls.insecure = parser.isSet(tlsInsecure);
-    if (parser.isSet(timeout)) {
-        bool ok = false;
-        const double seconds = parser.value(timeout).toDouble(&ok);
-        if (!ok || seconds <= 0) {
-            return fail(Code::InvalidArgument,
-                        QStringLiteral("--timeout needs a positive number of seconds."));
-        }
-        c.connectTimeoutMs = c.commandTimeoutMs = int(seconds * 1000);
-    }
+    if (auto timed = applyTimeout(parser, c); !timed)
+        return std::unexpected(timed.error());
 
     // DynamoDB tables default to the GOV.UK layout the seed documents describe.
     const QString defaultSchema = c.kind == StoreConfig::Kind::DynamoDB
@@ -118,26 +257,6 @@ Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &par
     }
     if (auto valid = selection.layout.validate(); !valid)
         return std::unexpected(valid.error());
-
-    const auto names = [&](const QCommandLineOption &option) {
-        QStringList out;
-        for (const QString &value : parser.values(option)) {
-            for (const QString &name : value.split(u',', Qt::SkipEmptyParts))
-                out << name.trimmed();
-        }
-        out.removeAll(QString());
-        return out;
-    };
-    selection.masking.extraSecretNames = names(maskField);
-    selection.masking.neverMaskNames = names(noMaskField);
-    for (const QString &name : std::as_const(selection.masking.extraSecretNames)) {
-        if (selection.masking.neverMaskNames.contains(name, Qt::CaseInsensitive)) {
-            return fail(Code::InvalidArgument,
-                        QStringLiteral("\"%1\" is given to both --mask-field and --no-mask-field.")
-                            .arg(name));
-        }
-    }
-    setMaskingRules(selection.masking);
     return selection;
 }
 

@@ -174,6 +174,7 @@ void Connection::ReaderDeleter::operator()(void *reader) const
 
 Connection::Connection(StoreConfig config)
     : m_config(std::move(config))
+    , m_readOnly(m_config.readOnly)
 { }
 
 Connection::~Connection() = default;
@@ -312,6 +313,8 @@ Result<void> Connection::open()
     auto greeted = handshake();
     if (!greeted)
         close();
+    else
+        ++m_generation;
     return greeted;
 }
 
@@ -325,14 +328,29 @@ Result<Reply> Connection::command(const Command &argv)
 
 Result<QList<Reply>> Connection::pipeline(const QList<Command> &commands)
 {
+    m_failedAfterSend = false;
     if (commands.isEmpty())
         return QList<Reply>{};
+    if (m_readOnly) {
+        for (const Command &argv : commands) {
+            if (isReadCommand(argv))
+                continue;
+            const QString name = QString::fromUtf8(commandName(argv));
+            return fail(Code::Refused,
+                        QStringLiteral("Refused to send %1 to %2: the connection is read-only and "
+                                       "%1 is not on its list of reads.")
+                            .arg(name, m_config.endpoint()));
+        }
+    }
     if (!isOpen()) {
         auto opened = open();
         if (!opened)
             return std::unexpected(opened.error());
     }
-    return exchange(commands);
+    auto replies = exchange(commands);
+    if (!replies && replies.error().code != Code::InvalidArgument)
+        m_failedAfterSend = true;
+    return replies;
 }
 
 Result<QList<Reply>> Connection::exchange(const QList<Command> &commands)

@@ -1,5 +1,7 @@
 #include "redissessionstore.h"
 
+#include "redisfacts.h"
+
 #include <QElapsedTimer>
 #include <QHash>
 #include <QJsonDocument>
@@ -7,6 +9,8 @@
 #include <QSet>
 
 #include <algorithm>
+#include <optional>
+#include <vector>
 
 namespace SessionDesk::Redis {
 
@@ -14,22 +18,89 @@ namespace {
 
 using Code = StorageError::Code;
 
-// Remembers which keys a SCAN already returned: SCAN may repeat a key while the server
-// rehashes. A 64-bit hash per key keeps a million keys in a few tens of megabytes.
-class SeenKeys
+// What a long operation knows about each key it met, by a 61-bit hash of the key (collisions
+// are negligible at any store size): open addressing in one flat array, so a million keys take
+// 16 MB instead of the hundred a node-based set would.
+class KeyStates
 {
 public:
+    enum State : quint8 {
+        Absent = 0,
+        Seen = 1, // returned by SCAN
+        Destroyed = 2, // its delete answered 1
+        Failed = 3, // its delete answered an error
+        Unconfirmed = 4, // its delete's reply was lost, or answered 0 after a lost reply
+        Gone = 5, // its delete answered 0: removed by someone else, or expired
+    };
+
+    State value(const QByteArray &key) const
+    {
+        if (m_slots.empty())
+            return Absent;
+        const quint64 h = hashOf(key);
+        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
+            const quint64 entry = m_slots[at];
+            if (entry == 0)
+                return Absent;
+            if ((entry & ~quint64(7)) == h)
+                return State(entry & 7);
+        }
+    }
+
+    void set(const QByteArray &key, State state)
+    {
+        if ((m_used + 1) * 2 > m_slots.size())
+            grow();
+        const quint64 h = hashOf(key);
+        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
+            quint64 &entry = m_slots[at];
+            if (entry == 0)
+                ++m_used;
+            if (entry == 0 || (entry & ~quint64(7)) == h) {
+                entry = h | state;
+                return;
+            }
+        }
+    }
+
+    // Marks the key seen; false when it was met before.
     bool insert(const QByteArray &key)
     {
-        const size_t h = qHash(key, size_t(0x5e55104d));
-        if (m_seen.contains(h))
+        if (value(key) != Absent)
             return false;
-        m_seen.insert(h);
+        set(key, Seen);
         return true;
     }
 
 private:
-    QSet<size_t> m_seen;
+    static quint64 hashOf(const QByteArray &key)
+    {
+        // The low three bits hold the state; the hash is never 0 so that 0 marks a free slot.
+        const quint64 h = quint64(qHash(key, size_t(0x5e55104d))) & ~quint64(7);
+        return h == 0 ? 8 : h;
+    }
+
+    // Where a hash's probe starts (the low bits hold the state, so they are skipped).
+    size_t home(quint64 h) const { return size_t(h >> 3) & (m_slots.size() - 1); }
+
+    void grow()
+    {
+        std::vector<quint64> old = std::move(m_slots);
+        m_slots.assign(std::max<size_t>(1024, old.size() * 2), 0);
+        for (const quint64 entry : old) {
+            if (entry == 0)
+                continue;
+            for (size_t at = home(entry & ~quint64(7));; at = (at + 1) & (m_slots.size() - 1)) {
+                if (m_slots[at] == 0) {
+                    m_slots[at] = entry;
+                    break;
+                }
+            }
+        }
+    }
+
+    std::vector<quint64> m_slots; // a power of two in size, at most half full
+    size_t m_used = 0;
 };
 
 SessionSummary summaryFrom(const QByteArray &id, qint64 pttl, qint64 size, SessionFields fields,
@@ -60,22 +131,25 @@ ValueNode scalarNode(const QByteArray &bytes, const QString &name)
 } // namespace
 
 SessionStore::SessionStore(StoreConfig config, SessionLayout layout)
-    : m_connection(std::move(config))
+    : m_router(std::move(config))
     , m_layout(std::move(layout))
     , m_fields(m_layout)
-    , m_readOnly(m_connection.config().readOnly)
+    , m_readOnly(m_router.config().readOnly)
 { }
 
-Result<QList<Reply>> SessionStore::run(const QList<Command> &commands, const QString &what)
+Result<QList<Reply>> SessionStore::run(const QList<Command> &commands, const QString &what,
+                                       RunInfo *info)
 {
-    auto replies = m_connection.pipeline(commands);
+    auto replies = m_router.run(commands, info);
     if (!replies)
         return replies;
-    // A permission or authentication error is the same for every command: report the first.
+    // These errors are the same for every command (a permission, or a server that stayed
+    // unavailable past the router's waiting): report the first.
     for (const Reply &reply : *replies) {
         const QByteArray code = reply.errorCode();
-        if (code == "NOPERM" || code == "NOAUTH" || code == "LOADING" || code == "MASTERDOWN")
-            return std::unexpected(errorFromReply(reply, m_connection.config().endpoint(), what));
+        if (code == "NOPERM" || code == "NOAUTH" || code == "LOADING" || code == "MASTERDOWN"
+            || code == "READONLY" || code == "BUSY" || code == "CLUSTERDOWN")
+            return std::unexpected(errorFromReply(reply, m_router.endpoint(), what));
     }
     return replies;
 }
@@ -84,13 +158,13 @@ Result<void> SessionStore::connect()
 {
     if (auto valid = m_layout.validate(); !valid)
         return valid;
-    auto opened = m_connection.open();
+    auto opened = m_router.open();
     if (!opened)
         return opened;
     // UNLINK frees memory off the main thread; Redis < 4 only has DEL.
-    auto probe = m_connection.command({"COMMAND", "INFO", "UNLINK"});
-    if (probe && probe->type == Reply::Type::Array && !probe->elements.isEmpty()
-        && probe->elements.first().isNil()) {
+    auto probe = m_router.run({{"COMMAND", "INFO", "UNLINK"}});
+    if (probe && probe->first().type == Reply::Type::Array && !probe->first().elements.isEmpty()
+        && probe->first().elements.first().isNil()) {
         m_deleteVerb = "DEL";
     }
     return {};
@@ -99,40 +173,18 @@ Result<void> SessionStore::connect()
 Result<void> SessionStore::scan(const QByteArray &pattern, const CancelToken &cancel,
                                 const KeyVisitor &visit)
 {
-    SeenKeys seen;
-    QByteArray cursor = "0";
-    do {
-        if (cancel.isCancelled())
-            return fail(Code::Cancelled, QStringLiteral("Cancelled."));
-        auto reply =
-            run({{"SCAN", cursor, "MATCH", pattern, "COUNT", QByteArray::number(m_batchSize)}},
-                QStringLiteral("SCAN"));
-        if (!reply)
-            return std::unexpected(reply.error());
-        const Reply &r = reply->first();
-        if (r.isError())
-            return std::unexpected(
-                errorFromReply(r, m_connection.config().endpoint(), QStringLiteral("SCAN")));
-        if (r.type != Reply::Type::Array || r.elements.size() != 2)
-            return fail(Code::Protocol,
-                        QStringLiteral("SCAN on %1 returned an unexpected reply.")
-                            .arg(m_connection.config().endpoint()));
-        cursor = r.elements.at(0).string;
+    // SCAN may repeat a key, and the router scans a master again after a failover: each key
+    // is passed on once.
+    KeyStates seen;
+    return m_router.scan(pattern, m_batchSize, cancel, [&](const QList<QByteArray> &batch) {
         QList<QByteArray> keys;
-        keys.reserve(r.elements.at(1).elements.size());
-        for (const Reply &key : r.elements.at(1).elements) {
-            if (seen.insert(key.string))
-                keys.append(key.string);
+        keys.reserve(batch.size());
+        for (const QByteArray &key : batch) {
+            if (seen.insert(key))
+                keys.append(key);
         }
-        if (!keys.isEmpty()) {
-            auto more = visit(keys);
-            if (!more)
-                return std::unexpected(more.error());
-            if (!*more)
-                return {};
-        }
-    } while (cursor != "0");
-    return {};
+        return keys.isEmpty() ? Result<bool>(true) : visit(keys);
+    });
 }
 
 Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &keys, bool userOnly)
@@ -156,12 +208,12 @@ Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &k
     const Reply &valuesReply = replies->first();
     if (valuesReply.isError()) {
         return std::unexpected(
-            errorFromReply(valuesReply, m_connection.config().endpoint(), QStringLiteral("MGET")));
+            errorFromReply(valuesReply, m_router.endpoint(), QStringLiteral("MGET")));
     }
     if (valuesReply.elements.size() != keys.size()) {
-        return fail(Code::Protocol,
-                    QStringLiteral("MGET on %1 returned an unexpected reply.")
-                        .arg(m_connection.config().endpoint()));
+        return fail(
+            Code::Protocol,
+            QStringLiteral("MGET on %1 returned an unexpected reply.").arg(m_router.endpoint()));
     }
 
     QList<SessionSummary> out;
@@ -201,49 +253,16 @@ Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &k
 
 Result<StoreInfo> SessionStore::settings()
 {
-    const StoreConfig &config = m_connection.config();
     StoreInfo info;
     info.kind = QStringLiteral("redis");
     info.target = targetName();
     info.layout = m_layout.description;
-
-    auto basics = run({{"INFO", "server"}, {"DBSIZE"}}, QStringLiteral("INFO"));
-    if (!basics)
-        return std::unexpected(basics.error());
-    QString mode = QStringLiteral("standalone");
-    for (const QByteArray &line : basics->at(0).string.split('\n')) {
-        if (line.startsWith("redis_version:"))
-            info.serverVersion = QString::fromUtf8(line.mid(14).trimmed());
-        else if (line.startsWith("redis_mode:"))
-            mode = QString::fromUtf8(line.mid(11).trimmed());
-    }
-    info.keysInDatabase = basics->at(1).integer;
-    info.settings.append({QStringLiteral("server"), QStringLiteral("redis ") + info.serverVersion});
-    info.settings.append({QStringLiteral("mode"), mode});
-    info.settings.append({QStringLiteral("tls"),
-                          !config.tls.enabled ? QStringLiteral("off")
-                              : config.tls.insecure
-                              ? QStringLiteral("on, certificate NOT verified (--tls-insecure)")
-                              : QStringLiteral("on, verified")});
-    info.settings.append({QStringLiteral("user"),
-                          config.username.isEmpty() ? QStringLiteral("default") : config.username});
-    // Settings an ACL may deny; absent ones are reported as unavailable, not as an error.
-    auto settings = m_connection.pipeline({{"CONFIG", "GET", "maxmemory-policy"},
-                                           {"CONFIG", "GET", "appendonly"},
-                                           {"CONFIG", "GET", "save"}});
-    if (settings) {
-        for (const Reply &r : *settings) {
-            if (r.type == Reply::Type::Array && r.elements.size() == 2) {
-                info.settings.append({QString::fromUtf8(r.elements.at(0).string),
-                                      QString::fromUtf8(r.elements.at(1).string)});
-            }
-        }
-    }
-    info.settings.append({QStringLiteral("key prefix"), displayBytes(m_layout.keyPrefix)});
-    info.settings.append(
-        {QStringLiteral("user index"),
-         m_layout.hasUserIndex() ? m_layout.userIndexPattern : QStringLiteral("none")});
-
+    auto server = readServerFacts(m_router, m_layout);
+    if (!server)
+        return std::unexpected(server.error());
+    info.serverVersion = server->version;
+    info.keysInDatabase = server->keys;
+    info.facts = std::move(server->facts);
     return info;
 }
 
@@ -284,7 +303,11 @@ Result<StoreInfo> SessionStore::describe(const ProgressCallback &progress,
         return std::unexpected(counted.error());
     info.sessions = sessions;
     info.sessionsWithoutTtl = withoutTtl;
-    info.settings.append({QStringLiteral("sessions without a TTL"), QString::number(withoutTtl)});
+    FactSheet counts;
+    counts.known(QStringLiteral("redis.sessions.count"), double(sessions));
+    counts.known(QStringLiteral("redis.sessions.without_ttl"), double(withoutTtl));
+    for (StoreFact &fact : counts.take())
+        replaceFact(info.facts, std::move(fact));
     return info;
 }
 
@@ -295,9 +318,10 @@ Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
     UserList list;
     Progress p;
     p.phase = QStringLiteral("reading sessions");
-    // The database size bounds the keys a scan can return: a fair denominator for progress.
-    if (auto size = run({{"DBSIZE"}}, QStringLiteral("DBSIZE")); size && !size->first().isError())
-        p.total = size->first().integer;
+    // The database size (summed over masters) bounds the keys a scan can return: a fair
+    // denominator for progress.
+    if (auto size = m_router.databaseSize())
+        p.total = *size;
     auto scanned = scan(m_layout.scanPattern(), cancel, [&](const QList<QByteArray> &keys) {
         auto summaries = summarize(keys, true);
         if (!summaries)
@@ -388,40 +412,31 @@ Result<SessionPage> SessionStore::sessionPage(const SessionPageRequest &request,
     }
 
     // Without an index a filtered page may match nothing for a long while: stop after a bounded
-    // number of keys so that the caller can show progress and cancel.
+    // number of keys so that the caller can show progress and cancel. The cursor is the
+    // router's: on a cluster it names the master and that master's own cursor.
     const qint64 examineBudget = std::max<qint64>(request.pageSize * 20, 20000);
-    QByteArray cursor = request.cursor.isEmpty() ? QByteArray("0") : request.cursor;
+    QByteArray cursor = request.cursor;
+    bool atEnd = false;
     do {
         if (cancel.isCancelled())
             return fail(Code::Cancelled, QStringLiteral("Cancelled."));
-        auto reply = run({{"SCAN", cursor, "MATCH", m_layout.scanPattern(), "COUNT",
-                           QByteArray::number(m_batchSize)}},
-                         QStringLiteral("SCAN"));
-        if (!reply)
-            return std::unexpected(reply.error());
-        const Reply &r = reply->first();
-        if (r.isError() || r.type != Reply::Type::Array || r.elements.size() != 2) {
-            return fail(Code::Protocol,
-                        QStringLiteral("SCAN on %1 returned an unexpected reply.")
-                            .arg(m_connection.config().endpoint()));
-        }
-        cursor = r.elements.at(0).string;
-        QList<QByteArray> keys;
-        for (const Reply &key : r.elements.at(1).elements)
-            keys.append(key.string);
-        page.examined += keys.size();
-        if (keys.isEmpty())
+        auto step = m_router.scanStep(cursor, m_layout.scanPattern(), m_batchSize);
+        if (!step)
+            return std::unexpected(step.error());
+        cursor = step->next;
+        atEnd = step->atEnd;
+        page.examined += step->keys.size();
+        if (step->keys.isEmpty())
             continue;
-        auto summaries = summarize(keys);
+        auto summaries = summarize(step->keys);
         if (!summaries)
             return std::unexpected(summaries.error());
         for (SessionSummary &s : *summaries) {
             if (!request.user || s.user == *request.user)
                 page.sessions.append(std::move(s));
         }
-    } while (cursor != "0" && page.sessions.size() < request.pageSize
-             && page.examined < examineBudget);
-    page.atEnd = cursor == "0";
+    } while (!atEnd && page.sessions.size() < request.pageSize && page.examined < examineBudget);
+    page.atEnd = atEnd;
     page.nextCursor = cursor;
     return page;
 }
@@ -447,8 +462,7 @@ Result<SessionDetail> SessionStore::session(const QByteArray &id)
         return detail;
     }
     if (value.errorCode() != "WRONGTYPE")
-        return std::unexpected(
-            errorFromReply(value, m_connection.config().endpoint(), QStringLiteral("GET")));
+        return std::unexpected(errorFromReply(value, m_router.endpoint(), QStringLiteral("GET")));
 
     // Not a string: show what the key holds, capped, so that an odd key is still inspectable.
     auto type = run({{"TYPE", key}}, QStringLiteral("TYPE"));
@@ -494,7 +508,7 @@ Result<SessionDetail> SessionStore::session(const QByteArray &id)
     return detail;
 }
 
-Result<QList<Reply>> SessionStore::unlink(const QList<QByteArray> &keys)
+Result<QList<Reply>> SessionStore::unlink(const QList<QByteArray> &keys, RunInfo *info)
 {
     QList<Command> commands;
     commands.reserve(keys.size());
@@ -502,7 +516,8 @@ Result<QList<Reply>> SessionStore::unlink(const QList<QByteArray> &keys)
         Q_ASSERT(m_layout.idFromKey(key) || m_layout.userFromIndexKey(key));
         commands.append({m_deleteVerb, key});
     }
-    return run(commands, QString::fromLatin1(m_deleteVerb));
+    // Raw replies: callers book each key's outcome, a refusal included.
+    return m_router.run(commands, info);
 }
 
 Result<qint64> SessionStore::removeFromUserIndex(const QString &user, const QList<QByteArray> &ids)
@@ -523,7 +538,7 @@ Result<qint64> SessionStore::removeFromUserIndex(const QString &user, const QLis
             return std::unexpected(removed.error());
     }
     if (removed->first().isError())
-        return std::unexpected(errorFromReply(removed->first(), m_connection.config().endpoint(),
+        return std::unexpected(errorFromReply(removed->first(), m_router.endpoint(),
                                               QStringLiteral("Updating the user index")));
     return removed->first().integer;
 }
@@ -555,8 +570,8 @@ Result<RevokeReport> SessionStore::revoke(const QList<QByteArray> &ids)
         for (qsizetype i = 0; i < batch.size(); ++i) {
             const Reply &r = results->at(i);
             if (r.isError())
-                return std::unexpected(errorFromReply(r, m_connection.config().endpoint(),
-                                                      QStringLiteral("Deleting a session")));
+                return std::unexpected(
+                    errorFromReply(r, m_router.endpoint(), QStringLiteral("Deleting a session")));
             (r.integer > 0 ? report.revoked : report.notFound).append(batch.at(i));
         }
         for (auto it = byUser.cbegin(); it != byUser.cend(); ++it) {
@@ -604,8 +619,8 @@ Result<RevokeReport> SessionStore::logoutUser(const QString &user, const Progres
         for (qsizetype i = 0; i < batch.size(); ++i) {
             const Reply &r = results->at(i);
             if (r.isError())
-                return std::unexpected(errorFromReply(r, m_connection.config().endpoint(),
-                                                      QStringLiteral("Deleting a session")));
+                return std::unexpected(
+                    errorFromReply(r, m_router.endpoint(), QStringLiteral("Deleting a session")));
             (r.integer > 0 ? report.revoked : report.notFound).append(batch.at(i));
         }
         // Exactly the ids handled here leave the index, so a login racing with this stays.
@@ -630,41 +645,112 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
     report.dryRun = dryRun;
     Progress p;
     p.phase = dryRun ? QStringLiteral("counting") : QStringLiteral("destroying");
+    if (auto size = m_router.databaseSize())
+        p.total = *size;
     QSet<QString> causes;
 
-    const auto destroyBatch = [&](const QList<QByteArray> &keys, qint64 &destroyed) {
-        auto results = unlink(keys);
-        if (!results)
-            return Result<void>(std::unexpected(results.error()));
-        for (const Reply &r : *results) {
-            if (r.isError()) {
-                ++report.failed;
-                causes.insert(QString::fromUtf8(r.string));
-            } else {
-                destroyed += r.integer;
+    // Each key's latest outcome. A key can be met again: SCAN repeats keys, and a master is
+    // scanned again after a reconnect or a failover, where a session that a demoted master had
+    // deleted may be back. It is deleted again, and counted once, by its latest outcome.
+    KeyStates states;
+    struct Tally
+    {
+        qint64 destroyed = 0;
+        qint64 failed = 0;
+        qint64 unconfirmed = 0;
+        qint64 *counter(KeyStates::State state)
+        {
+            switch (state) {
+            case KeyStates::Destroyed:
+                return &destroyed;
+            case KeyStates::Failed:
+                return &failed;
+            case KeyStates::Unconfirmed:
+                return &unconfirmed;
+            default:
+                return nullptr;
             }
         }
-        return Result<void>();
     };
-
-    auto sessions = scan(m_layout.scanPattern(), cancel, [&](const QList<QByteArray> &keys) {
-        report.examined += keys.size();
-        report.matched += keys.size();
-        if (!dryRun) {
-            if (auto done = destroyBatch(keys, report.destroyed); !done)
-                return Result<bool>(std::unexpected(done.error()));
+    Tally sessionTally;
+    Tally indexTally;
+    const auto book = [&](Tally &tally, const QByteArray &key, KeyStates::State next) {
+        const KeyStates::State before = states.value(key);
+        // A confirmed delete stays confirmed: a repeat that answers 0 changes nothing.
+        if (before == next || before == KeyStates::Destroyed)
+            return;
+        if (qint64 *count = tally.counter(before))
+            --*count;
+        if (qint64 *count = tally.counter(next))
+            ++*count;
+        states.set(key, next);
+    };
+    // Deletes one batch and books each key. Errors that refuse a command as a whole (a
+    // permission, a replica, a server still loading or busy after the router's waiting) stop
+    // the run: those keys were not attempted.
+    const auto destroyBatch = [&](const QList<QByteArray> &keys, Tally &tally) -> Result<void> {
+        RunInfo info;
+        auto results = unlink(keys, &info);
+        if (!results) {
+            for (qsizetype i = 0; i < keys.size(); ++i) {
+                if (info.uncertain.value(i))
+                    book(tally, keys.at(i), KeyStates::Unconfirmed);
+            }
+            return std::unexpected(results.error());
         }
+        std::optional<StorageError> stop;
+        for (qsizetype i = 0; i < keys.size(); ++i) {
+            const Reply &r = results->at(i);
+            const QByteArray code = r.errorCode();
+            if (code == "NOPERM" || code == "NOAUTH" || code == "READONLY" || code == "LOADING"
+                || code == "BUSY" || code == "MASTERDOWN" || code == "CLUSTERDOWN") {
+                if (!stop)
+                    stop =
+                        errorFromReply(r, m_router.endpoint(), QString::fromLatin1(m_deleteVerb));
+            } else if (r.isError()) {
+                book(tally, keys.at(i), KeyStates::Failed);
+                causes.insert(QString::fromUtf8(r.string));
+            } else if (r.integer > 0) {
+                book(tally, keys.at(i), KeyStates::Destroyed);
+            } else {
+                book(tally, keys.at(i),
+                     info.uncertain.value(i) ? KeyStates::Unconfirmed : KeyStates::Gone);
+            }
+        }
+        if (stop)
+            return std::unexpected(*stop);
+        return {};
+    };
+    const auto publish = [&] {
+        report.destroyed = sessionTally.destroyed;
+        report.failed = sessionTally.failed;
+        report.unconfirmed = sessionTally.unconfirmed;
         p.examined = report.examined;
         p.matched = report.matched;
         p.destroyed = report.destroyed;
         p.failed = report.failed;
-        if (progress)
-            progress(p);
-        return Result<bool>(true);
-    });
+    };
+
+    auto sessions = m_router.scan(
+        m_layout.scanPattern(), m_batchSize, cancel, [&](const QList<QByteArray> &keys) {
+            for (const QByteArray &key : keys) {
+                if (states.value(key) == KeyStates::Absent) {
+                    states.set(key, KeyStates::Seen);
+                    ++report.examined;
+                    ++report.matched;
+                }
+            }
+            Result<void> done;
+            if (!dryRun)
+                done = destroyBatch(keys, sessionTally);
+            publish();
+            if (progress)
+                progress(p);
+            return done ? Result<bool>(true) : Result<bool>(std::unexpected(done.error()));
+        });
     // After the first delete an error must not lose the counts: report what was done.
     if (!sessions && sessions.error().code != Code::Cancelled) {
-        if (report.destroyed == 0 && report.failed == 0)
+        if (report.destroyed == 0 && report.failed == 0 && report.unconfirmed == 0)
             return std::unexpected(sessions.error());
         report.abortReason = sessions.error().message;
     }
@@ -672,27 +758,38 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
 
     // Index keys only go once every session is gone; a cancelled run leaves them for the
     // sessions that remain.
+    qint64 indexKeysFound = 0;
     if (!report.cancelled && report.abortReason.isEmpty() && m_layout.hasUserIndex()) {
-        auto indexes =
-            scan(m_layout.userIndexScanPattern(), cancel, [&](const QList<QByteArray> &keys) {
-                QList<QByteArray> ours;
-                for (const QByteArray &key : keys) {
-                    if (m_layout.userFromIndexKey(key))
-                        ours.append(key);
-                }
-                if (dryRun) {
-                    report.indexKeysDestroyed += ours.size();
-                } else if (!ours.isEmpty()) {
-                    auto done = destroyBatch(ours, report.indexKeysDestroyed);
-                    if (!done)
-                        return Result<bool>(std::unexpected(done.error()));
-                }
-                return Result<bool>(true);
-            });
-        if (!indexes && indexes.error().code != Code::Cancelled)
+        auto indexes = m_router.scan(m_layout.userIndexScanPattern(), m_batchSize, cancel,
+                                     [&](const QList<QByteArray> &keys) {
+                                         QList<QByteArray> ours;
+                                         for (const QByteArray &key : keys) {
+                                             if (!m_layout.userFromIndexKey(key))
+                                                 continue;
+                                             ours.append(key);
+                                             if (states.value(key) == KeyStates::Absent) {
+                                                 states.set(key, KeyStates::Seen);
+                                                 ++indexKeysFound;
+                                             }
+                                         }
+                                         if (!dryRun && !ours.isEmpty()) {
+                                             if (auto done = destroyBatch(ours, indexTally); !done)
+                                                 return Result<bool>(std::unexpected(done.error()));
+                                         }
+                                         return Result<bool>(true);
+                                     });
+        if (!indexes && indexes.error().code != Code::Cancelled) {
+            // As with sessions: an error before anything was deleted is just an error.
+            if (report.destroyed == 0 && report.failed == 0 && report.unconfirmed == 0
+                && indexTally.destroyed == 0 && indexTally.failed == 0
+                && indexTally.unconfirmed == 0)
+                return std::unexpected(indexes.error());
             report.abortReason = indexes.error().message;
+        }
         report.cancelled = !indexes && indexes.error().code == Code::Cancelled;
     }
+    publish();
+    report.indexKeysDestroyed = dryRun ? indexKeysFound : indexTally.destroyed;
     report.errors = causes.values();
     report.errors.sort();
     report.durationMs = clock.elapsed();

@@ -1,24 +1,32 @@
 #pragma once
 
-#include "redisconnection.h"
+#include "redisrouter.h"
 #include "sessionstore.h"
 
 #include <functional>
 
 namespace SessionDesk::Redis {
 
-// SessionStore over one Redis database. SCAN with COUNT and pipelining only (never KEYS),
-// deletes by UNLINK (DEL before Redis 4) in pipelined batches, never FLUSHDB/FLUSHALL, and
-// never a key outside the layout's prefix or its user index.
+// SessionStore over one Redis database: a standalone server, the master a set of sentinels
+// names, or every master of a cluster (the Router hides which). SCAN with COUNT and pipelining
+// only (never KEYS), deletes by UNLINK (DEL before Redis 4) in pipelined batches, never
+// FLUSHDB/FLUSHALL, and never a key outside the layout's prefix or its user index.
+//
+// A read-only store is read-only twice: its own checks refuse destructive calls, and its
+// connections refuse to send anything but reads (see Connection).
 class SessionStore final : public SessionDesk::SessionStore
 {
 public:
     SessionStore(StoreConfig config, SessionLayout layout);
 
     const SessionLayout &layout() const override { return m_layout; }
-    QString targetName() const override { return m_connection.config().targetName(); }
+    QString targetName() const override { return m_router.config().targetName(); }
     bool isReadOnly() const override { return m_readOnly; }
-    void setReadOnly(bool readOnly) override { m_readOnly = readOnly; }
+    void setReadOnly(bool readOnly) override
+    {
+        m_readOnly = readOnly;
+        m_router.setReadOnly(readOnly);
+    }
 
     Result<void> connect() override;
     Result<StoreInfo> settings() override;
@@ -37,6 +45,8 @@ public:
 
     // Keys per SCAN call and commands per pipeline; tests lower it to exercise batching.
     void setBatchSize(int keys) { m_batchSize = keys; }
+    // The transport under the store, for tests and benchmarks that need to reach past it.
+    Router &router() { return m_router; }
 
 private:
     // Calls `visit` with each batch of keys matching `pattern`, each key once. `visit` returns
@@ -48,11 +58,12 @@ private:
     Result<QList<SessionSummary>> summarize(const QList<QByteArray> &keys, bool userOnly = false);
     Result<QList<QByteArray>> readUserIndex(const QString &user);
     // Deletes keys and returns, per key, 1 removed, 0 already gone, or an error reply.
-    Result<QList<Reply>> unlink(const QList<QByteArray> &keys);
+    Result<QList<Reply>> unlink(const QList<QByteArray> &keys, RunInfo *info = nullptr);
     Result<qint64> removeFromUserIndex(const QString &user, const QList<QByteArray> &ids);
-    Result<QList<Reply>> run(const QList<Command> &commands, const QString &what);
+    Result<QList<Reply>> run(const QList<Command> &commands, const QString &what,
+                             RunInfo *info = nullptr);
 
-    Connection m_connection;
+    Router m_router;
     SessionLayout m_layout;
     SessionFieldReader m_fields;
     QByteArray m_deleteVerb = "UNLINK";

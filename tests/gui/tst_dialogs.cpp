@@ -16,6 +16,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -75,6 +76,8 @@ private slots:
     void connectionRefusesMissingTlsFiles();
     void connectionRefusesDuplicateName();
     void connectionProfileRoundTrip();
+    void connectionSentinelAndClusterKinds();
+    void connectionHighAvailabilityProfileRoundTrip();
 
     void confirmSeamAnswersWithoutAWindow();
     void confirmShowsPlainTextWithCancelAsDefault();
@@ -377,7 +380,7 @@ void TestDialogs::connectionProfileRoundTrip()
     p.tlsServerName = QStringLiteral("redis.prod.internal");
     p.tlsInsecure = false;
     p.readOnlyLocked = true;
-    p.color = QColor(0xc6, 0x28, 0x28);
+    p.color = QColor(0xc6, 0x28, 0x28).name();
 
     ConnectionDialog dialog;
     dialog.setProfile(p);
@@ -395,7 +398,141 @@ void TestDialogs::connectionProfileRoundTrip()
     QCOMPARE(q.color, p.color);
 
     child<QPushButton>(&dialog, "clearColorButton")->click();
-    QVERIFY(!dialog.profile().color.isValid());
+    QVERIFY(dialog.profile().color.isEmpty());
+}
+
+void TestDialogs::connectionSentinelAndClusterKinds()
+{
+    ConnectionDialog dialog;
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    auto *ok = child<QPushButton>(&dialog, "okButton");
+    auto *url = child<QLineEdit>(&dialog, "urlEdit");
+    auto *kind = child<QLabel>(&dialog, "kindLabel");
+    auto *sentinelUser = child<QLineEdit>(&dialog, "sentinelUserEdit");
+    auto *hostMap = child<QLineEdit>(&dialog, "clusterHostMapEdit");
+    auto *warning = child<QLabel>(&dialog, "passwordWarning");
+    QVERIFY(ok && url && kind && sentinelUser && hostMap && warning);
+    child<QLineEdit>(&dialog, "nameEdit")->setText(QStringLiteral("ha"));
+
+    // Sentinel: the dialog names the master and the number of sentinels, and offers the
+    // sentinels' own user; the host map is for clusters.
+    QTest::keyClicks(url, QStringLiteral("redis-sentinel://app:pw@s1:26379,s2,s3/sessions/2"));
+    QVERIFY(ok->isEnabled());
+    QVERIFY2(kind->text().contains(QStringLiteral("Sentinel"))
+                 && kind->text().contains(QStringLiteral("sessions"))
+                 && kind->text().contains(QStringLiteral("3 sentinel")),
+             qPrintable(kind->text()));
+    QVERIFY(warning->isVisible()); // the data password in the URL is not kept
+    QVERIFY(sentinelUser->isEnabled());
+    QVERIFY(!hostMap->isEnabled());
+    QTest::keyClicks(sentinelUser, QStringLiteral("watcher"));
+    QVERIFY(ok->isEnabled());
+    ConnectionProfile sentinel = dialog.profile();
+    QCOMPARE(sentinel.url,
+             QStringLiteral("redis-sentinel://app@s1:26379,s2:26379,s3:26379/sessions/2"));
+    QCOMPARE(sentinel.sentinelUser, QStringLiteral("watcher"));
+    QCOMPARE(sentinel.kindLabel(), QStringLiteral("Redis Sentinel"));
+    QVERIFY(!sentinel.url.contains(QStringLiteral("pw")));
+
+    // Cluster: a sentinel user does not apply (refused, not silently dropped); a host map does.
+    url->setText(QStringLiteral("rediss-cluster://c1:7000,c2:7001"));
+    QVERIFY(!ok->isEnabled());
+    QVERIFY(dialog.validationError().contains(QStringLiteral("redis-sentinel://")));
+    sentinelUser->clear();
+    QVERIFY(ok->isEnabled());
+    QVERIFY2(kind->text().contains(QStringLiteral("Cluster"))
+                 && kind->text().contains(QStringLiteral("2 node"))
+                 && kind->text().contains(QStringLiteral("TLS")),
+             qPrintable(kind->text()));
+    QVERIFY(!sentinelUser->isEnabled());
+    QVERIFY(hostMap->isEnabled());
+    QTest::keyClicks(hostMap, QStringLiteral("10.0.0.5:7000=127.0.0.1:17000, 10.0.0.6=localhost"));
+    QVERIFY(ok->isEnabled());
+    ConnectionProfile cluster = dialog.profile();
+    QCOMPARE(cluster.clusterHostMap,
+             (QStringList{QStringLiteral("10.0.0.5:7000=127.0.0.1:17000"),
+                          QStringLiteral("10.0.0.6=localhost")}));
+    QCOMPARE(cluster.kindLabel(), QStringLiteral("Redis Cluster (TLS)"));
+    hostMap->setText(QStringLiteral("10.0.0.5"));
+    QVERIFY(!ok->isEnabled());
+    QVERIFY(dialog.validationError().contains(QStringLiteral("ANNOUNCED=REACHABLE")));
+    hostMap->setText(QStringLiteral("10.0.0.5=127.0.0.1"));
+    QVERIFY(ok->isEnabled());
+
+    // TLS settings need a TLS form of the URL; a host map needs a cluster URL.
+    child<QCheckBox>(&dialog, "tlsInsecureCheck")->setChecked(true);
+    QVERIFY(ok->isEnabled());
+    url->setText(QStringLiteral("redis-cluster://c1:7000"));
+    QVERIFY(!ok->isEnabled());
+    QVERIFY(dialog.validationError().contains(QStringLiteral("rediss-cluster://")));
+    child<QCheckBox>(&dialog, "tlsInsecureCheck")->setChecked(false);
+    QVERIFY(ok->isEnabled());
+    url->setText(QStringLiteral("redis://c1:7000"));
+    QVERIFY(!ok->isEnabled());
+    QVERIFY(dialog.validationError().contains(QStringLiteral("redis-cluster://")));
+
+    // Malformed forms are refused with their reason.
+    hostMap->clear();
+    url->setText(QStringLiteral("redis-sentinel://s1:26379"));
+    QVERIFY(!ok->isEnabled());
+    QVERIFY(dialog.validationError().contains(QStringLiteral("master")));
+    url->setText(QStringLiteral("redis-cluster://c1:7000/4"));
+    QVERIFY(!ok->isEnabled());
+    QVERIFY(dialog.validationError().contains(QStringLiteral("database 0")));
+}
+
+void TestDialogs::connectionHighAvailabilityProfileRoundTrip()
+{
+    ConnectionProfile p;
+    p.name = QStringLiteral("prod cluster");
+    p.url = QStringLiteral("redis-cluster://ops@10.1.0.1:7000,10.1.0.2:7000");
+    p.clusterHostMap = {QStringLiteral("10.1.0.1=127.0.0.1"),
+                        QStringLiteral("10.1.0.2:7000=127.0.0.1:17000")};
+    ConnectionDialog dialog;
+    dialog.setProfile(p);
+    QVERIFY(dialog.validationError().isEmpty());
+    QCOMPARE(dialog.profile().clusterHostMap, p.clusterHostMap);
+    QCOMPARE(dialog.profile().url, p.url);
+
+    ConnectionProfile s;
+    s.name = QStringLiteral("prod sentinel");
+    s.url = QStringLiteral("rediss-sentinel://app@s1:26379,s2:26380/mymaster/1");
+    s.sentinelUser = QStringLiteral("watcher");
+
+    // Saved and loaded again: the new fields survive, no password is written.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("profiles.ini"));
+    {
+        QSettings settings(path, QSettings::IniFormat);
+        ConnectionProfile::save(settings, {p, s});
+    }
+    QSettings settings(path, QSettings::IniFormat);
+    const QList<ConnectionProfile> loaded = ConnectionProfile::load(settings);
+    QCOMPARE(loaded.size(), 2);
+    QCOMPARE(loaded.at(0).clusterHostMap, p.clusterHostMap);
+    QCOMPARE(loaded.at(1).sentinelUser, QStringLiteral("watcher"));
+    QCOMPARE(loaded.at(1).url, s.url);
+
+    // Opening: the host map becomes the config's, the sentinels' password comes from the
+    // environment, the data password from the caller.
+    qputenv("SESSIONDESK_SENTINEL_PASSWORD", "from-environment");
+    auto sentinelConfig = loaded.at(1).toConfig(QStringLiteral("typed"));
+    qunsetenv("SESSIONDESK_SENTINEL_PASSWORD");
+    QVERIFY(sentinelConfig);
+    QCOMPARE(sentinelConfig->sentinelUsername, QStringLiteral("watcher"));
+    QCOMPARE(sentinelConfig->sentinelPassword, QStringLiteral("from-environment"));
+    QCOMPARE(sentinelConfig->password, QStringLiteral("typed"));
+    QCOMPARE(sentinelConfig->targetName(), QStringLiteral("sentinel:mymaster/1"));
+    auto clusterConfig = loaded.at(0).toConfig(QString());
+    QVERIFY(clusterConfig);
+    QCOMPARE(clusterConfig->hostMap.size(), 2);
+    QCOMPARE(clusterConfig->hostMap.at(1).apply({QStringLiteral("10.1.0.2"), 7000})->text(),
+             QStringLiteral("127.0.0.1:17000"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(!file.readAll().contains("typed"));
 }
 
 // ---- Dialogs::confirm -------------------------------------------------------------------

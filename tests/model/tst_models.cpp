@@ -12,6 +12,7 @@
 #include "usersmodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QColor>
 #include <QFont>
 #include <QProcess>
 #include <QSettings>
@@ -338,7 +339,7 @@ void TestModels::profilesNeverStorePasswords()
         profile.url = QStringLiteral("rediss://support:hunter2-pw@cache.internal:6380/2");
         profile.userIndex = QStringLiteral("user-sessions:{user}");
         profile.readOnlyLocked = true;
-        profile.color = QColor(Qt::red);
+        profile.color = QColor(Qt::red).name();
         ConnectionProfile::save(settings, {profile});
     }
     QFile file(path);
@@ -350,7 +351,7 @@ void TestModels::profilesNeverStorePasswords()
     QCOMPARE(loaded.size(), 1);
     QCOMPARE(loaded.first().url, QStringLiteral("rediss://support@cache.internal:6380/2"));
     QVERIFY(loaded.first().readOnlyLocked);
-    QCOMPARE(loaded.first().color, QColor(Qt::red));
+    QCOMPARE(QColor(loaded.first().color), QColor(Qt::red));
     auto config = loaded.first().toConfig(QStringLiteral("typed-at-connect"));
     QVERIFY(config);
     QVERIFY(config->tls.enabled);

@@ -258,8 +258,7 @@ void TestMsgpack::detection()
     QCOMPARE(decoded.encoding, encoding);
     QCOMPARE(!decoded.warning.isEmpty(), warned);
     if (warned)
-        QVERIFY2(decoded.warning.startsWith(u"Not decoded as msgpack:"),
-                 qPrintable(decoded.warning));
+        QCOMPARE(decoded.warning, Codecs::decodeMsgpack(raw).warning); // the decoder's error
     if (encoding == u"binary")
         QCOMPARE(decoded.root.scalar.toByteArray(), raw); // nothing lost
 }

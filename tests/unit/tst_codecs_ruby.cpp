@@ -112,7 +112,7 @@ void TestRubyMarshal::scalars()
              QByteArray("[null,true,false,0,1,-1,122,123,-123,-124,255,256,-256,65535,65536,"
                         "1073741823,-1073741824,2147483648,4611686018427387904,"
                         "\"18446744073709551616\",\"-1180591620717411303424\",1.5,0,"
-                        "null,null,null,1e+100]"));
+                        "\"Infinity\",\"-Infinity\",\"NaN\",1e+100]"));
     const QList<ValueNode> &items = decoded.root.children;
     QCOMPARE(items.at(19).typeName, u"Integer"_s); // 2**64: beyond 64 bits, digits kept exact
     QCOMPARE(items.at(18).kind, ValueNode::Kind::Integer); // 2**62 fits

@@ -1,4 +1,5 @@
-// Unit tests for StoreConfig: parsing of redis:// and rediss:// URLs, the names derived from a
+// Unit tests for StoreConfig: parsing of redis://, rediss://, redis-sentinel:// and
+// redis-cluster:// URLs (and their TLS forms), cluster host mappings, the names derived from a
 // config, and that no error message or display form ever carries the password.
 
 #include "storeconfig.h"
@@ -25,6 +26,17 @@ private slots:
     void redactedUrlParsesBackToTheSameTarget_data();
     void redactedUrlParsesBackToTheSameTarget();
     void derivedNamesFollowTheFields();
+    void highAvailabilityUrls_data();
+    void highAvailabilityUrls();
+    void rejectsInvalidHighAvailabilityUrls_data();
+    void rejectsInvalidHighAvailabilityUrls();
+    void highAvailabilityRedactedUrlParsesBack_data();
+    void highAvailabilityRedactedUrlParsesBack();
+    void nodeConfigsCarryTheRightCredentials();
+    void hostMappings_data();
+    void hostMappings();
+    void rejectsInvalidHostMappings_data();
+    void rejectsInvalidHostMappings();
 };
 
 void TestStoreConfig::defaults()
@@ -268,6 +280,261 @@ void TestStoreConfig::dynamoDbUrls()
         QVERIFY2(!refused, bad);
         QCOMPARE(refused.error().code, StorageError::Code::InvalidArgument);
     }
+}
+
+void TestStoreConfig::highAvailabilityUrls_data()
+{
+    using Mode = StoreConfig::RedisMode;
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<int>("mode");
+    QTest::addColumn<QStringList>("seeds");
+    QTest::addColumn<QString>("master");
+    QTest::addColumn<int>("database");
+    QTest::addColumn<QString>("username");
+    QTest::addColumn<QString>("password");
+    QTest::addColumn<bool>("tls");
+    QTest::addColumn<QString>("targetName");
+    QTest::addColumn<QString>("redactedUrl");
+
+    QTest::newRow("one sentinel, default port")
+        << u"redis-sentinel://s1/mymaster"_s << int(Mode::Sentinel) << QStringList{u"s1:26379"_s}
+        << u"mymaster"_s << 0 << QString() << QString() << false << u"sentinel:mymaster/0"_s
+        << u"redis-sentinel://s1:26379/mymaster/0"_s;
+    QTest::newRow("three sentinels, db, credentials")
+        << u"redis-sentinel://app:pw@10.0.0.1:26380,10.0.0.2,S3.Example:5000/sessions/4"_s
+        << int(Mode::Sentinel)
+        << QStringList{u"10.0.0.1:26380"_s, u"10.0.0.2:26379"_s, u"s3.example:5000"_s}
+        << u"sessions"_s << 4 << u"app"_s << u"pw"_s << false << u"sentinel:sessions/4"_s
+        << u"redis-sentinel://app@10.0.0.1:26380,10.0.0.2:26379,s3.example:5000/sessions/4"_s;
+    QTest::newRow("tls sentinel, trailing slash, encoded master")
+        << u"REDISS-SENTINEL://[::1]:26379,[2001:db8::5]/my%2Fmaster/"_s << int(Mode::Sentinel)
+        << QStringList{u"[::1]:26379"_s, u"[2001:db8::5]:26379"_s} << u"my/master"_s << 0
+        << QString() << QString() << true << u"sentinel:my/master/0"_s
+        << u"rediss-sentinel://[::1]:26379,[2001:db8::5]:26379/my%2Fmaster/0"_s;
+    QTest::newRow("password only, percent-encoded, slash and at sign")
+        << u"redis-sentinel://:p%40ss%2Fw@h:1/m"_s << int(Mode::Sentinel) << QStringList{u"h:1"_s}
+        << u"m"_s << 0 << QString() << u"p@ss/w"_s << false << u"sentinel:m/0"_s
+        << u"redis-sentinel://h:1/m/0"_s;
+    QTest::newRow("unencoded slash and at sign in the password")
+        << u"redis-cluster://u:a/b@c@h:7000"_s << int(Mode::Cluster) << QStringList{u"h:7000"_s}
+        << QString() << 0 << u"u"_s << u"a/b@c"_s << false << u"cluster:h:7000"_s
+        << u"redis-cluster://u@h:7000"_s;
+    QTest::newRow("cluster, default port")
+        << u"redis-cluster://node-a"_s << int(Mode::Cluster) << QStringList{u"node-a:6379"_s}
+        << QString() << 0 << QString() << QString() << false << u"cluster:node-a:6379"_s
+        << u"redis-cluster://node-a:6379"_s;
+    QTest::newRow("cluster seeds keep their order")
+        << u"rediss-cluster://ops:pw@c2:7001,c1:7000,[::1]:7002/"_s << int(Mode::Cluster)
+        << QStringList{u"c2:7001"_s, u"c1:7000"_s, u"[::1]:7002"_s} << QString() << 0 << u"ops"_s
+        << u"pw"_s << true << u"cluster:c2:7001,c1:7000,[::1]:7002"_s
+        << u"rediss-cluster://ops@c2:7001,c1:7000,[::1]:7002"_s;
+    QTest::newRow("cluster database 0 is allowed")
+        << u"redis-cluster://h:7000/0"_s << int(Mode::Cluster) << QStringList{u"h:7000"_s}
+        << QString() << 0 << QString() << QString() << false << u"cluster:h:7000"_s
+        << u"redis-cluster://h:7000"_s;
+}
+
+void TestStoreConfig::highAvailabilityUrls()
+{
+    QFETCH(QString, url);
+    QFETCH(int, mode);
+    QFETCH(QStringList, seeds);
+    QFETCH(QString, master);
+    QFETCH(int, database);
+    QFETCH(QString, username);
+    QFETCH(QString, password);
+    QFETCH(bool, tls);
+    QFETCH(QString, targetName);
+    QFETCH(QString, redactedUrl);
+
+    const auto config = StoreConfig::fromUrl(url);
+    QVERIFY2(config.has_value(), qPrintable(config ? QString() : config.error().message));
+    QCOMPARE(config->kind, StoreConfig::Kind::Redis);
+    QCOMPARE(int(config->redisMode), mode);
+    QStringList parsed;
+    for (const SessionDesk::HostPort &seed : config->seeds)
+        parsed << seed.text();
+    QCOMPARE(parsed, seeds);
+    QCOMPARE(config->sentinelMaster, master);
+    QCOMPARE(config->database, database);
+    QCOMPARE(config->username, username);
+    QCOMPARE(config->password, password);
+    QCOMPARE(config->tls.enabled, tls);
+    QCOMPARE(config->targetName(), targetName);
+    QCOMPARE(config->redactedUrl(), redactedUrl);
+    QCOMPARE(config->endpoint(), seeds.join(u','));
+    // The first seed stands in for host:port where a single address is wanted.
+    QCOMPARE(SessionDesk::HostPort({config->host, config->port}).text(), seeds.first());
+    QVERIFY(config->sentinelUsername.isEmpty() && config->sentinelPassword.isEmpty());
+    if (!password.isEmpty()) {
+        for (const QString &shown :
+             {config->redactedUrl(), config->targetName(), config->endpoint()})
+            QVERIFY2(!shown.contains(password), qPrintable(shown));
+    }
+}
+
+void TestStoreConfig::rejectsInvalidHighAvailabilityUrls_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<QString>("reason"); // a word the one-sentence reason must contain
+
+    QTest::newRow("sentinel without master") << u"redis-sentinel://h:26379"_s << u"master"_s;
+    QTest::newRow("sentinel with empty master") << u"redis-sentinel://h:26379/"_s << u"master"_s;
+    QTest::newRow("sentinel without host") << u"redis-sentinel:///mymaster"_s << u"host"_s;
+    QTest::newRow("sentinel credentials, no host") << u"redis-sentinel://u:pw@/m"_s << u"host"_s;
+    QTest::newRow("empty entry") << u"redis-sentinel://a:1,,b:2/m"_s << u"empty"_s;
+    QTest::newRow("trailing comma") << u"redis-cluster://a:1,"_s << u"empty"_s;
+    QTest::newRow("leading comma") << u"redis-cluster://,a:1"_s << u"empty"_s;
+    QTest::newRow("port zero") << u"redis-sentinel://h:0/m"_s << u"port"_s;
+    QTest::newRow("port too large") << u"redis-cluster://h:65536"_s << u"port"_s;
+    QTest::newRow("port not a number") << u"redis-cluster://h:7x0"_s << u"port"_s;
+    QTest::newRow("port empty") << u"redis-cluster://h:"_s << u"port"_s;
+    QTest::newRow("signed port") << u"redis-cluster://h:+7000"_s << u"port"_s;
+    QTest::newRow("bare ipv6") << u"redis-cluster://::1:7000"_s << u"brackets"_s;
+    QTest::newRow("unclosed bracket") << u"redis-cluster://[::1:7000"_s << u"IPv6"_s;
+    QTest::newRow("bracketed non-ipv6") << u"redis-cluster://[host]:7000"_s << u"IPv6"_s;
+    QTest::newRow("junk after bracket") << u"redis-cluster://[::1]x"_s << u"IPv6"_s;
+    QTest::newRow("space in host") << u"redis-cluster://ho st:1"_s << u"host"_s;
+    QTest::newRow("underscore-only junk host") << u"redis-cluster://-h:1"_s << u"host"_s;
+    QTest::newRow("duplicate seed") << u"redis-cluster://h:1,H:1"_s << u"twice"_s;
+    QTest::newRow("duplicate by default port") << u"redis-cluster://h,h:6379"_s << u"twice"_s;
+    QTest::newRow("sentinel db not a number") << u"redis-sentinel://h/m/x"_s << u"database"_s;
+    QTest::newRow("sentinel negative db") << u"redis-sentinel://h/m/-1"_s << u"database"_s;
+    QTest::newRow("sentinel extra path") << u"redis-sentinel://h/m/1/2"_s << u"form"_s;
+    QTest::newRow("sentinel master with space") << u"redis-sentinel://h/my%20 m"_s << u"spaces"_s;
+    QTest::newRow("sentinel master control char") << u"redis-sentinel://h/a%0Ab"_s << u"control"_s;
+    QTest::newRow("sentinel bad escape in master") << u"redis-sentinel://h/a%zz"_s << u"spaces"_s;
+    QTest::newRow("cluster database 3") << u"redis-cluster://h:7000/3"_s << u"database 0"_s;
+    QTest::newRow("cluster path not a number") << u"redis-cluster://h:7000/x"_s << u"database"_s;
+    QTest::newRow("cluster query") << u"redis-cluster://h:7000?x=1"_s << u"options"_s;
+    QTest::newRow("sentinel fragment") << u"redis-sentinel://h/m#x"_s << u"options"_s;
+    QTest::newRow("bad escape in password") << u"redis-cluster://u:p%zzw@h"_s << u"hex"_s;
+    QTest::newRow("nothing after scheme") << u"rediss-cluster://"_s << u"host"_s;
+}
+
+void TestStoreConfig::rejectsInvalidHighAvailabilityUrls()
+{
+    QFETCH(QString, url);
+    QFETCH(QString, reason);
+    const auto config = StoreConfig::fromUrl(url);
+    QVERIFY2(!config.has_value(),
+             qPrintable(u"accepted, target "_s + (config ? config->targetName() : QString())));
+    QCOMPARE(config.error().code, StorageError::Code::InvalidArgument);
+    const QString message = config.error().message;
+    QVERIFY2(message.contains(reason, Qt::CaseInsensitive), qPrintable(message));
+    // One sentence, and never the password.
+    QVERIFY2(message.endsWith(u'.'), qPrintable(message));
+    QVERIFY2(!message.contains(u"pw"_s) && !message.contains(u"p%zzw"_s), qPrintable(message));
+}
+
+void TestStoreConfig::highAvailabilityRedactedUrlParsesBack_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::newRow("sentinel") << u"rediss-sentinel://u%20x:pw@a:1,[::1]:2/m%2Fx/3"_s;
+    QTest::newRow("cluster") << u"redis-cluster://:pw@a:1,b:2,c"_s;
+}
+
+void TestStoreConfig::highAvailabilityRedactedUrlParsesBack()
+{
+    QFETCH(QString, url);
+    const auto original = StoreConfig::fromUrl(url);
+    QVERIFY(original.has_value());
+    const auto reparsed = StoreConfig::fromUrl(original->redactedUrl());
+    QVERIFY2(reparsed.has_value(), qPrintable(original->redactedUrl()));
+    QCOMPARE(reparsed->redisMode, original->redisMode);
+    QCOMPARE(reparsed->seeds, original->seeds);
+    QCOMPARE(reparsed->sentinelMaster, original->sentinelMaster);
+    QCOMPARE(reparsed->database, original->database);
+    QCOMPARE(reparsed->username, original->username);
+    QCOMPARE(reparsed->tls.enabled, original->tls.enabled);
+    QVERIFY(reparsed->password.isEmpty());
+    QCOMPARE(reparsed->targetName(), original->targetName());
+}
+
+void TestStoreConfig::nodeConfigsCarryTheRightCredentials()
+{
+    auto config = StoreConfig::fromUrl(u"rediss-sentinel://data-user:data-pw@s1:1,s2:2/m/5"_s);
+    QVERIFY(config);
+    config->sentinelUsername = u"watcher"_s;
+    config->sentinelPassword = u"sentinel-pw"_s;
+    config->tls.caFile = u"/ca.pem"_s;
+
+    const StoreConfig sentinel = config->forSentinel(config->seeds.at(1));
+    QCOMPARE(sentinel.redisMode, StoreConfig::RedisMode::Standalone);
+    QCOMPARE(sentinel.endpoint(), u"s2:2"_s);
+    QCOMPARE(sentinel.username, u"watcher"_s);
+    QCOMPARE(sentinel.password, u"sentinel-pw"_s);
+    QCOMPARE(sentinel.database, 0); // sentinels have no databases to select
+    QVERIFY(sentinel.readOnly); // and are only ever asked, never told
+    QVERIFY(sentinel.tls.enabled);
+    QCOMPARE(sentinel.tls.caFile, u"/ca.pem"_s);
+
+    const StoreConfig node = config->forNode({u"10.1.1.1"_s, 6380});
+    QCOMPARE(node.redisMode, StoreConfig::RedisMode::Standalone);
+    QCOMPARE(node.targetName(), u"10.1.1.1:6380/5"_s);
+    QCOMPARE(node.username, u"data-user"_s);
+    QCOMPARE(node.password, u"data-pw"_s);
+    QVERIFY(!node.readOnly);
+    QVERIFY(node.tls.enabled);
+}
+
+void TestStoreConfig::hostMappings_data()
+{
+    QTest::addColumn<QString>("mapping");
+    QTest::addColumn<QString>("node");
+    QTest::addColumn<QString>("expected"); // empty: the mapping does not apply
+
+    QTest::newRow("host to host keeps the port")
+        << u"10.0.0.5=127.0.0.1"_s << u"10.0.0.5:7001"_s << u"127.0.0.1:7001"_s;
+    QTest::newRow("host and port to host and port")
+        << u"10.0.0.5:7001=127.0.0.1:17001"_s << u"10.0.0.5:7001"_s << u"127.0.0.1:17001"_s;
+    QTest::newRow("port must match")
+        << u"10.0.0.5:7001=127.0.0.1:17001"_s << u"10.0.0.5:7002"_s << QString();
+    QTest::newRow("host must match") << u"10.0.0.5=127.0.0.1"_s << u"10.0.0.6:7001"_s << QString();
+    QTest::newRow("announced port to local port")
+        << u"127.0.0.1:40001=127.0.0.1:7001"_s << u"127.0.0.1:40001"_s << u"127.0.0.1:7001"_s;
+    QTest::newRow("names are case-insensitive")
+        << u"Redis-0.Internal=localhost"_s << u"redis-0.internal:6379"_s << u"localhost:6379"_s;
+    QTest::newRow("ipv6 both sides")
+        << u"[fd00::1]:7000=[::1]:7100"_s << u"[fd00::1]:7000"_s << u"[::1]:7100"_s;
+}
+
+void TestStoreConfig::hostMappings()
+{
+    QFETCH(QString, mapping);
+    QFETCH(QString, node);
+    QFETCH(QString, expected);
+    const auto parsed = SessionDesk::HostMapping::parse(mapping);
+    QVERIFY2(parsed, qPrintable(parsed ? QString() : parsed.error().message));
+    // The node, as a cluster announces it (IPv6 without brackets).
+    const qsizetype colon = node.lastIndexOf(u':');
+    QString host = node.left(colon);
+    if (host.startsWith(u'['))
+        host = host.mid(1, host.size() - 2);
+    const auto applied = parsed->apply({host, quint16(node.mid(colon + 1).toUInt())});
+    QCOMPARE(applied ? applied->text() : QString(), expected);
+}
+
+void TestStoreConfig::rejectsInvalidHostMappings_data()
+{
+    QTest::addColumn<QString>("mapping");
+    QTest::newRow("no equals sign") << u"10.0.0.5"_s;
+    QTest::newRow("two equals signs") << u"a=b=c"_s;
+    QTest::newRow("empty announced") << u"=127.0.0.1"_s;
+    QTest::newRow("empty reachable") << u"10.0.0.5="_s;
+    QTest::newRow("bad port") << u"10.0.0.5:99999=127.0.0.1"_s;
+    QTest::newRow("port only on the reachable side") << u"10.0.0.5=127.0.0.1:7000"_s;
+    QTest::newRow("bare ipv6") << u"fd00::1=::1"_s;
+    QTest::newRow("space in host") << u"a b=c"_s;
+}
+
+void TestStoreConfig::rejectsInvalidHostMappings()
+{
+    QFETCH(QString, mapping);
+    const auto parsed = SessionDesk::HostMapping::parse(mapping);
+    QVERIFY(!parsed);
+    QCOMPARE(parsed.error().code, StorageError::Code::InvalidArgument);
+    QVERIFY2(parsed.error().message.endsWith(u'.'), qPrintable(parsed.error().message));
 }
 
 QTEST_GUILESS_MAIN(TestStoreConfig)

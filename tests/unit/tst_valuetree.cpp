@@ -456,7 +456,8 @@ void TestValueTree::decodesPlainText_data()
     QTest::newRow("lines and tabs") << QByteArray("a\tb\r\nc\n");
     QTest::newRow("json string") << QByteArray(R"("just a string")");
     QTest::newRow("json number") << QByteArray("12345");
-    QTest::newRow("php-style") << QByteArray("user|s:3:\"ann\";");
+    // `user|s:3:"ann";` is a PHP session now (tst_codecs_php); bars alone are still text.
+    QTest::newRow("bars, not php") << QByteArray("user|ann|admin");
 }
 
 void TestValueTree::decodesPlainText()

@@ -1,6 +1,7 @@
 #include "connectionprofile.h"
 
 #include <QSettings>
+#include <QStandardPaths>
 
 namespace SessionDesk {
 
@@ -17,16 +18,56 @@ Result<StoreConfig> ConnectionProfile::toConfig(const QString &password) const
     config->tls.serverName = tlsServerName;
     config->tls.insecure = tlsInsecure;
     config->readOnly = readOnlyLocked;
+    if (config->redisMode == StoreConfig::RedisMode::Sentinel) {
+        config->sentinelUsername = sentinelUser;
+        config->sentinelPassword = qEnvironmentVariable("SESSIONDESK_SENTINEL_PASSWORD");
+    }
+    if (config->redisMode == StoreConfig::RedisMode::Cluster) {
+        for (const QString &text : clusterHostMap) {
+            auto mapping = HostMapping::parse(text);
+            if (!mapping)
+                return std::unexpected(mapping.error());
+            config->hostMap.append(*mapping);
+        }
+    }
     return config;
+}
+
+Result<SessionLayout> ConnectionProfile::toLayout() const
+{
+    auto layout = SessionLayout::preset(schema);
+    if (!layout)
+        return layout;
+    if (!layout->forDynamoDb)
+        layout->userIndexPattern = userIndex;
+    if (!userFields.isEmpty())
+        layout->userFields = userFields;
+    if (auto valid = layout->validate(); !valid)
+        return std::unexpected(valid.error());
+    return layout;
 }
 
 QString ConnectionProfile::kindLabel() const
 {
-    if (url.startsWith(QStringLiteral("dynamodb://"), Qt::CaseInsensitive))
+    const QString scheme = url.section(QStringLiteral("://"), 0, 0).toLower();
+    if (scheme == u"dynamodb")
         return QStringLiteral("DynamoDB");
-    return url.startsWith(QStringLiteral("rediss://"), Qt::CaseInsensitive)
-        ? QStringLiteral("Redis (TLS)")
-        : QStringLiteral("Redis");
+    QString label = QStringLiteral("Redis");
+    if (scheme.endsWith(u"-sentinel"))
+        label = QStringLiteral("Redis Sentinel");
+    else if (scheme.endsWith(u"-cluster"))
+        label = QStringLiteral("Redis Cluster");
+    return scheme.startsWith(u"rediss") ? label + QStringLiteral(" (TLS)") : label;
+}
+
+QString ConnectionProfile::secretKey() const
+{
+    const auto config = StoreConfig::fromUrl(url);
+    if (!config || config->kind != StoreConfig::Kind::Redis)
+        return {};
+    const QString scheme = config->tls.enabled ? QStringLiteral("rediss") : QStringLiteral("redis");
+    const QString user = config->username.isEmpty() ? QString() : config->username + u'@';
+    return scheme + QStringLiteral("://") + user + config->endpoint();
 }
 
 QList<ConnectionProfile> ConnectionProfile::load(QSettings &settings)
@@ -46,8 +87,11 @@ QList<ConnectionProfile> ConnectionProfile::load(QSettings &settings)
         p.tlsKeyFile = settings.value(QStringLiteral("tlsKeyFile")).toString();
         p.tlsServerName = settings.value(QStringLiteral("tlsServerName")).toString();
         p.tlsInsecure = settings.value(QStringLiteral("tlsInsecure")).toBool();
+        p.sentinelUser = settings.value(QStringLiteral("sentinelUser")).toString();
+        p.clusterHostMap = settings.value(QStringLiteral("clusterHostMap")).toStringList();
         p.readOnlyLocked = settings.value(QStringLiteral("readOnlyLocked")).toBool();
-        p.color = QColor(settings.value(QStringLiteral("color")).toString());
+        p.color = settings.value(QStringLiteral("color")).toString();
+        p.passwordInKeychain = settings.value(QStringLiteral("passwordInKeychain")).toBool();
         if (!p.name.isEmpty() && !p.url.isEmpty())
             profiles.append(p);
     }
@@ -74,10 +118,29 @@ void ConnectionProfile::save(QSettings &settings, const QList<ConnectionProfile>
         settings.setValue(QStringLiteral("tlsKeyFile"), p.tlsKeyFile);
         settings.setValue(QStringLiteral("tlsServerName"), p.tlsServerName);
         settings.setValue(QStringLiteral("tlsInsecure"), p.tlsInsecure);
+        settings.setValue(QStringLiteral("sentinelUser"), p.sentinelUser);
+        settings.setValue(QStringLiteral("clusterHostMap"), p.clusterHostMap);
         settings.setValue(QStringLiteral("readOnlyLocked"), p.readOnlyLocked);
-        settings.setValue(QStringLiteral("color"), p.color.isValid() ? p.color.name() : QString());
+        settings.setValue(QStringLiteral("color"), p.color);
+        settings.setValue(QStringLiteral("passwordInKeychain"), p.passwordInKeychain);
     }
     settings.endArray();
+}
+
+const ConnectionProfile *ConnectionProfile::find(const QList<ConnectionProfile> &profiles,
+                                                 const QString &name)
+{
+    for (const ConnectionProfile &profile : profiles) {
+        if (profile.name == name)
+            return &profile;
+    }
+    return nullptr;
+}
+
+QString ConnectionProfile::defaultSettingsPath()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation)
+        + QStringLiteral("/sessiondesk.ini");
 }
 
 } // namespace SessionDesk

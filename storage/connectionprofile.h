@@ -1,0 +1,66 @@
+#pragma once
+
+#include "sessionlayout.h"
+#include "storeconfig.h"
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+class QSettings;
+
+namespace SessionDesk {
+
+// A saved connection, shared by the desktop app and `sessiondesk-cli --profile`. Never holds a
+// password: that comes from $SESSIONDESK_PASSWORD, the system keychain (see keychain.h) or the
+// operator, so that nothing secret reaches the settings file.
+struct ConnectionProfile
+{
+    QString name; // unique, shown in the connections list
+    QString url; // redis://user@host:port/db, without password
+    QString schema = QStringLiteral("connect-redis");
+    QString userIndex; // e.g. "user-sessions:{user}", empty for none
+    QStringList userFields; // empty: the schema's defaults
+    QString tlsCaFile;
+    QString tlsCertFile;
+    QString tlsKeyFile;
+    QString tlsServerName;
+    bool tlsInsecure = false;
+    // Sentinel URLs: the sentinels' own ACL user, when they have one. Their password is never
+    // saved: it comes from SESSIONDESK_SENTINEL_PASSWORD.
+    QString sentinelUser;
+    // Cluster URLs: "ANNOUNCED=REACHABLE" mappings for nodes that announce addresses this
+    // machine cannot reach (see HostMapping).
+    QStringList clusterHostMap;
+    bool readOnlyLocked = false; // an auditor's profile: writes can never be unlocked
+    QString color; // "#rrggbb"; production stores are often coloured. Empty for none.
+    // The operator chose to keep this store's password in the system keychain. Only a hint of
+    // where to look: the password itself is never in the settings.
+    bool passwordInKeychain = false;
+
+    // The config to open, with `password` filled in (empty for none) and, for Sentinel, the
+    // sentinels' password from SESSIONDESK_SENTINEL_PASSWORD. Errors are the URL's or a host
+    // mapping's.
+    Result<StoreConfig> toConfig(const QString &password) const;
+    // The schema preset with this profile's user index and user fields, validated.
+    Result<SessionLayout> toLayout() const;
+    // A short kind label: "Redis", "Redis (TLS)", "Redis Sentinel", "Redis Cluster (TLS)",
+    // "DynamoDB".
+    QString kindLabel() const;
+    // The keychain entry that holds this store's password: scheme, ACL user, host and port, so
+    // that a saved password is only ever sent to the endpoint it was saved for. Empty for
+    // stores without passwords (DynamoDB uses the AWS credential chain) and unparsable URLs.
+    QString secretKey() const;
+
+    static QList<ConnectionProfile> load(QSettings &settings);
+    static void save(QSettings &settings, const QList<ConnectionProfile> &profiles);
+    // The profile named `name` (exact match), or nullptr.
+    static const ConnectionProfile *find(const QList<ConnectionProfile> &profiles,
+                                         const QString &name);
+    // The settings file both front ends share: sessiondesk.ini in the user's configuration
+    // folder (~/.config/SessionDesk/SessionDesk/ on Linux). Needs the application and
+    // organisation names set first.
+    static QString defaultSettingsPath();
+};
+
+} // namespace SessionDesk

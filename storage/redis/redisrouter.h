@@ -1,0 +1,140 @@
+#pragma once
+
+#include "cancel.h"
+#include "redisconnection.h"
+
+#include <QBitArray>
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+namespace SessionDesk::Redis {
+
+// What run() knows about each command beyond its reply.
+struct RunInfo
+{
+    // Per command: it was sent again after an attempt whose reply was lost, or (when run()
+    // fails) it may have run although no reply came back. A delete that answers 0 after such a
+    // retry may have been done by the lost attempt.
+    QList<bool> uncertain;
+};
+
+// Sends a store's commands to the right Redis node: one standalone server, the master that a
+// set of sentinels names, or the masters of a cluster's slot map. Callers see one database.
+// Thread-confined and blocking, like Connection.
+//
+// - Per-key commands go to the owner of the key's slot; MGET, DEL, UNLINK, EXISTS and TOUCH are
+//   split per slot and their replies put back in order (see keySpec()). Commands for one node
+//   travel in one pipeline.
+// - Cluster: MOVED updates the slot map and retries; ASK retries once on the target with
+//   ASKING; TRYAGAIN splits a multi-key command into single keys.
+// - Sentinel: the master is asked for by name and checked with ROLE. Before every round that
+//   writes (and at most every 250 ms otherwise) the sentinel is asked again, so that a failover
+//   moves the work to the new master instead of writing to a demoted one.
+// - LOADING, BUSY, MASTERDOWN and CLUSTERDOWN are waited out, and a lost connection re-resolved
+//   (Sentinel, Cluster) or reconnected once (standalone), within StoreConfig::commandTimeoutMs.
+//   After a lost reply only commands that are safe to repeat are sent again (isSafeToRetry()).
+// - A read-only router refuses every non-read before it is sent (see Connection).
+class Router final
+{
+public:
+    explicit Router(StoreConfig config);
+    ~Router();
+    Router(const Router &) = delete;
+    Router &operator=(const Router &) = delete;
+
+    // Connects to the server, finds the master through the sentinels, or learns the cluster's
+    // slot map (which must cover every slot). Errors name what failed and where.
+    Result<void> open();
+    void setReadOnly(bool readOnly);
+    bool isReadOnly() const { return m_readOnly; }
+
+    // Runs `commands` and returns one reply per command, in order. Error replies that remain
+    // after redirections and waiting are values, as with Connection::pipeline(). `info`, when
+    // given, is filled in on success and on failure.
+    Result<QList<Reply>> run(const QList<Command> &commands, RunInfo *info = nullptr);
+    // A keyless command on every master, replies in master order (see masters()).
+    Result<QList<Reply>> runOnEveryMaster(const Command &command);
+
+    // Calls `visit` with the keys of every SCAN batch of every master, until it returns false.
+    // A key may come more than once (SCAN repeats keys; a master that changed, reconnected or
+    // failed over is scanned again from the start), so visitors keep their own seen-set.
+    // Fails with Cancelled when `cancel` is set between batches.
+    using KeyVisitor = std::function<Result<bool>(const QList<QByteArray> &keys)>;
+    Result<void> scan(const QByteArray &pattern, int count, const CancelToken &cancel,
+                      const KeyVisitor &visit);
+
+    // One SCAN call for paged listings. The cursor is opaque: it names the master (by its
+    // lowest slot), the master's own cursor and the server session it belongs to, so that a
+    // page after a failover starts that master again instead of using a foreign cursor.
+    struct ScanStep
+    {
+        QList<QByteArray> keys;
+        QByteArray next; // empty when atEnd
+        bool atEnd = false;
+    };
+    Result<ScanStep> scanStep(const QByteArray &cursor, const QByteArray &pattern, int count);
+
+    // DBSIZE summed over the masters.
+    Result<qint64> databaseSize();
+
+    const StoreConfig &config() const { return m_config; }
+    // The node last spoken to ("host:port"), for messages.
+    QString endpoint() const;
+    // "standalone", "sentinel: master "mymaster" at host:port", "cluster: 3 masters".
+    QString modeDescription() const;
+    // The masters' addresses, ordered by their lowest slot.
+    QList<HostPort> masters() const;
+    // Counts sentinel master switches and reconnections after a lost connection.
+    int failovers() const { return m_failovers; }
+
+private:
+    struct Node
+    {
+        HostPort address;
+        std::unique_ptr<Connection> connection;
+    };
+    enum class Fault { None, Fatal, Transport, Wait, Resolve };
+
+    Node *nodeFor(const HostPort &address);
+    HostPort mapped(const HostPort &announced) const;
+    void setSingleMaster(Node *node);
+    Node *ownerOf(int slot) const { return m_slotOwner[size_t(slot)]; }
+    QList<int> slotsOf(const Node *node) const;
+    int lowestSlotOf(const Node *node) const;
+
+    Result<void> resolveSentinelMaster(const QDeadlineTimer &deadline);
+    Result<void> checkSentinelMaster(bool force);
+    Result<void> refreshSlotMap(bool requireFullCoverage);
+    Result<void> loadSlotMap(Node *from);
+    Node *nextMasterAfter(int lowestSlot) const;
+    Node *defaultNode() const { return m_masters.isEmpty() ? nullptr : m_masters.first(); }
+    // After `cause` on `node`: find the master again (Sentinel), refresh the slot map and wait
+    // for the node's slots to be served (Cluster), or allow one reconnect (standalone).
+    Result<void> recover(Node *node, const StorageError &cause, const QDeadlineTimer &deadline,
+                         int &transportFailures);
+    static Fault classify(const StorageError &error);
+    static Fault classify(const Reply &reply);
+    std::optional<HostPort> redirectTarget(const Reply &reply, const Node *from) const;
+    void pause(int &delayMs, const QDeadlineTimer &deadline) const;
+    // One command on one node, with waits for LOADING/BUSY; transport failures are returned.
+    Result<Reply> runOn(Node *node, const Command &argv, const QDeadlineTimer &deadline);
+
+    StoreConfig m_config;
+    bool m_readOnly = false;
+    std::map<QString, std::unique_ptr<Node>> m_nodes; // by "host:port"
+    std::vector<Node *> m_slotOwner; // kSlotCount entries; null while a slot is not served
+    QList<Node *> m_masters; // by lowest slot
+    Node *m_lastNode = nullptr;
+    // Sentinel mode: the sentinel that answered last, and when it was last asked.
+    std::unique_ptr<Connection> m_sentinel;
+    qsizetype m_sentinelIndex = -1;
+    QElapsedTimer m_sinceMasterCheck;
+    int m_failovers = 0;
+};
+
+} // namespace SessionDesk::Redis

@@ -1,0 +1,235 @@
+// MainWindow, continued: the passwords of saved connections (system keychain, asking), the
+// first-run welcome with the demo store, importing connections, and Help → About.
+
+#include "mainwindow.h"
+
+#include "aboutdialog.h"
+#include "connectionsmodel.h"
+#include "demostore.h"
+#include "keychain.h"
+#include "messagebanner.h"
+#include "passworddialog.h"
+#include "profileimport.h"
+#include "welcomedialog.h"
+
+#include <QAction>
+#include <QFile>
+#include <QLabel>
+#include <QSettings>
+#include <QTimer>
+
+namespace SessionDesk {
+
+namespace {
+
+const QString kWelcomeDismissed = QStringLiteral("welcome/dismissed");
+
+} // namespace
+
+void MainWindow::openSaved(ConnectionProfile profile)
+{
+    m_keychainProblem.clear();
+    const QString fromEnvironment = qEnvironmentVariable("SESSIONDESK_PASSWORD");
+    if (!fromEnvironment.isEmpty() || !profile.passwordInKeychain
+        || profile.secretKey().isEmpty()) {
+        openStore(profile, fromEnvironment);
+        return;
+    }
+    // The keychain may ask the operator to unlock it, so the window goes on meanwhile.
+    closeStore();
+    const quint64 attempt = ++m_openAttempt;
+    m_emptyState->setText(
+        tr("Reading the password of “%1” from the system keychain…").arg(profile.name));
+    m_emptyState->show();
+    Keychain::read(profile.secretKey(), this,
+                   [this, profile, attempt](const Keychain::Outcome &outcome) {
+                       if (attempt != m_openAttempt)
+                           return; // another connection was opened meanwhile
+                       const QString problem = outcome.ok() ? QString() : outcome.message;
+                       openStore(profile, outcome.secret);
+                       m_keychainProblem = problem;
+                       if (outcome.ok())
+                           m_passwordSource = PasswordSource::Keychain;
+                   });
+}
+
+bool MainWindow::askPasswordAndRetry()
+{
+    if (!m_client)
+        return false;
+    QString reason;
+    if (m_passwordSource == PasswordSource::Keychain)
+        reason = tr("The store refused the password saved in the system keychain.");
+    else if (!m_password.isEmpty())
+        return false; // a password given or typed just now was refused: no loop of prompts
+    else if (!m_keychainProblem.isEmpty())
+        reason = m_keychainProblem;
+    // Remembering needs a saved connection to remember it for, and a keychain to keep it in.
+    const ConnectionProfile *saved = ConnectionProfile::find(m_profiles, m_profile.name);
+    PasswordDialog::Remember remember = PasswordDialog::Remember::NotOffered;
+    if (saved && !m_profile.secretKey().isEmpty()) {
+        remember = Keychain::serviceAvailable() ? PasswordDialog::Remember::Offered
+                                                : PasswordDialog::Remember::NoKeychain;
+    }
+    const auto answer = PasswordDialog::askToConnect(this, m_client->targetName(),
+                                                     m_client->config().username, remember, reason);
+    if (!answer)
+        return false;
+    const ConnectionProfile profile = m_profile;
+    QTimer::singleShot(0, this, [this, profile, answer] {
+        openStore(profile, answer->password);
+        m_passwordSource = PasswordSource::Typed;
+        m_rememberTyped = answer->remember;
+    });
+    return true;
+}
+
+void MainWindow::rememberTypedPassword()
+{
+    if (m_passwordSource != PasswordSource::Typed || !m_rememberTyped)
+        return;
+    m_rememberTyped = false;
+    // Only now, after the store accepted it: a mistyped password is never saved.
+    const QString name = m_profile.name;
+    Keychain::write(
+        m_profile.secretKey(), m_password, this, [this, name](const Keychain::Outcome &outcome) {
+            if (!outcome.ok()) {
+                m_banner->showMessage(tr("%1 It will be asked for next time.").arg(outcome.message),
+                                      MessageBanner::Kind::Warning);
+                emit passwordRemembered(name, false);
+                return;
+            }
+            for (ConnectionProfile &profile : m_profiles) {
+                if (profile.name == name)
+                    profile.passwordInKeychain = true;
+            }
+            saveProfiles();
+            emit passwordRemembered(name, true);
+        });
+}
+
+void MainWindow::forgetSavedPassword(const ConnectionProfile &removed)
+{
+    if (!removed.passwordInKeychain || removed.secretKey().isEmpty())
+        return;
+    for (const ConnectionProfile &profile : std::as_const(m_profiles)) {
+        if (profile.passwordInKeychain && profile.secretKey() == removed.secretKey())
+            return;
+    }
+    Keychain::remove(removed.secretKey(), this, [this](const Keychain::Outcome &outcome) {
+        if (!outcome.ok() && outcome.status != Keychain::Status::NotFound)
+            m_banner->showMessage(outcome.message, MessageBanner::Kind::Warning);
+    });
+}
+
+void MainWindow::showWelcomeIfFirstRun()
+{
+    if (!m_profiles.isEmpty() || m_settings->value(kWelcomeDismissed).toBool())
+        return;
+    auto *welcome = new WelcomeDialog(this);
+    welcome->setAttribute(Qt::WA_DeleteOnClose);
+    connect(welcome, &WelcomeDialog::demoRequested, this, &MainWindow::openDemoStore);
+    connect(welcome, &WelcomeDialog::newConnectionRequested, m_newConnectionAction,
+            &QAction::trigger);
+    connect(welcome, &WelcomeDialog::importRequested, this, &MainWindow::importConnections);
+    // Closed in any way counts as seen: it does not come back (Help has the demo too).
+    connect(welcome, &QDialog::finished, this, [this] {
+        m_settings->setValue(kWelcomeDismissed, true);
+        m_settings->sync();
+    });
+    welcome->show();
+}
+
+void MainWindow::openDemoStore()
+{
+    const auto open = [this] {
+        ConnectionProfile demo;
+        demo.name = tr("demo (throwaway)");
+        demo.url = m_demo->url();
+        demo.userIndex = m_demo->userIndexPattern();
+        openStore(demo);
+        showInfo(tr("The demo store holds %n made-up sessions on this computer only; it stops "
+                    "when you quit.",
+                    nullptr, m_demo->sessions()));
+    };
+    if (m_demo && m_demo->isReady()) {
+        open();
+        return;
+    }
+    if (m_demo)
+        return; // still starting
+    m_demo = new DemoStore(this);
+    connect(m_demo, &DemoStore::ready, this, open);
+    connect(m_demo, &DemoStore::failed, this, [this](const QString &message) {
+        showError(message);
+        m_demo->deleteLater();
+        m_demo = nullptr;
+    });
+    m_emptyState->setText(tr("Starting the demo store…"));
+    m_emptyState->show();
+    m_demo->start();
+}
+
+void MainWindow::importConnections(const QString &fileName)
+{
+    QFile file(fileName);
+    if (!file.open(QIODevice::ReadOnly)) {
+        showError(tr("Could not read %1: %2.").arg(fileName, file.errorString()));
+        return;
+    }
+    constexpr qint64 kMaxBytes = 4 * 1024 * 1024;
+    const QByteArray bytes = file.read(kMaxBytes + 1);
+    if (bytes.size() > kMaxBytes) {
+        showError(tr("%1 is larger than 4 MiB; that is not a list of store URLs.").arg(fileName));
+        return;
+    }
+    QStringList names;
+    for (const ConnectionProfile &profile : std::as_const(m_profiles))
+        names << profile.name;
+    const ProfileImport::UrlListResult parsed =
+        ProfileImport::parseUrlList(QString::fromUtf8(bytes), names);
+    for (const ProfileImport::Imported &imported : parsed.profiles)
+        m_profiles.append(imported.profile);
+    saveProfiles();
+    // Passwords go to the keychain one by one; each success marks its connection.
+    for (const ProfileImport::Imported &imported : parsed.profiles) {
+        if (imported.password.isEmpty() || imported.profile.secretKey().isEmpty())
+            continue;
+        const QString name = imported.profile.name;
+        Keychain::write(
+            imported.profile.secretKey(), imported.password, this,
+            [this, name](const Keychain::Outcome &outcome) {
+                if (!outcome.ok()) {
+                    m_banner->showMessage(
+                        tr("%1 It will be asked for when connecting.").arg(outcome.message),
+                        MessageBanner::Kind::Warning);
+                    emit passwordRemembered(name, false);
+                    return;
+                }
+                for (ConnectionProfile &profile : m_profiles) {
+                    if (profile.name == name)
+                        profile.passwordInKeychain = true;
+                }
+                saveProfiles();
+                emit passwordRemembered(name, true);
+            });
+    }
+    QString summary = tr("Imported %n connection(s)", nullptr, int(parsed.profiles.size()));
+    if (!parsed.skipped.isEmpty())
+        summary += tr("; %n skipped (the name exists)", nullptr, int(parsed.skipped.size()));
+    if (!parsed.problems.isEmpty()) {
+        summary += tr("; %n line(s) not understood: %1", nullptr, int(parsed.problems.size()))
+                       .arg(parsed.problems.first());
+        showError(summary + u'.');
+    } else {
+        showInfo(summary + u'.');
+    }
+}
+
+void MainWindow::showAbout()
+{
+    AboutDialog dialog(this);
+    dialog.exec();
+}
+
+} // namespace SessionDesk
