@@ -18,7 +18,8 @@ using namespace SessionDesk;
 namespace {
 
 const char kUsage[] = R"(Usage: sessiondesk [--store URL | --profile NAME] [--schema NAME]
-                  [--user-index PATTERN] [--user-field PATH] [--read-only]
+                  [--user-index PATTERN] [--user-field PATH] [--key-prefix PREFIX]
+                  [--read-only]
                   [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME]
                   [--tls-insecure] [--sentinel-user USER] [--sentinel-password PASSWORD]
                   [--cluster-host-map ANNOUNCED=REACHABLE]... [--timeout SECONDS]
