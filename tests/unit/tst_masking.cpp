@@ -4,6 +4,9 @@
 #include "codectesting.h"
 #include "storeoptions.h"
 
+#include <QSettings>
+#include <QTemporaryDir>
+
 using namespace Qt::StringLiterals;
 using namespace SessionDesk;
 using namespace CodecTesting;
@@ -59,6 +62,7 @@ private slots:
     void processRulesReachDecodeValue();
     void storeOptionsReadMaskFlags();
     void storeOptionsRefuseContradiction();
+    void storeOptionsMaskFlagsWithProfile();
 };
 
 void TestMasking::secretShapes_data()
@@ -267,6 +271,41 @@ void TestMasking::storeOptionsRefuseContradiction()
     QCOMPARE(selection.error().code, StorageError::Code::InvalidArgument);
     QCOMPARE(selection.error().message,
              u"\"Token\" is given to both --mask-field and --no-mask-field."_s);
+}
+
+void TestMasking::storeOptionsMaskFlagsWithProfile()
+{
+    // A saved connection is the whole store definition, but what to mask is the viewer's choice:
+    // the masking options may be added to --profile.
+    const RulesGuard guard;
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString settingsFile = dir.filePath(u"sessiondesk.ini"_s);
+    {
+        QSettings settings(settingsFile, QSettings::IniFormat);
+        ConnectionProfile profile;
+        profile.name = u"prod"_s;
+        profile.url = u"redis://127.0.0.1:6379/2"_s;
+        ConnectionProfile::save(settings, {profile});
+    }
+    const StoreOptions options;
+    QCommandLineParser parser;
+    options.addTo(parser);
+    QVERIFY(parser.parse({u"prog"_s, u"--profile"_s, u"prod"_s, u"--settings"_s, settingsFile,
+                          u"--mask-field"_s, u"iban"_s, u"--no-mask-field"_s, u"csrf"_s}));
+    const auto selection = options.read(parser);
+    if (!selection)
+        QFAIL(qPrintable(selection.error().message));
+    QVERIFY(selection->profile.has_value());
+    QCOMPARE(selection->masking.extraSecretNames, QStringList{u"iban"_s});
+    QCOMPARE(maskingRules().neverMaskNames, QStringList{u"csrf"_s});
+
+    QCommandLineParser contradicting;
+    options.addTo(contradicting);
+    QVERIFY(
+        contradicting.parse({u"prog"_s, u"--profile"_s, u"prod"_s, u"--settings"_s, settingsFile,
+                             u"--mask-field"_s, u"a"_s, u"--no-mask-field"_s, u"A"_s}));
+    QVERIFY(!options.read(contradicting).has_value());
 }
 
 QTEST_GUILESS_MAIN(TestMasking)
