@@ -24,9 +24,10 @@ _sessiondesk_cli()
     local options="--store --profile --settings --schema --user-field --user-index --key-prefix
         --id-attribute --value-attribute --expires-attribute --user-attribute --tls-ca --tls-cert
         --tls-key --tls-server-name --tls-insecure --sentinel-user --sentinel-password
-        --cluster-host-map --read-only --json --audit-log --audit-syslog --operator --reason
-        --timeout --list-schemas --list-profiles --version --help --limit --user --reveal
-        --dry-run --confirm --policy --scan --out --log --action --session"
+        --cluster-host-map --read-only --mask-field --no-mask-field --json --audit-log
+        --audit-syslog --operator --reason --timeout --list-schemas --list-profiles --version
+        --help --limit --user --reveal --dry-run --confirm --policy --scan --out --log --action
+        --session"
     local commands="info settings evidence policies users sessions show revoke logout-user
         destroy-all profile audit"
     local audit_commands="verify show"
@@ -70,8 +71,8 @@ _sessiondesk_cli()
             ;;
         --user-field | --user-index | --key-prefix | --id-attribute | --value-attribute | \
             --expires-attribute | --user-attribute | --tls-server-name | --timeout | --limit | \
-            --user | --confirm | --sentinel-user | --sentinel-password | --cluster-host-map | \
-            --operator | --reason | --session)
+            --user | --confirm | --mask-field | --no-mask-field | --sentinel-user | \
+            --sentinel-password | --cluster-host-map | --operator | --reason | --session)
             return # a value the program cannot guess
             ;;
     esac
@@ -84,9 +85,9 @@ _sessiondesk_cli()
             --store | --profile | --settings | --schema | --user-field | --user-index | \
                 --key-prefix | --id-attribute | --value-attribute | --expires-attribute | \
                 --user-attribute | --tls-ca | --tls-cert | --tls-key | --tls-server-name | \
-                --audit-log | --timeout | --limit | --user | --confirm | --sentinel-user | \
-                --sentinel-password | --cluster-host-map | --operator | --reason | --policy | \
-                --out | --log | --action | --session)
+                --audit-log | --timeout | --limit | --user | --confirm | --mask-field | \
+                --no-mask-field | --sentinel-user | --sentinel-password | --cluster-host-map | \
+                --operator | --reason | --policy | --out | --log | --action | --session)
                 ((i++))
                 ;;
             -*) ;;
