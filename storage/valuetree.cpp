@@ -2,14 +2,19 @@
 
 #include "codecs/djangosigned.h"
 #include "codecs/javaserial.h"
+#include "codecs/msgpack.h"
 #include "codecs/phpsession.h"
+#include "codecs/pickle.h"
+#include "codecs/rubymarshal.h"
 #include "jsonscan.h"
 #include "sessionlayout.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMutex>
 #include <QRegularExpression>
+#include <QSet>
 #include <QStringDecoder>
 #include <QTimeZone>
 
@@ -152,23 +157,6 @@ std::optional<QString> userFromJsonValue(const QJsonValue &value)
     return std::nullopt;
 }
 
-// Codecs recognised by their first bytes (formats.md §9), tried after JSON.
-std::optional<DecodedValue> decodeBySignature(const QByteArray &raw)
-{
-    using namespace Codecs;
-    if (looksLikeJavaSerialization(raw))
-        return decodeJavaSerialization(raw);
-    if (looksLikePhpSerialize(raw))
-        return decodePhpSerialize(raw);
-    if (looksLikePhpSession(raw))
-        return decodePhpSession(raw);
-    if (looksLikeDjangoSigned(raw))
-        return decodeDjangoSigned(raw);
-    if (looksLikePhpBinary(raw))
-        return decodePhpBinary(raw);
-    return std::nullopt;
-}
-
 // Whether a (partial) decode holds anything worth showing instead of the raw value.
 bool hasContent(const ValueNode &node)
 {
@@ -176,6 +164,167 @@ bool hasContent(const ValueNode &node)
         return node.kind != ValueNode::Kind::Null || !node.typeName.isEmpty();
     return std::any_of(node.children.begin(), node.children.end(), hasContent);
 }
+
+// The codecs recognised by their first bytes (formats.md §9), tried after JSON in this order.
+// A `certain` signature leaves no doubt, so a partial decode with content is shown with its
+// warning; otherwise only a complete decode counts and the next codec may try.
+struct SignatureCodec
+{
+    bool (*matches)(QByteArrayView raw, bool *certain);
+    DecodedValue (*decode)(const QByteArray &, const Codecs::DecodeLimits &);
+};
+
+template <bool (*looksLike)(QByteArrayView)> bool certainly(QByteArrayView raw, bool *certain)
+{
+    *certain = true;
+    return looksLike(raw);
+}
+
+bool pickleMatches(QByteArrayView raw, bool *certain)
+{
+    const Codecs::PickleSignature signature = Codecs::pickleSignature(raw);
+    *certain = signature == Codecs::PickleSignature::Certain;
+    return signature != Codecs::PickleSignature::None;
+}
+
+bool msgpackMatches(QByteArrayView raw, bool *certain)
+{
+    *certain = false; // 80..8F, DE, DF open many binary values too
+    return Codecs::looksLikeMsgpackMap(raw);
+}
+
+const SignatureCodec kSignatureCodecs[] = {
+    {certainly<Codecs::looksLikeJavaSerialization>, Codecs::decodeJavaSerialization},
+    {certainly<Codecs::looksLikeRubyMarshal>, Codecs::decodeRubyMarshal},
+    {pickleMatches, Codecs::decodePickle}, // before msgpack: 80 02..05 is a pickle header
+    {certainly<Codecs::looksLikePhpSerialize>, Codecs::decodePhpSerialize},
+    {certainly<Codecs::looksLikePhpSession>, Codecs::decodePhpSession},
+    {certainly<Codecs::looksLikeDjangoSigned>, Codecs::decodeDjangoSigned},
+    {msgpackMatches, Codecs::decodeMsgpack}, // before PHP binary: a length byte 80+ is rare
+    {certainly<Codecs::looksLikePhpBinary>, Codecs::decodePhpBinary},
+};
+
+// The value decoded by the first codec whose signature matches and that reads it, unmasked;
+// nullopt when none does. `rejection` gets the error of the first codec that tried and gave
+// up, `certain` whether its signature was certain.
+std::optional<DecodedValue> decodeBySignature(const QByteArray &raw, QString *rejection = nullptr,
+                                              bool *certain = nullptr)
+{
+    bool rejected = false;
+    for (const SignatureCodec &codec : kSignatureCodecs) {
+        bool sure = false;
+        if (!codec.matches(raw, &sure))
+            continue;
+        DecodedValue decoded = codec.decode(raw, {});
+        if (decoded.warning.isEmpty() || (sure && hasContent(decoded.root)))
+            return decoded;
+        if (!rejected) {
+            rejected = true;
+            if (rejection)
+                *rejection = decoded.warning;
+            if (certain)
+                *certain = sure;
+        }
+    }
+    return std::nullopt;
+}
+
+QDateTime timestampFromNode(const ValueNode *node)
+{
+    if (!node)
+        return {};
+    switch (node->kind) {
+    case ValueNode::Kind::Integer:
+        return timestampFromJson(QJsonValue(double(node->scalar.toLongLong())));
+    case ValueNode::Kind::Double:
+        return timestampFromJson(QJsonValue(node->scalar.toDouble()));
+    case ValueNode::Kind::String:
+        return timestampFromJson(QJsonValue(node->scalar.toString()));
+    default:
+        return {};
+    }
+}
+
+std::optional<QString> textOfNode(const ValueNode *node)
+{
+    if (!node)
+        return std::nullopt;
+    if (node->kind == ValueNode::Kind::String && !node->scalar.toString().isEmpty())
+        return node->scalar.toString();
+    if (node->kind == ValueNode::Kind::Bytes && !node->scalar.toByteArray().isEmpty()) {
+        if (const auto text = validUtf8(node->scalar.toByteArray()))
+            return *text;
+    }
+    return std::nullopt;
+}
+
+const ValueNode *matchPath(const ValueNode &node, const QList<QStringView> &parts, qsizetype from)
+{
+    if (from == parts.size())
+        return &node;
+    if (node.kind == ValueNode::Kind::Map) {
+        // Longest key first, so that "warden.user.user.key" beats "warden".
+        for (qsizetype to = parts.size(); to > from; --to) {
+            QString key = parts.at(from).toString();
+            for (qsizetype i = from + 1; i < to; ++i) {
+                key += u'.';
+                key += parts.at(i);
+            }
+            if (const ValueNode *child = node.child(key)) {
+                if (const ValueNode *found = matchPath(*child, parts, to))
+                    return found;
+            }
+        }
+        return nullptr;
+    }
+    if (node.kind == ValueNode::Kind::List) {
+        bool ok = false;
+        const qsizetype index = parts.at(from).toLongLong(&ok);
+        if (ok && index >= 0 && index < node.children.size())
+            return matchPath(node.children.at(index), parts, from + 1);
+    }
+    return nullptr;
+}
+
+struct CompiledRules
+{
+    QSet<QString> extra; // lower case
+    QSet<QString> never;
+    bool shapes = true;
+};
+
+// A scalar whose value is shaped like a credential. Tokens are short; longer text is prose or
+// data and is not examined, which keeps marking cheap on large values.
+bool hasSecretShape(const ValueNode &node)
+{
+    constexpr qsizetype longestToken = 8192;
+    if (node.kind == ValueNode::Kind::String) {
+        const QString text = node.scalar.toString();
+        return text.size() <= longestToken && looksLikeSecretValue(text);
+    }
+    if (node.kind == ValueNode::Kind::Bytes) {
+        const QByteArray bytes = node.scalar.toByteArray();
+        return bytes.size() <= longestToken && looksLikeSecretValue(displayBytes(bytes));
+    }
+    return false;
+}
+
+void markNode(ValueNode &node, const CompiledRules &rules)
+{
+    for (ValueNode &child : node.children) {
+        const QString lower = child.name.toLower();
+        if (rules.never.contains(lower)) {
+            child.secret = false;
+        } else {
+            child.secret = node.secret || isSecretName(child.name) || rules.extra.contains(lower)
+                || (rules.shapes && hasSecretShape(child));
+        }
+        markNode(child, rules);
+    }
+}
+
+QMutex rulesMutex;
+MaskingRules processRules;
 
 } // namespace
 
@@ -201,6 +350,8 @@ DecodedValue decodeValue(const QByteArray &raw)
             QStringLiteral("The value is %1 bytes; only the first 4096 are shown.").arg(raw.size());
         return decoded;
     }
+    QString rejection; // a codec's error, when its signature matched but it could not read
+    bool certain = false;
     const QByteArray trimmed = raw.trimmed();
     if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
         QJsonParseError error;
@@ -215,12 +366,9 @@ DecodedValue decodeValue(const QByteArray &raw)
         decoded.warning = QStringLiteral("Looks like JSON but is not valid at byte %1: %2.")
                               .arg(error.offset)
                               .arg(error.errorString());
-    } else if (auto codec = decodeBySignature(raw)) {
-        if (codec->warning.isEmpty() || hasContent(codec->root)) {
-            markSecrets(codec->root);
-            return std::move(*codec);
-        }
-        decoded.warning = codec->warning;
+    } else if (auto coded = decodeBySignature(raw, &rejection, &certain)) {
+        markSecrets(coded->root);
+        return std::move(*coded);
     }
     if (const auto text = validUtf8(raw); text && isPrintableText(*text)) {
         decoded.encoding = QStringLiteral("text");
@@ -231,6 +379,10 @@ DecodedValue decodeValue(const QByteArray &raw)
         decoded.root.kind = ValueNode::Kind::Bytes;
         decoded.root.scalar = raw;
     }
+    // Text that merely starts like a protocol-0 pickle needs no explanation.
+    if (!rejection.isEmpty() && (certain || decoded.encoding == u"binary"))
+        decoded.warning = rejection;
+    markSecrets(decoded.root);
     return decoded;
 }
 
@@ -314,12 +466,156 @@ bool isSecretName(QStringView name)
     return false;
 }
 
+namespace {
+
+bool isBase64UrlChar(QChar c)
+{
+    return (c >= u'A' && c <= u'Z') || (c >= u'a' && c <= u'z') || (c >= u'0' && c <= u'9')
+        || c == u'-' || c == u'_';
+}
+
+// A JWT (header.payload.signature) or JWE (five parts) whose header decodes to a JSON object
+// with "alg".
+bool looksLikeJwt(QStringView text)
+{
+    const qsizetype firstDot = text.indexOf(u'.');
+    const qsizetype dots = text.count(u'.');
+    if (firstDot < 10 || (dots != 2 && dots != 4))
+        return false;
+    for (const QChar c : text) {
+        if (c != u'.' && !isBase64UrlChar(c))
+            return false;
+    }
+    const QByteArray header =
+        QByteArray::fromBase64(text.first(firstDot).toLatin1(), QByteArray::Base64UrlEncoding);
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(header, &error);
+    return error.error == QJsonParseError::NoError && doc.isObject()
+        && doc.object().contains(QStringLiteral("alg"));
+}
+
+// Password hashes in the modular crypt format and Django's "algorithm$iterations$salt$hash".
+bool looksLikePasswordHash(QStringView text)
+{
+    static const QRegularExpression pattern(QStringLiteral(
+        "^(?:\\$2[abxy]?\\$\\d\\d\\$[./A-Za-z0-9]{22,}" // bcrypt; Devise keeps its 29-char salt
+        "|\\$argon2(?:id|i|d)\\$\\S{20,}" // argon2
+        "|\\$(?:5|6|7|scrypt|sha1|md5|y|gy)\\$\\S{16,}" // sha-crypt, scrypt, yescrypt, ...
+        "|(?:pbkdf2_sha256|pbkdf2_sha1|argon2|bcrypt_sha256|bcrypt|scrypt)\\$\\S{16,})$"));
+    return pattern.match(text).hasMatch();
+}
+
+} // namespace
+
+bool looksLikeSecretValue(QStringView text)
+{
+    text = text.trimmed();
+    if (text.size() < 16 || text.size() > 64 * 1024)
+        return false;
+    if (text.startsWith(u"Bearer ", Qt::CaseInsensitive)
+        || text.startsWith(u"Basic ", Qt::CaseInsensitive)) {
+        return text.sliced(6).trimmed().size() >= 8;
+    }
+    if (text.contains(u'$'))
+        return looksLikePasswordHash(text);
+    if (text.contains(u'.'))
+        return looksLikeJwt(text);
+
+    // Long random-looking tokens. What is counted: character classes, distinct characters and
+    // how often the class changes from one character to the next (about two in three for
+    // random base64, rarely one in five for words in camelCase).
+    int upper = 0, lower = 0, digits = 0, hexLetters = 0, other = 0, switches = 0;
+    QSet<QChar> distinct;
+    int previousClass = -1;
+    qsizetype padding = 0;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        int cls;
+        if (c == u'=' && i >= text.size() - 2) {
+            ++padding;
+            continue;
+        }
+        if (padding > 0)
+            return false; // '=' only as trailing padding
+        if (c >= u'0' && c <= u'9') {
+            ++digits;
+            cls = 0;
+        } else if (c >= u'a' && c <= u'z') {
+            ++lower;
+            hexLetters += c <= u'f';
+            cls = 1;
+        } else if (c >= u'A' && c <= u'Z') {
+            ++upper;
+            hexLetters += c <= u'F';
+            cls = 2;
+        } else if (c == u'+' || c == u'/' || c == u'-' || c == u'_') {
+            ++other;
+            cls = 3;
+        } else {
+            return false; // spaces, '@', ':', '.' ...: prose, e-mails, dates, URLs
+        }
+        if (previousClass >= 0 && cls != previousClass)
+            ++switches;
+        previousClass = cls;
+        distinct.insert(c);
+    }
+    const qsizetype length = text.size() - padding;
+    // UUIDs are identifiers, not secrets: 8-4-4-4-12 hex digits.
+    if (length == 36 && other == 4 && text.at(8) == u'-' && text.at(13) == u'-'
+        && text.at(18) == u'-' && text.at(23) == u'-' && digits + hexLetters == 32) {
+        return false;
+    }
+    // Hex: 32 digits or more (128 bits), not one repeated digit, with letters and digits.
+    const bool hex =
+        other == 0 && padding == 0 && digits + hexLetters == length && (upper == 0 || lower == 0);
+    if (hex)
+        return length >= 32 && digits > 0 && hexLetters > 0 && distinct.size() >= 8;
+    // Base64 / base64url: 20+ characters of mixed case with digits, varied and choppy.
+    if (length >= 20 && upper > 0 && lower > 0 && digits > 0 && distinct.size() >= 12
+        && switches * 10 >= length * 3) {
+        return true;
+    }
+    // A random part behind a readable prefix: "sk_live_<hex>", "ghp_<base62>".
+    if (other > 0) {
+        for (const QStringView part : text.split(u'_')) {
+            for (const QStringView piece : part.split(u'-')) {
+                if (piece.size() >= 20 && piece.size() < text.size() && looksLikeSecretValue(piece))
+                    return true;
+            }
+        }
+    }
+    return false;
+}
+
+void setMaskingRules(const MaskingRules &rules)
+{
+    const QMutexLocker lock(&rulesMutex);
+    processRules = rules;
+}
+
+MaskingRules maskingRules()
+{
+    const QMutexLocker lock(&rulesMutex);
+    return processRules;
+}
+
 void markSecrets(ValueNode &root)
 {
-    for (ValueNode &child : root.children) {
-        child.secret = root.secret || isSecretName(child.name);
-        markSecrets(child);
-    }
+    markSecrets(root, maskingRules());
+}
+
+void markSecrets(ValueNode &root, const MaskingRules &rules)
+{
+    CompiledRules compiled;
+    for (const QString &name : rules.extraSecretNames)
+        compiled.extra.insert(name.toLower());
+    for (const QString &name : rules.neverMaskNames)
+        compiled.never.insert(name.toLower());
+    compiled.shapes = rules.detectValueShapes;
+    // The root has no name; only its shape can make it secret (a bare token as the value).
+    if (!root.isContainer() && compiled.shapes)
+        root.secret = hasSecretShape(root);
+    markNode(root, compiled);
 }
 
 QJsonValue toJson(const ValueNode &node, bool reveal)
@@ -364,17 +660,19 @@ QJsonValue toJson(const ValueNode &node, bool reveal)
     return QJsonValue::Null;
 }
 
+const ValueNode *findPath(const ValueNode &root, QStringView path)
+{
+    return matchPath(root, path.split(u'.'), 0);
+}
+
 std::optional<QString> findUser(const ValueNode &root, const QStringList &paths)
 {
     for (const QString &path : paths) {
-        const ValueNode *node = &root;
-        for (const QStringView part : QStringView(path).split(u'.')) {
-            node = node ? node->child(part) : nullptr;
-        }
+        const ValueNode *node = findPath(root, path);
         if (!node)
             continue;
-        if (node->kind == ValueNode::Kind::String && !node->scalar.toString().isEmpty())
-            return node->scalar.toString();
+        if (const auto text = textOfNode(node))
+            return text;
         if (node->kind == ValueNode::Kind::Integer)
             return QString::number(node->scalar.toLongLong());
     }
@@ -466,8 +764,14 @@ SessionFields SessionFieldReader::read(const QByteArray &raw, bool userOnly) con
     qsizetype start = 0;
     while (start < raw.size() && QChar::isSpace(uchar(raw.at(start))))
         ++start;
-    if (raw.size() > kMaxDecodedBytes || start == raw.size() || raw.at(start) != '{')
+    if (raw.size() > kMaxDecodedBytes || start == raw.size())
         return fields;
+    if (raw.at(start) != '{') {
+        // Not JSON: a Ruby Marshal, pickle or msgpack value is decoded and searched.
+        if (const auto decoded = decodeBySignature(raw))
+            return fieldsFromTree(decoded->root, userOnly);
+        return fields;
+    }
     const QByteArrayView json = QByteArrayView(raw).sliced(start);
     // The full parse happens only when the scanner is unsure (escapes, damage).
     std::optional<QJsonObject> parsed;
@@ -506,6 +810,46 @@ SessionFields SessionFieldReader::read(const QByteArray &raw, bool userOnly) con
         const QJsonValue value = lookup(path);
         if (value.isString() && !value.toString().isEmpty())
             device << value.toString();
+    }
+    fields.device = device.join(QStringLiteral(" · "));
+    return fields;
+}
+
+SessionFields SessionFieldReader::fieldsFromTree(const ValueNode &root, bool userOnly) const
+{
+    SessionFields fields;
+    const auto find = [&](const Path &path) {
+        QString dotted;
+        for (const QByteArray &part : path)
+            dotted +=
+                (dotted.isEmpty() ? QString() : QStringLiteral(".")) + QString::fromUtf8(part);
+        return findPath(root, dotted);
+    };
+    for (const Path &path : m_user) {
+        const ValueNode *node = find(path);
+        if (const auto text = textOfNode(node)) {
+            fields.user = *text;
+            break;
+        }
+        if (node && node->kind == ValueNode::Kind::Integer) {
+            fields.user = QString::number(node->scalar.toLongLong());
+            break;
+        }
+    }
+    if (userOnly)
+        return fields;
+    for (const Path &path : m_started) {
+        if ((fields.startedAt = timestampFromNode(find(path))).isValid())
+            break;
+    }
+    for (const Path &path : m_lastAccess) {
+        if ((fields.lastAccessAt = timestampFromNode(find(path))).isValid())
+            break;
+    }
+    QStringList device;
+    for (const Path &path : m_device) {
+        if (const auto text = textOfNode(find(path)))
+            device << *text;
     }
     fields.device = device.join(QStringLiteral(" · "));
     return fields;

@@ -61,17 +61,47 @@ DecodedValue decodeHashFields(const QList<QPair<QByteArray, QByteArray>> &fields
 // True for names such as "accessToken", "refresh_token", "password", "csrfSecret", "apiKey",
 // "Authorization". Timestamps such as "lastAccess" are not secrets.
 bool isSecretName(QStringView name);
-// Sets `secret` on every node whose name, or an ancestor's, is a secret name.
+// True for text shaped like a credential whatever its name: a JWT (three or five base64url
+// parts whose header is JSON naming an "alg"), an Authorization value ("Bearer …",
+// "Basic …"), a password hash (bcrypt, argon2, scrypt, sha-crypt, Django's pbkdf2), or a long
+// random-looking token: 32+ hex digits, or 20+ base64/base64url characters mixing upper case,
+// lower case and digits with many distinct characters. Dates, UUIDs, e-mail addresses, words
+// and numbers are not.
+bool looksLikeSecretValue(QStringView text);
+
+// What markSecrets() counts as secret besides the built-in names. Names are whole field names,
+// compared case-insensitively; a name never to mask wins over everything else.
+struct MaskingRules
+{
+    QStringList extraSecretNames;
+    QStringList neverMaskNames;
+    bool detectValueShapes = true; // looksLikeSecretValue() on every string
+};
+// The rules markSecrets(root) applies, for the whole process. Front ends set them once at
+// start-up from their options (--mask-field, --no-mask-field); safe to read from any thread.
+void setMaskingRules(const MaskingRules &rules);
+MaskingRules maskingRules();
+
+// Sets `secret` on every node whose name, or an ancestor's, is a secret name, and on every
+// string (the root's too) whose value looks like a secret; clears it on nodes named never to
+// mask. Every decoder's output passes through it (decodeValue() calls it).
 void markSecrets(ValueNode &root);
+void markSecrets(ValueNode &root, const MaskingRules &rules);
 
 // The tree as JSON. Secret scalars become kMaskText unless `reveal` is set; bytes become a
 // "\xHH"-escaped string.
 inline const QString kMaskText = QStringLiteral("••••••");
 QJsonValue toJson(const ValueNode &node, bool reveal);
 
-// The first of `paths` (dotted, e.g. "passport.user") that names a scalar in the tree.
+// The node a dotted path names: map keys that contain dots themselves match too (the longest
+// first: "warden.user.user.key.0.0" reaches Devise's [[42], "salt"] → 42), and a number after a
+// list selects its item.
+const ValueNode *findPath(const ValueNode &root, QStringView path);
+// The first of `paths` (dotted, e.g. "passport.user") that names a scalar in the tree: text
+// (a string, or bytes that are UTF-8) or an integer.
 std::optional<QString> findUser(const ValueNode &root, const QStringList &paths);
-// Fast path for listing: the user of a raw JSON value without building a tree.
+// Fast path for listing: the user of a raw JSON value without building a tree; other encodings
+// decodeValue() knows are decoded first.
 std::optional<QString> findUserInRaw(const QByteArray &raw, const QStringList &paths);
 
 // What a session list shows of one raw value, read with a single parse.
@@ -84,7 +114,8 @@ struct SessionFields
 };
 struct SessionLayout;
 // Reads SessionFields with the layout's paths compiled once; cheap enough for every value of
-// a full scan. Values that are not JSON objects yield empty fields.
+// a full scan. JSON objects are scanned without a parse; Ruby Marshal, pickle and msgpack
+// values are decoded (without masking) and searched; anything else yields empty fields.
 class SessionFieldReader
 {
 public:
@@ -97,6 +128,7 @@ public:
 
 private:
     using Path = QList<QByteArray>;
+    SessionFields fieldsFromTree(const ValueNode &root, bool userOnly) const;
     QList<Path> m_user, m_started, m_lastAccess, m_device;
 };
 SessionFields extractSessionFields(const QByteArray &raw, const SessionLayout &layout);

@@ -67,6 +67,8 @@ Options:
                            connect to REACHABLE when a cluster node announces ANNOUNCED (each
                            host or host:port); repeat for several
   --read-only              refuse every change
+  --mask-field NAME        mask fields called NAME too; repeat or separate with commas
+  --no-mask-field NAME     never mask fields called NAME (by name or by value shape)
   --json                   print one JSON document
   --audit-log FILE         audit log (default $SESSIONDESK_AUDIT_LOG or the data folder)
   --audit-syslog           also send every audit record to syslog (authpriv; journald keeps it)

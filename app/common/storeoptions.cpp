@@ -34,6 +34,8 @@ StoreOptions::StoreOptions()
     , readOnly(QStringLiteral("read-only"))
     , timeout(valueOption("timeout", "SECONDS"))
     , maxOps(valueOption("max-ops", "N"))
+    , maskField(valueOption("mask-field", "NAME"))
+    , noMaskField(valueOption("no-mask-field", "NAME"))
     , profile(valueOption("profile", "NAME"))
     , settings(valueOption("settings", "FILE"))
 { }
@@ -45,7 +47,7 @@ void StoreOptions::addTo(QCommandLineParser &parser) const
                        userAttribute,  tlsCa,       tlsCert,        tlsKey,
                        tlsServerName,  tlsInsecure, sentinelUser,   sentinelPassword,
                        clusterHostMap, readOnly,    timeout,        maxOps,
-                       profile,        settings});
+                       profile,        settings,    maskField,      noMaskField});
 }
 
 QString StoreOptions::settingsPath(const QCommandLineParser &parser) const
@@ -141,9 +143,42 @@ Result<StoreOptions::Selection> StoreOptions::readProfile(const QCommandLinePars
 
 Result<StoreOptions::Selection> StoreOptions::read(const QCommandLineParser &parser) const
 {
+    auto selection = parser.isSet(profile) ? readProfile(parser) : readStore(parser);
+    if (!selection)
+        return selection;
+    if (auto masked = applyMasking(parser, *selection); !masked)
+        return std::unexpected(masked.error());
+    setMaskingRules(selection->masking);
+    return selection;
+}
+
+Result<void> StoreOptions::applyMasking(const QCommandLineParser &parser,
+                                        Selection &selection) const
+{
+    const auto names = [&](const QCommandLineOption &option) {
+        QStringList out;
+        for (const QString &value : parser.values(option)) {
+            for (const QString &name : value.split(u',', Qt::SkipEmptyParts))
+                out << name.trimmed();
+        }
+        out.removeAll(QString());
+        return out;
+    };
+    selection.masking.extraSecretNames = names(maskField);
+    selection.masking.neverMaskNames = names(noMaskField);
+    for (const QString &name : std::as_const(selection.masking.extraSecretNames)) {
+        if (selection.masking.neverMaskNames.contains(name, Qt::CaseInsensitive)) {
+            return fail(StorageError::Code::InvalidArgument,
+                        QStringLiteral("\"%1\" is given to both --mask-field and --no-mask-field.")
+                            .arg(name));
+        }
+    }
+    return {};
+}
+
+Result<StoreOptions::Selection> StoreOptions::readStore(const QCommandLineParser &parser) const
+{
     using Code = StorageError::Code;
-    if (parser.isSet(profile))
-        return readProfile(parser);
     Selection selection;
     const QString fromEnv = qEnvironmentVariable("SESSIONDESK_STORE");
     selection.storeGiven = parser.isSet(store) || !fromEnv.isEmpty();

@@ -3,6 +3,7 @@
 #include "connectionprofile.h"
 #include "sessionlayout.h"
 #include "storeconfig.h"
+#include "valuetree.h"
 
 #include <QCommandLineOption>
 #include <QCommandLineParser>
@@ -13,8 +14,8 @@ namespace SessionDesk {
 
 // The store options both front ends accept, with the same names and meanings:
 // --store --schema --user-field --user-index --tls-* --sentinel-* --cluster-host-map
-// --read-only --timeout --max-ops, and --profile NAME (a saved connection from --settings FILE,
-// else the shared settings file).
+// --read-only --timeout --max-ops --mask-field --no-mask-field, and --profile NAME (a saved
+// connection from --settings FILE, else the shared settings file).
 class StoreOptions
 {
 public:
@@ -27,12 +28,15 @@ public:
         SessionLayout layout;
         bool storeGiven = false; // --store or $SESSIONDESK_STORE was set
         std::optional<ConnectionProfile> profile; // --profile: the saved connection
+        MaskingRules masking; // --mask-field / --no-mask-field on top of the defaults
     };
     // The password comes from the URL or $SESSIONDESK_PASSWORD; a sentinel password from
     // --sentinel-password or $SESSIONDESK_SENTINEL_PASSWORD. With --profile the saved
-    // connection gives the store, layout and TLS settings; only --read-only (which tightens)
-    // --timeout and --max-ops may be added, other store options are refused. Errors are one
-    // sentence: usage errors are Code::InvalidArgument, an unknown profile name is Code::NotFound.
+    // connection gives the store, layout and TLS settings; only --read-only (which tightens),
+    // --timeout, --max-ops and the masking options may be added, other store options are
+    // refused. Errors are one sentence: usage errors are Code::InvalidArgument, an unknown
+    // profile name is Code::NotFound. On success the masking rules are also installed for the
+    // whole process (setMaskingRules), as they apply to every value either front end shows.
     Result<Selection> read(const QCommandLineParser &parser) const;
     // --settings FILE, else ConnectionProfile::defaultSettingsPath().
     QString settingsPath(const QCommandLineParser &parser) const;
@@ -58,13 +62,17 @@ public:
     const QCommandLineOption readOnly;
     const QCommandLineOption timeout;
     const QCommandLineOption maxOps;
+    const QCommandLineOption maskField; // a field name to mask as well; repeatable, or a,b
+    const QCommandLineOption noMaskField; // a field name never to mask; repeatable, or a,b
     const QCommandLineOption profile;
     const QCommandLineOption settings;
 
 private:
     Result<Selection> readProfile(const QCommandLineParser &parser) const;
+    Result<Selection> readStore(const QCommandLineParser &parser) const;
     Result<void> applyTimeout(const QCommandLineParser &parser, StoreConfig &config) const;
     Result<void> applyMaxOps(const QCommandLineParser &parser, StoreConfig &config) const;
+    Result<void> applyMasking(const QCommandLineParser &parser, Selection &selection) const;
 };
 
 } // namespace SessionDesk

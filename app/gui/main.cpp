@@ -18,12 +18,14 @@ using namespace SessionDesk;
 namespace {
 
 const char kUsage[] = R"(Usage: sessiondesk [--store URL | --profile NAME] [--schema NAME]
-                  [--user-index PATTERN] [--user-field PATH] [--read-only]
+                  [--user-index PATTERN] [--user-field PATH] [--key-prefix PREFIX]
+                  [--read-only]
                   [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME]
                   [--tls-insecure] [--sentinel-user USER] [--sentinel-password PASSWORD]
                   [--cluster-host-map ANNOUNCED=REACHABLE]... [--timeout SECONDS]
                   [--max-ops N]
                   [--audit-log FILE] [--settings FILE] [--operator NAME] [--audit-syslog]
+                  [--mask-field NAME] [--no-mask-field NAME]
 
 SessionDesk: find a user's web sessions, revoke one, log a user out everywhere, or destroy
 every session of an application, in a Redis or DynamoDB session store.
@@ -41,6 +43,8 @@ every session of an application, in a Redis or DynamoDB session store.
   --operator NAME    who acts, for the audit log (default $SESSIONDESK_OPERATOR, else the
                      OS user)
   --audit-syslog     also send every audit record to syslog (authpriv; journald keeps it)
+  --mask-field NAME, --no-mask-field NAME
+                     also mask fields called NAME / never mask them (each repeatable)
   --version, --help  print and exit; these need no display
 
 The other store options mean what they mean for sessiondesk-cli (see its --help).

@@ -13,6 +13,8 @@ struct DecodeLimits
     int maxDepth = 64; // nesting of containers
     qsizetype maxNodes = 200'000; // nodes in the whole tree
     qsizetype maxStringBytes = 4 * 1024 * 1024; // one string or byte string
+    // Text and bytes in the whole tree, counting every repeat a link or memo reference makes.
+    qsizetype maxTotalBytes = 32 * 1024 * 1024;
 };
 
 // Each codec lives in its own file pair under storage/codecs/ and exposes one entry point of

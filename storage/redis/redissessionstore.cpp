@@ -38,16 +38,9 @@ SessionSummary summaryFrom(const QByteArray &id, qint64 pttl, qint64 size, Sessi
 
 ValueNode scalarNode(const QByteArray &bytes, const QString &name)
 {
-    ValueNode node;
+    // The whole decoded tree: a field may hold JSON or any codec's container, not only text.
+    ValueNode node = decodeValue(bytes).root;
     node.name = name;
-    const DecodedValue decoded = decodeValue(bytes);
-    if (decoded.encoding == u"json") {
-        node = decoded.root;
-        node.name = name;
-    } else {
-        node.kind = decoded.root.kind;
-        node.scalar = decoded.root.scalar;
-    }
     return node;
 }
 
