@@ -53,7 +53,8 @@ Result<RevokeReport> AuditedStore::revoke(const QList<QByteArray> &ids)
             record(QStringLiteral("revoke"),
                    {{QStringLiteral("revoked"), revoked},
                     {QStringLiteral("not_found"), result->notFound.size()},
-                    {QStringLiteral("index_entries_removed"), result->indexEntriesRemoved}});
+                    {QStringLiteral("index_entries_removed"), result->indexEntriesRemoved},
+                    {QStringLiteral("related_keys_removed"), result->relatedKeysRemoved}});
         !audited) {
         return std::unexpected(audited.error());
     }
@@ -77,7 +78,8 @@ Result<RevokeReport> AuditedStore::logoutUser(const QString &user, const Progres
             record(QStringLiteral("logout-user"),
                    {{QStringLiteral("user"), user},
                     {QStringLiteral("revoked"), result->revoked.size()},
-                    {QStringLiteral("index_entries_removed"), result->indexEntriesRemoved}});
+                    {QStringLiteral("index_entries_removed"), result->indexEntriesRemoved},
+                    {QStringLiteral("related_keys_removed"), result->relatedKeysRemoved}});
         !audited) {
         return std::unexpected(audited.error());
     }
@@ -100,16 +102,18 @@ Result<DestroyReport> AuditedStore::destroyAll(bool dryRun, const ProgressCallba
         return result;
     }
     const DestroyReport &r = *result;
-    if (auto audited = record(QStringLiteral("destroy-all"),
-                              {{QStringLiteral("matched"), r.matched},
-                               {QStringLiteral("destroyed"), r.destroyed},
-                               {QStringLiteral("failed"), r.failed},
-                               {QStringLiteral("unconfirmed"), r.unconfirmed},
-                               {QStringLiteral("index_keys_destroyed"), r.indexKeysDestroyed},
-                               {QStringLiteral("cancelled"), r.cancelled},
-                               {QStringLiteral("duration_ms"), r.durationMs},
-                               {QStringLiteral("errors"), QJsonArray::fromStringList(r.errors)},
-                               {QStringLiteral("aborted"), r.abortReason}});
+    if (auto audited =
+            record(QStringLiteral("destroy-all"),
+                   {{QStringLiteral("matched"), r.matched},
+                    {QStringLiteral("destroyed"), r.destroyed},
+                    {QStringLiteral("failed"), r.failed},
+                    {QStringLiteral("unconfirmed"), r.unconfirmed},
+                    {QStringLiteral("index_keys_destroyed"), r.indexKeysDestroyed},
+                    {QStringLiteral("bookkeeping_keys_destroyed"), r.bookkeepingKeysDestroyed},
+                    {QStringLiteral("cancelled"), r.cancelled},
+                    {QStringLiteral("duration_ms"), r.durationMs},
+                    {QStringLiteral("errors"), QJsonArray::fromStringList(r.errors)},
+                    {QStringLiteral("aborted"), r.abortReason}});
         !audited) {
         return std::unexpected(audited.error());
     }
