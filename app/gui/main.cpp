@@ -16,7 +16,8 @@ using namespace SessionDesk;
 
 namespace {
 
-const char kUsage[] = R"(Usage: sessiondesk [--store URL | --profile NAME] [--schema NAME]
+const char kUsage[] =
+    R"(Usage: sessiondesk [--store URL | --profile NAME] [--schema NAME | --schema-file FILE]
                   [--user-index PATTERN] [--user-field PATH] [--read-only]
                   [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME]
                   [--tls-insecure] [--sentinel-user USER] [--sentinel-password PASSWORD]
@@ -113,6 +114,7 @@ int main(int argc, char *argv[])
         adHoc.url = selection->config.redactedUrl();
         adHoc.userIndex = selection->layout.userIndexPattern;
         adHoc.schema = selection->layout.schema;
+        adHoc.schemaFile = selection->schemaFile;
         adHoc.userFields =
             parser.isSet(storeOptions.userField) ? selection->layout.userFields : QStringList();
         adHoc.tlsCaFile = selection->config.tls.caFile;

@@ -21,7 +21,7 @@ _sessiondesk_cli()
     prev=${COMP_WORDS[COMP_CWORD - 1]}
     local program=${COMP_WORDS[0]}
 
-    local options="--store --profile --settings --schema --user-field --user-index --key-prefix
+    local options="--store --profile --settings --schema --schema-file --user-field --user-index --key-prefix
         --id-attribute --value-attribute --expires-attribute --user-attribute --tls-ca --tls-cert
         --tls-key --tls-server-name --tls-insecure --read-only --json --audit-log --timeout
         --list-schemas --list-profiles --version --help --limit --user --reveal --dry-run
@@ -46,7 +46,7 @@ _sessiondesk_cli()
             _sessiondesk_cli_profiles "$program" "${settings[@]}"
             return
             ;;
-        --tls-ca | --tls-cert | --tls-key | --audit-log | --settings)
+        --tls-ca | --tls-cert | --tls-key | --audit-log | --settings | --schema-file)
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             return
             ;;
@@ -67,8 +67,8 @@ _sessiondesk_cli()
     for ((i = 1; i < COMP_CWORD; i++)); do
         word=${COMP_WORDS[i]}
         case $word in
-            --store | --profile | --settings | --schema | --user-field | --user-index | \
-                --key-prefix | --id-attribute | --value-attribute | --expires-attribute | \
+            --store | --profile | --settings | --schema | --schema-file | --user-field | \
+                --user-index | --key-prefix | --id-attribute | --value-attribute | --expires-attribute | \
                 --user-attribute | --tls-ca | --tls-cert | --tls-key | --tls-server-name | \
                 --audit-log | --timeout | --limit | --user | --confirm)
                 ((i++))
