@@ -290,14 +290,17 @@ StoreClient::RequestId StoreClient::revoke(const QList<QByteArray> &ids)
         });
 }
 
-StoreClient::RequestId StoreClient::logoutUser(const QString &user)
+StoreClient::RequestId StoreClient::logoutUser(const QString &user, const QString &reason,
+                                               qint64 planned)
 {
     const bool writable = m_writesAllowed;
     return run<RevokeReport>(
         Lane::Interactive,
-        [user, writable](AuditedStore &store, const ProgressCallback &progress,
-                         const CancelToken &cancel) {
+        [user, reason, planned, writable](AuditedStore &store, const ProgressCallback &progress,
+                                          const CancelToken &cancel) {
             store.setReadOnly(!writable);
+            store.setReason(reason);
+            store.setPlannedCount(planned);
             return store.logoutUser(user, progress, cancel);
         },
         [this](RequestId id, const RevokeReport &report) {
@@ -306,15 +309,16 @@ StoreClient::RequestId StoreClient::logoutUser(const QString &user)
         });
 }
 
-StoreClient::RequestId StoreClient::destroyAll(bool dryRun, const QString &reason)
+StoreClient::RequestId StoreClient::destroyAll(bool dryRun, const QString &reason, qint64 planned)
 {
     const bool writable = m_writesAllowed;
     return run<DestroyReport>(
         Lane::Bulk,
-        [dryRun, reason, writable](AuditedStore &store, const ProgressCallback &progress,
-                                   const CancelToken &cancel) {
+        [dryRun, reason, planned, writable](AuditedStore &store, const ProgressCallback &progress,
+                                            const CancelToken &cancel) {
             store.setReadOnly(!writable);
             store.setReason(reason);
+            store.setPlannedCount(planned);
             return store.destroyAll(dryRun, progress, cancel);
         },
         [this, dryRun](RequestId id, const DestroyReport &report) {

@@ -57,9 +57,11 @@ public:
     RequestId loadSession(const QByteArray &id);
     RequestId reveal(const QByteArray &id); // audited; answered by revealAllowed
     RequestId revoke(const QList<QByteArray> &ids);
-    RequestId logoutUser(const QString &user);
-    // dryRun counts only. `reason` is kept in the audit record.
-    RequestId destroyAll(bool dryRun, const QString &reason = QString());
+    // `reason` and `planned` (the count the operator confirmed) are kept in the audit record.
+    RequestId logoutUser(const QString &user, const QString &reason = QString(),
+                         qint64 planned = -1);
+    // dryRun counts only. `reason` and `planned` are kept in the audit record.
+    RequestId destroyAll(bool dryRun, const QString &reason = QString(), qint64 planned = -1);
     void cancel(RequestId id);
 
 signals:

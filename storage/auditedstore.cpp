@@ -4,59 +4,126 @@
 
 namespace SessionDesk {
 
+namespace {
+
+using Code = StorageError::Code;
+
+QJsonValue countOrNull(qint64 n)
+{
+    return n < 0 ? QJsonValue() : QJsonValue(n);
+}
+
+} // namespace
+
 AuditedStore::AuditedStore(std::unique_ptr<SessionStore> inner, AuditLog log)
     : m_inner(std::move(inner))
     , m_log(std::move(log))
 { }
 
-Result<void> AuditedStore::beforeChange()
+QJsonObject AuditedStore::common(const QString &action) const
 {
-    if (m_inner->isReadOnly())
-        return {}; // the inner store refuses with its own sentence; nothing to record
-    return m_log.checkWritable();
+    const SessionLayout &l = m_inner->layout();
+    return {{QStringLiteral("action"), action},
+            {QStringLiteral("target"), targetName()},
+            {QStringLiteral("store"),
+             l.forDynamoDb ? QStringLiteral("dynamodb") : QStringLiteral("redis")},
+            {QStringLiteral("layout"), l.schema}};
 }
 
-Result<void> AuditedStore::record(const QString &action, QJsonObject details)
+Result<QString> AuditedStore::start(const QString &action, QJsonObject fields,
+                                    const QList<QByteArray> &ids)
 {
-    if (!m_reason.isEmpty()) {
-        details.insert(QStringLiteral("reason"), m_reason);
-        m_reason.clear();
+    const QString op = AuditLog::newOperationId();
+    QJsonObject record = common(action);
+    for (auto it = fields.begin(); it != fields.end(); ++it)
+        record.insert(it.key(), it.value());
+    record.insert(QStringLiteral("event"), QStringLiteral("started"));
+    record.insert(QStringLiteral("op"), op);
+    if (!m_reason.isEmpty())
+        record.insert(QStringLiteral("reason"), m_reason);
+    record.insert(QStringLiteral("planned"), countOrNull(m_planned));
+    m_reason.clear();
+    m_planned = -1;
+    if (auto written = m_log.append(record, ids); !written) {
+        StorageError error = written.error();
+        error.code = Code::Refused;
+        if (!error.message.contains(QStringLiteral("nothing was changed"))) {
+            if (error.message.endsWith(u'.'))
+                error.message.chop(1);
+            error.message += QStringLiteral("; nothing was changed.");
+        }
+        return std::unexpected(error);
     }
-    return m_log.append(action, targetName(), details);
+    return op;
+}
+
+Result<void> AuditedStore::complete(const QString &op, const QString &action, QJsonObject fields,
+                                    const QList<QByteArray> &ids)
+{
+    QJsonObject record = common(action);
+    for (auto it = fields.begin(); it != fields.end(); ++it)
+        record.insert(it.key(), it.value());
+    record.insert(QStringLiteral("event"), QStringLiteral("completed"));
+    record.insert(QStringLiteral("op"), op);
+    if (auto written = m_log.append(record, ids); !written) {
+        StorageError error = written.error();
+        error.code = StorageError::Code::Server; // the change happened: not a refusal
+        error.message = QStringLiteral("The %1 ran (%2 done), but its result could not be added "
+                                       "to the audit log, which holds only its start: %3")
+                            .arg(action)
+                            .arg(fields.value(QStringLiteral("done")).toInteger())
+                            .arg(error.message);
+        return std::unexpected(error);
+    }
+    return {};
 }
 
 Result<void> AuditedStore::recordReveal(const QByteArray &id, const QString &reason)
 {
-    QJsonObject details{{QStringLiteral("session"), AuditLog::redactedId(id)}};
+    QJsonObject record = common(QStringLiteral("reveal"));
+    record.insert(QStringLiteral("event"), QStringLiteral("done"));
+    record.insert(QStringLiteral("op"), AuditLog::newOperationId());
+    record.insert(QStringLiteral("scope"), QStringLiteral("the masked values of one session"));
+    record.insert(QStringLiteral("done"), 1);
+    record.insert(QStringLiteral("result"), QStringLiteral("ok"));
     if (!reason.isEmpty())
-        details.insert(QStringLiteral("reason"), reason);
-    return m_log.append(QStringLiteral("reveal"), targetName(), details);
+        record.insert(QStringLiteral("reason"), reason);
+    auto written = m_log.append(record, {id});
+    if (!written)
+        return std::unexpected(written.error());
+    return {};
 }
 
 Result<RevokeReport> AuditedStore::revoke(const QList<QByteArray> &ids)
 {
-    if (auto ready = beforeChange(); !ready)
-        return std::unexpected(ready.error());
+    if (m_inner->isReadOnly())
+        return m_inner->revoke(ids); // refuses with its own sentence; nothing to record
+    m_planned = ids.size();
+    auto op = start(QStringLiteral("revoke"),
+                    {{QStringLiteral("scope"),
+                      ids.size() == 1 ? QStringLiteral("1 named session")
+                                      : QStringLiteral("%1 named sessions").arg(ids.size())}},
+                    ids);
+    if (!op)
+        return std::unexpected(op.error());
     auto result = m_inner->revoke(ids);
     if (!result) {
-        // Some keys may be gone already: the attempt is recorded with its cause.
-        if (result.error().code != StorageError::Code::Refused)
-            record(QStringLiteral("revoke"),
-                   {{QStringLiteral("requested"), ids.size()},
-                    {QStringLiteral("error"), result.error().message}});
+        complete(*op, QStringLiteral("revoke"),
+                 {{QStringLiteral("result"), QStringLiteral("failed")},
+                  {QStringLiteral("error"), result.error().message}});
         return result;
     }
-    QJsonArray revoked;
-    for (const QByteArray &id : result->revoked)
-        revoked.append(AuditLog::redactedId(id));
-    if (auto audited =
-            record(QStringLiteral("revoke"),
-                   {{QStringLiteral("revoked"), revoked},
-                    {QStringLiteral("not_found"), result->notFound.size()},
-                    {QStringLiteral("index_entries_removed"), result->indexEntriesRemoved},
-                    {QStringLiteral("related_keys_removed"), result->relatedKeysRemoved}});
-        !audited) {
-        return std::unexpected(audited.error());
+    if (auto done = complete(
+            *op, QStringLiteral("revoke"),
+            {{QStringLiteral("result"),
+              result->notFound.isEmpty() ? QStringLiteral("ok") : QStringLiteral("partial")},
+             {QStringLiteral("done"), result->revoked.size()},
+             {QStringLiteral("not_found"), result->notFound.size()},
+             {QStringLiteral("failed"), 0},
+             {QStringLiteral("index_entries_removed"), result->indexEntriesRemoved}},
+            result->revoked);
+        !done) {
+        return std::unexpected(done.error());
     }
     return result;
 }
@@ -64,24 +131,35 @@ Result<RevokeReport> AuditedStore::revoke(const QList<QByteArray> &ids)
 Result<RevokeReport> AuditedStore::logoutUser(const QString &user, const ProgressCallback &progress,
                                               const CancelToken &cancel)
 {
-    if (auto ready = beforeChange(); !ready)
-        return std::unexpected(ready.error());
+    if (m_inner->isReadOnly())
+        return m_inner->logoutUser(user, progress, cancel);
+    auto op =
+        start(QStringLiteral("logout-user"),
+              {{QStringLiteral("user"), user},
+               {QStringLiteral("scope"), QStringLiteral("every session of user %1").arg(user)}});
+    if (!op)
+        return std::unexpected(op.error());
     auto result = m_inner->logoutUser(user, progress, cancel);
     if (!result) {
-        if (result.error().code != StorageError::Code::Refused)
-            record(QStringLiteral("logout-user"),
-                   {{QStringLiteral("user"), user},
-                    {QStringLiteral("error"), result.error().message}});
+        complete(*op, QStringLiteral("logout-user"),
+                 {{QStringLiteral("user"), user},
+                  {QStringLiteral("result"),
+                   result.error().code == Code::Cancelled ? QStringLiteral("cancelled")
+                                                          : QStringLiteral("failed")},
+                  {QStringLiteral("error"), result.error().message}});
         return result;
     }
-    if (auto audited =
-            record(QStringLiteral("logout-user"),
-                   {{QStringLiteral("user"), user},
-                    {QStringLiteral("revoked"), result->revoked.size()},
-                    {QStringLiteral("index_entries_removed"), result->indexEntriesRemoved},
-                    {QStringLiteral("related_keys_removed"), result->relatedKeysRemoved}});
-        !audited) {
-        return std::unexpected(audited.error());
+    if (auto done =
+            complete(*op, QStringLiteral("logout-user"),
+                     {{QStringLiteral("user"), user},
+                      {QStringLiteral("result"), QStringLiteral("ok")},
+                      {QStringLiteral("done"), result->revoked.size()},
+                      {QStringLiteral("not_found"), result->notFound.size()},
+                      {QStringLiteral("failed"), 0},
+                      {QStringLiteral("index_entries_removed"), result->indexEntriesRemoved}},
+                     result->revoked);
+        !done) {
+        return std::unexpected(done.error());
     }
     return result;
 }
@@ -89,34 +167,43 @@ Result<RevokeReport> AuditedStore::logoutUser(const QString &user, const Progres
 Result<DestroyReport> AuditedStore::destroyAll(bool dryRun, const ProgressCallback &progress,
                                                const CancelToken &cancel)
 {
-    if (dryRun)
-        return m_inner->destroyAll(true, progress, cancel);
-    if (auto ready = beforeChange(); !ready)
-        return std::unexpected(ready.error());
+    if (dryRun || m_inner->isReadOnly()) {
+        m_reason.clear();
+        m_planned = -1;
+        return m_inner->destroyAll(dryRun, progress, cancel);
+    }
+    const SessionLayout &l = m_inner->layout();
+    const QString scope = QStringLiteral("every session of the layout %1 (%2*) in %3")
+                              .arg(l.schema, QString::fromUtf8(l.keyPrefix), targetName());
+    auto op = start(QStringLiteral("destroy-all"), {{QStringLiteral("scope"), scope}});
+    if (!op)
+        return std::unexpected(op.error());
     auto result = m_inner->destroyAll(false, progress, cancel);
     if (!result) {
-        if (result.error().code != StorageError::Code::Refused)
-            record(QStringLiteral("destroy-all"),
-                   {{QStringLiteral("destroyed"), 0},
-                    {QStringLiteral("error"), result.error().message}});
+        complete(*op, QStringLiteral("destroy-all"),
+                 {{QStringLiteral("result"),
+                   result.error().code == Code::Cancelled ? QStringLiteral("cancelled")
+                                                          : QStringLiteral("failed")},
+                  {QStringLiteral("error"), result.error().message}});
         return result;
     }
     const DestroyReport &r = *result;
-    if (auto audited =
-            record(QStringLiteral("destroy-all"),
-                   {{QStringLiteral("matched"), r.matched},
-                    {QStringLiteral("destroyed"), r.destroyed},
-                    {QStringLiteral("failed"), r.failed},
-                    {QStringLiteral("unconfirmed"), r.unconfirmed},
-                    {QStringLiteral("index_keys_destroyed"), r.indexKeysDestroyed},
-                    {QStringLiteral("bookkeeping_keys_destroyed"), r.bookkeepingKeysDestroyed},
-                    {QStringLiteral("cancelled"), r.cancelled},
-                    {QStringLiteral("duration_ms"), r.durationMs},
-                    {QStringLiteral("errors"), QJsonArray::fromStringList(r.errors)},
-                    {QStringLiteral("aborted"), r.abortReason}});
-        !audited) {
-        return std::unexpected(audited.error());
-    }
+    const QString outcome = r.cancelled            ? QStringLiteral("cancelled")
+        : !r.abortReason.isEmpty() || r.failed > 0 ? QStringLiteral("partial")
+                                                   : QStringLiteral("ok");
+    QJsonObject fields{{QStringLiteral("result"), outcome},
+                       {QStringLiteral("matched"), r.matched},
+                       {QStringLiteral("done"), r.destroyed},
+                       {QStringLiteral("failed"), r.failed},
+                       {QStringLiteral("unconfirmed"), r.unconfirmed},
+                       {QStringLiteral("index_keys_destroyed"), r.indexKeysDestroyed},
+                       {QStringLiteral("bookkeeping_keys_destroyed"), r.bookkeepingKeysDestroyed},
+                       {QStringLiteral("duration_ms"), r.durationMs},
+                       {QStringLiteral("errors"), QJsonArray::fromStringList(r.errors)}};
+    if (!r.abortReason.isEmpty())
+        fields.insert(QStringLiteral("error"), r.abortReason);
+    if (auto done = complete(*op, QStringLiteral("destroy-all"), fields); !done)
+        return std::unexpected(done.error());
     return result;
 }
 

@@ -7,9 +7,12 @@
 
 namespace SessionDesk {
 
-// A SessionStore that leaves an audit record for every destructive call and every reveal.
-// A change is refused before it starts when the audit log cannot be written; the record is
-// written after the change with its exact result (also for a cancelled destroy-all).
+// A SessionStore that leaves audit records for every destructive call and every reveal. A
+// change writes a "started" record (target, layout, scope, planned count, the affected ids as
+// salted hashes, the operator's reason) before it begins, and is refused when that record cannot
+// be written; a "completed" record with the same operation id follows with the exact result
+// (done, failed, not found, cancelled, the error), so a crash in between still leaves evidence.
+// Attempts refused by read-only mode change nothing and leave no record.
 class AuditedStore final : public SessionStore
 {
 public:
@@ -19,8 +22,11 @@ public:
     // Records that the operator revealed the masked secrets of one session. Show them only
     // when this succeeds.
     Result<void> recordReveal(const QByteArray &id, const QString &reason = QString());
-    // A free-text reason kept with the next destructive record (e.g. an incident number).
+    // A free-text reason kept with the next destructive action (e.g. an incident number).
     void setReason(const QString &reason) { m_reason = reason; }
+    // The count the operator was shown before confirming the next destructive action (a dry
+    // run's, or a user's session count); recorded as "planned".
+    void setPlannedCount(qint64 planned) { m_planned = planned; }
 
     const SessionLayout &layout() const override { return m_inner->layout(); }
     QString layoutNote() const override { return m_inner->layoutNote(); }
@@ -57,12 +63,19 @@ public:
                                      const CancelToken &cancel) override;
 
 private:
-    Result<void> beforeChange();
-    Result<void> record(const QString &action, QJsonObject details);
+    // Writes the started record; its operation id is returned for the completed record.
+    Result<QString> start(const QString &action, QJsonObject fields,
+                          const QList<QByteArray> &ids = {});
+    // Writes the completed record. Failing to write it after the change is reported as an
+    // error that says what was done.
+    Result<void> complete(const QString &op, const QString &action, QJsonObject fields,
+                          const QList<QByteArray> &ids = {});
+    QJsonObject common(const QString &action) const;
 
     std::unique_ptr<SessionStore> m_inner;
     AuditLog m_log;
     QString m_reason;
+    qint64 m_planned = -1;
 };
 
 } // namespace SessionDesk

@@ -3,6 +3,7 @@
 #include "cancel.h"
 #include "sessionlayout.h"
 #include "storageerror.h"
+#include "storefacts.h"
 #include "valuetree.h"
 
 #include <QByteArray>
@@ -24,7 +25,9 @@ struct StoreInfo
     qint64 sessions = -1; // sessions of the layout, counted by a full scan
     qint64 sessionsWithoutTtl = -1; // of those, sessions that never expire
     qint64 keysInDatabase = -1;
-    QList<QPair<QString, QString>> settings; // store settings worth showing, in order
+    QList<StoreFact> facts; // the store's settings as typed facts, in catalog order
+
+    const StoreFact *fact(const QString &id) const { return findFact(facts, id); }
 };
 
 // One row of a session list: what a list shows, never the payload.

@@ -399,7 +399,7 @@ void DestroyAllDialog::startRun()
     m_cancelRunButton->setEnabled(true);
     m_runStartedAt = QDateTime::currentDateTimeUtc();
     m_runClock.start();
-    m_runId = m_client->destroyAll(false, m_reason);
+    m_runId = m_client->destroyAll(false, m_reason, m_count);
     showRunProgress(0, 0, 0, 0);
     m_pages->setCurrentIndex(int(Page::Run));
     m_cancelRunButton->setFocus();

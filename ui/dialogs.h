@@ -2,6 +2,8 @@
 
 #include <QString>
 
+#include <optional>
+
 class QWidget;
 
 // Modal decisions, behind a seam so that tests can answer them without a window.
@@ -22,5 +24,13 @@ QString lastQuestionText();
 // data (user ids, session ids). Returns true when the operator chose `acceptLabel`.
 bool confirm(QWidget *parent, const QString &title, const QString &text,
              const QString &acceptLabel);
+
+// Tests only: the reason the next confirmWithReason() answers with (when the seam accepts).
+void setNextReason(const QString &reason);
+
+// confirm() with a one-line field for the operator's reason (e.g. a ticket number), which goes
+// into the audit record. Returns the reason (possibly empty) when accepted, nullopt when not.
+std::optional<QString> confirmWithReason(QWidget *parent, const QString &title, const QString &text,
+                                         const QString &acceptLabel);
 
 } // namespace SessionDesk::Dialogs

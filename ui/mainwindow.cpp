@@ -6,20 +6,27 @@
 #include "connectionsmodel.h"
 #include "destroyalldialog.h"
 #include "dialogs.h"
+#include "evidenceexport.h"
 #include "messagebanner.h"
 #include "passworddialog.h"
 #include "payloadmodel.h"
 #include "sessionsmodel.h"
 #include "settingsmodel.h"
 #include "shortcutsdialog.h"
+#include "systemsettings.h"
 #include "usersmodel.h"
+#include "verdictdelegate.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QComboBox>
+#include <QDateEdit>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonArray>
@@ -51,6 +58,7 @@ namespace SessionDesk {
 namespace {
 
 QString g_nextSaveFileName;
+QString g_nextOpenFileName;
 
 // Secrets copied to the clipboard are marked as such for clipboard managers and cleared after
 // this long, unless something else was copied meanwhile.
@@ -101,23 +109,30 @@ void MainWindow::setNextSaveFileName(const QString &fileName)
     g_nextSaveFileName = fileName;
 }
 
+void MainWindow::setNextOpenFileName(const QString &fileName)
+{
+    g_nextOpenFileName = fileName;
+}
+
 MainWindow::MainWindow(Options options, QWidget *parent)
     : QMainWindow(parent)
     , m_options(std::move(options))
     , m_settings(std::make_unique<QSettings>(m_options.settingsPath, QSettings::IniFormat))
 {
     setObjectName(QStringLiteral("mainWindow"));
+    if (m_options.forcedReadOnlyReason.isEmpty())
+        m_options.forcedReadOnlyReason = SystemSettings::load().readOnlyReason();
     setWindowIcon(QIcon(QStringLiteral(":/icons/sessiondesk.svg")));
     m_payload = new PayloadModel(this);
     m_connectionsModel = new ConnectionsModel(this);
     m_settingsModel = new SettingsModel(this);
     m_audit = new AuditLogModel(m_options.auditLogPath, this);
+    connect(m_audit, &AuditLogModel::reloaded, this, &MainWindow::onAuditReloaded);
     createActions();
     createWidgets();
     createMenus();
     reloadProfiles();
-    m_audit->reload();
-    m_auditIntegrity->setText(m_audit->integrityText());
+    reloadAudit(true);
 
     restoreGeometry(m_settings->value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(m_settings->value(QStringLiteral("window/state")).toByteArray());
@@ -135,11 +150,12 @@ MainWindow::~MainWindow() = default;
 QList<QAction *> MainWindow::allActions() const
 {
     QList<QAction *> actions = {
-        m_findAction,           m_refreshAction,          m_allowChangesAction,
-        m_revokeAction,         m_logoutAction,           m_destroyAllAction,
-        m_revealAction,         m_copyIdAction,           m_copyUserAction,
-        m_copyValueAction,      m_exportAction,           m_newConnectionAction,
-        m_editConnectionAction, m_removeConnectionAction, m_disconnectAction};
+        m_findAction,          m_refreshAction,        m_allowChangesAction,
+        m_revokeAction,        m_logoutAction,         m_destroyAllAction,
+        m_revealAction,        m_copyIdAction,         m_copyUserAction,
+        m_copyValueAction,     m_exportAction,         m_exportEvidenceAction,
+        m_newConnectionAction, m_editConnectionAction, m_removeConnectionAction,
+        m_disconnectAction};
     actions << m_tabActions << m_shortcutsAction << m_quitAction;
     return actions;
 }
@@ -180,6 +196,8 @@ void MainWindow::createActions()
                              QKeySequence(tr("Ctrl+Alt+C")));
     m_exportAction = make(tr("&Export visible sessions…"), QStringLiteral("actionExport"),
                           QKeySequence(tr("Ctrl+E")), QStringLiteral("export"));
+    m_exportEvidenceAction = make(tr("Export e&vidence…"), QStringLiteral("actionExportEvidence"),
+                                  QKeySequence(tr("Ctrl+Shift+E")), QStringLiteral("audit"));
     m_newConnectionAction = make(tr("&New connection…"), QStringLiteral("actionNewConnection"),
                                  QKeySequence::New, QStringLiteral("new-connection"));
     m_editConnectionAction =
@@ -218,6 +236,7 @@ void MainWindow::createActions()
     connect(m_copyUserAction, &QAction::triggered, this, [this] { copySelected(true); });
     connect(m_copyValueAction, &QAction::triggered, this, &MainWindow::copyPayloadValue);
     connect(m_exportAction, &QAction::triggered, this, &MainWindow::exportSessions);
+    connect(m_exportEvidenceAction, &QAction::triggered, this, &MainWindow::exportEvidence);
     connect(m_newConnectionAction, &QAction::triggered, this, &MainWindow::newConnection);
     connect(m_editConnectionAction, &QAction::triggered, this, &MainWindow::editConnection);
     connect(m_removeConnectionAction, &QAction::triggered, this, &MainWindow::removeConnection);
@@ -240,6 +259,7 @@ void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->addAction(m_exportAction);
+    file->addAction(m_exportEvidenceAction);
     file->addSeparator();
     file->addAction(m_quitAction);
     QMenu *connection = menuBar()->addMenu(tr("&Connection"));
@@ -399,30 +419,142 @@ void MainWindow::createWidgets()
     m_sessionSplitter->setStretchFactor(1, 4);
     m_sessionSplitter->setStretchFactor(2, 3);
 
-    // Store settings tab
-    m_settingsView = makeTable(m_tabs, QStringLiteral("settingsView"), tr("Store settings"));
+    // Store settings tab: facts grouped, verdicts of the chosen policy, details of the selection.
+    auto *settingsPane = new QWidget(m_tabs);
+    auto *settingsLayout = new QVBoxLayout(settingsPane);
+    auto *policyRow = new QHBoxLayout;
+    auto *policyLabel = new QLabel(tr("&Policy:"), settingsPane);
+    m_policyChooser = new QComboBox(settingsPane);
+    m_policyChooser->setObjectName(QStringLiteral("policyChooser"));
+    m_policyChooser->setAccessibleName(tr("Policy to check the settings against"));
+    m_policyChooser->addItem(tr("No policy"), QString());
+    for (const QString &preset : Policy::presetNames())
+        m_policyChooser->addItem(preset, preset);
+    m_policyChooser->addItem(tr("Open policy file…"), QStringLiteral("<file>"));
+    policyLabel->setBuddy(m_policyChooser);
+    connect(m_policyChooser, &QComboBox::activated, this, &MainWindow::onPolicyChosen);
+    m_policySummary = new QLabel(settingsPane);
+    m_policySummary->setObjectName(QStringLiteral("policySummary"));
+    m_policySummary->setTextFormat(Qt::PlainText);
+    m_policySummary->setWordWrap(true);
+    policyRow->addWidget(policyLabel);
+    policyRow->addWidget(m_policyChooser);
+    policyRow->addWidget(m_policySummary, 1);
+    settingsLayout->addLayout(policyRow);
+    auto *settingsSplitter = new QSplitter(Qt::Vertical, settingsPane);
+    m_settingsView = new QTreeView(settingsSplitter);
+    m_settingsView->setObjectName(QStringLiteral("settingsView"));
+    m_settingsView->setAccessibleName(tr("Store settings"));
     m_settingsView->setModel(m_settingsModel);
-    m_settingsView->setSortingEnabled(false);
-    m_tabs->addTab(m_settingsView, tr("Store settings"));
+    m_settingsView->setAlternatingRowColors(true);
+    m_settingsView->setUniformRowHeights(true);
+    m_settingsView->setItemDelegateForColumn(SettingsModel::VerdictColumn,
+                                             new VerdictDelegate(m_settingsView));
+    m_settingsDetails = new QLabel(settingsSplitter);
+    m_settingsDetails->setObjectName(QStringLiteral("settingsDetails"));
+    m_settingsDetails->setTextFormat(Qt::PlainText);
+    m_settingsDetails->setWordWrap(true);
+    m_settingsDetails->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    m_settingsDetails->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_settingsDetails->setText(tr("Select a setting to see where it comes from and, with a "
+                                  "policy, the rules about it and their evidence."));
+    settingsSplitter->setStretchFactor(0, 4);
+    settingsSplitter->setStretchFactor(1, 1);
+    settingsLayout->addWidget(settingsSplitter, 1);
+    connect(m_settingsView->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this](const QModelIndex &current) {
+                const QString details = current.data(SettingsModel::DetailsRole).toString();
+                if (!details.isEmpty())
+                    m_settingsDetails->setText(details);
+            });
+    connect(m_settingsModel, &QAbstractItemModel::modelReset, this, [this] {
+        m_settingsView->expandAll();
+        m_settingsView->resizeColumnToContents(SettingsModel::SettingColumn);
+        m_settingsView->resizeColumnToContents(SettingsModel::ValueColumn);
+        QString summary = m_settingsModel->summaryText();
+        if (!m_settingsModel->policyError().isEmpty())
+            summary = m_settingsModel->policyError();
+        m_policySummary->setText(summary);
+    });
+    m_tabs->addTab(settingsPane, tr("Store settings"));
 
-    // Audit log tab
+    // Audit log tab: filters, the records, and a Verify button with its result.
     auto *auditPane = new QWidget(m_tabs);
     auto *auditLayout = new QVBoxLayout(auditPane);
+    auto *filters = new QHBoxLayout;
+    m_auditActionFilter = new QComboBox(auditPane);
+    m_auditActionFilter->setObjectName(QStringLiteral("auditActionFilter"));
+    m_auditActionFilter->setAccessibleName(tr("Filter by action"));
+    m_auditTargetFilter = new QComboBox(auditPane);
+    m_auditTargetFilter->setObjectName(QStringLiteral("auditTargetFilter"));
+    m_auditTargetFilter->setAccessibleName(tr("Filter by target"));
+    m_auditActionFilter->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_auditTargetFilter->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_auditTextFilter = new QLineEdit(auditPane);
+    m_auditTextFilter->setObjectName(QStringLiteral("auditTextFilter"));
+    m_auditTextFilter->setAccessibleName(tr("Filter by text"));
+    m_auditTextFilter->setPlaceholderText(tr("Operator, reason, user, …"));
+    m_auditTextFilter->setClearButtonEnabled(true);
+    m_auditDateFilter = new QCheckBox(tr("&From"), auditPane);
+    m_auditDateFilter->setObjectName(QStringLiteral("auditDateFilter"));
+    m_auditFrom = new QDateEdit(QDate::currentDate().addDays(-30), auditPane);
+    m_auditFrom->setObjectName(QStringLiteral("auditFromFilter"));
+    m_auditFrom->setAccessibleName(tr("From date"));
+    m_auditFrom->setCalendarPopup(true);
+    m_auditTo = new QDateEdit(QDate::currentDate(), auditPane);
+    m_auditTo->setObjectName(QStringLiteral("auditToFilter"));
+    m_auditTo->setAccessibleName(tr("To date"));
+    m_auditTo->setCalendarPopup(true);
+    m_auditFrom->setEnabled(false);
+    m_auditTo->setEnabled(false);
+    m_auditVerifyButton = new QPushButton(tr("&Verify"), auditPane);
+    m_auditVerifyButton->setObjectName(QStringLiteral("auditVerifyButton"));
+    m_auditVerifyButton->setAccessibleName(tr("Verify the audit log's hash chain"));
+    m_auditVerifyButton->setToolTip(tr("Check that no record was edited, removed, inserted or "
+                                       "reordered"));
+    filters->addWidget(new QLabel(tr("Action:"), auditPane));
+    filters->addWidget(m_auditActionFilter);
+    filters->addWidget(new QLabel(tr("Target:"), auditPane));
+    filters->addWidget(m_auditTargetFilter);
+    filters->addWidget(m_auditTextFilter, 1);
+    filters->addWidget(m_auditDateFilter);
+    filters->addWidget(m_auditFrom);
+    filters->addWidget(new QLabel(tr("to"), auditPane));
+    filters->addWidget(m_auditTo);
+    filters->addWidget(m_auditVerifyButton);
+    auditLayout->addLayout(filters);
     m_auditIntegrity = new QLabel(auditPane);
     m_auditIntegrity->setObjectName(QStringLiteral("auditIntegrity"));
     m_auditIntegrity->setTextFormat(Qt::PlainText);
     m_auditIntegrity->setWordWrap(true);
+    m_auditIntegrity->setTextInteractionFlags(Qt::TextSelectableByMouse);
     auditLayout->addWidget(m_auditIntegrity);
+    m_auditFilter = new AuditFilterModel(this);
+    m_auditFilter->setSourceModel(m_audit);
     m_auditView = makeTable(auditPane, QStringLiteral("auditView"), tr("Audit log"));
-    m_auditView->setModel(m_audit);
+    m_auditView->setModel(m_auditFilter);
     m_auditView->setSortingEnabled(false);
     auditLayout->addWidget(m_auditView, 1);
     m_tabs->addTab(auditPane, tr("Audit log"));
+    connect(m_auditActionFilter, &QComboBox::currentIndexChanged, this,
+            [this] { m_auditFilter->setAction(m_auditActionFilter->currentData().toString()); });
+    connect(m_auditTargetFilter, &QComboBox::currentIndexChanged, this,
+            [this] { m_auditFilter->setTarget(m_auditTargetFilter->currentData().toString()); });
+    connect(m_auditTextFilter, &QLineEdit::textChanged, m_auditFilter, &AuditFilterModel::setText);
+    const auto applyDates = [this] {
+        const bool on = m_auditDateFilter->isChecked();
+        m_auditFrom->setEnabled(on);
+        m_auditTo->setEnabled(on);
+        m_auditFilter->setDateRange(on ? m_auditFrom->date() : QDate(),
+                                    on ? m_auditTo->date() : QDate());
+    };
+    connect(m_auditDateFilter, &QCheckBox::toggled, this, applyDates);
+    connect(m_auditFrom, &QDateEdit::dateChanged, this, applyDates);
+    connect(m_auditTo, &QDateEdit::dateChanged, this, applyDates);
+    connect(m_auditVerifyButton, &QPushButton::clicked, this, &MainWindow::verifyAuditLog);
     connect(m_tabs, &QTabWidget::currentChanged, this, [this](int index) {
-        if (index == 2) {
-            m_audit->reload();
-            m_auditIntegrity->setText(m_audit->integrityText());
-        }
+        if (index == 2)
+            reloadAudit(true);
     });
 
     m_outerSplitter->setSizes({200, 1080});
@@ -552,6 +684,10 @@ void MainWindow::openStore(const ConnectionProfile &profile, const QString &pass
     m_passwordSource = config->password.isEmpty() ? PasswordSource::None : PasswordSource::Given;
     m_rememberTyped = false;
     m_keychainProblem.clear();
+    if (!m_options.forcedReadOnlyReason.isEmpty()) {
+        m_profile.readOnlyLocked = true;
+        config->readOnly = true;
+    }
     // A connection opened from the command line is listed while open, not saved.
     m_connectionsModel->setTransient(profile);
     m_connectionsModel->setOpen(profile.name);
@@ -559,6 +695,11 @@ void MainWindow::openStore(const ConnectionProfile &profile, const QString &pass
         m_connectionsModel->index(m_connectionsModel->rowOf(profile.name)));
     m_password = config->password;
     m_client = std::make_unique<StoreClient>(*config, *layout, m_options.auditLogPath);
+    if (!m_options.forcedReadOnlyReason.isEmpty()) {
+        m_banner->showMessage(
+            tr("This connection is read-only: %1.").arg(m_options.forcedReadOnlyReason),
+            MessageBanner::Kind::Info);
+    }
     m_users = new UsersModel(m_client.get(), this);
     m_sessions = new SessionsModel(m_client.get(), this);
     m_usersProxy = new QSortFilterProxyModel(this);
@@ -665,7 +806,6 @@ void MainWindow::connectClient()
                 m_own.remove(id);
                 m_describeRequest = 0;
                 m_settingsModel->setInfo(info);
-                m_settingsView->resizeColumnToContents(0);
                 m_totalSessions = info.sessions;
                 m_withoutTtl = info.sessionsWithoutTtl;
                 m_statusServer->setText(
@@ -710,8 +850,7 @@ void MainWindow::connectClient()
                     return;
                 m_payload->setRevealed(true);
                 m_payloadView->expandAll();
-                m_audit->reload();
-                m_auditIntegrity->setText(m_audit->integrityText());
+                reloadAudit(true);
                 updateActions();
             });
     connect(client, &StoreClient::revoked, this,
@@ -731,8 +870,16 @@ void MainWindow::connectClient()
                     }
                 }
                 m_sessions->removeSessions(report.revoked);
+                // A user whose last session went leaves the list; the selection must not then
+                // wander to a neighbour and show someone else's sessions.
+                m_removingUsers = true;
                 for (auto it = perUser.cbegin(); it != perUser.cend(); ++it)
                     m_users->sessionsRemoved(it.key(), it.value());
+                if (m_sessions->user() && m_users->sessionCount(*m_sessions->user()) == 0) {
+                    m_usersView->selectionModel()->clearSelection();
+                    m_usersView->selectionModel()->clearCurrentIndex();
+                }
+                m_removingUsers = false;
                 if (report.revoked.contains(m_payload->summary().id))
                     m_payload->clear();
                 if (m_totalSessions >= 0)
@@ -741,7 +888,7 @@ void MainWindow::connectClient()
                          + (report.notFound.isEmpty()
                                 ? QString()
                                 : tr(" %n were already gone.", "", int(report.notFound.size()))));
-                m_audit->reload();
+                reloadAudit(true);
                 onSessionsPageLoaded();
                 updateActions();
             });
@@ -822,8 +969,7 @@ void MainWindow::refresh()
     m_users->reload();
     m_describeRequest = m_client->describe();
     m_own.insert(m_describeRequest);
-    m_audit->reload();
-    m_auditIntegrity->setText(m_audit->integrityText());
+    reloadAudit(true);
 }
 
 void MainWindow::updateTitle()
@@ -833,9 +979,12 @@ void MainWindow::updateTitle()
         title += QStringLiteral(" — ") + m_profile.name + QStringLiteral(" (")
             + m_profile.kindLabel() + QStringLiteral(")");
         title += m_client->writesAllowed() ? tr(" — CHANGES ALLOWED") : tr(" — READ-ONLY");
-        m_statusMode->setText(m_client->isLocked()            ? tr("READ-ONLY (locked)")
+        m_statusMode->setText(!m_options.forcedReadOnlyReason.isEmpty()
+                                  ? tr("READ-ONLY (forced by the administrator)")
+                                  : m_client->isLocked()      ? tr("READ-ONLY (locked)")
                                   : m_client->writesAllowed() ? tr("CHANGES ALLOWED")
                                                               : tr("READ-ONLY"));
+        m_statusMode->setToolTip(m_options.forcedReadOnlyReason);
         QPalette palette = m_statusMode->palette();
         palette.setColor(QPalette::WindowText,
                          m_client->writesAllowed() ? QColor(0xc6, 0x28, 0x28)
@@ -861,11 +1010,12 @@ void MainWindow::updateActions()
     const bool hasUser = open && !currentUser().isEmpty();
     m_refreshAction->setEnabled(open);
     m_allowChangesAction->setEnabled(open && !m_client->isLocked());
-    m_allowChangesAction->setToolTip(open && m_client->isLocked()
-                                         ? tr("This connection is read-only (an auditor's "
-                                              "profile); changes cannot be allowed.")
-                                         : tr("Allow revoking and destroying sessions on this "
-                                              "connection"));
+    m_allowChangesAction->setToolTip(
+        !m_options.forcedReadOnlyReason.isEmpty()
+            ? tr("Changes cannot be allowed: %1.").arg(m_options.forcedReadOnlyReason)
+            : open && m_client->isLocked()
+            ? tr("This connection is read-only (an auditor's profile); changes cannot be allowed.")
+            : tr("Allow revoking and destroying sessions on this connection"));
     {
         const QSignalBlocker blocker(m_allowChangesAction);
         m_allowChangesAction->setChecked(writable);
@@ -876,7 +1026,10 @@ void MainWindow::updateActions()
     m_logoutAction->setEnabled(writable && hasUser);
     m_logoutAction->setToolTip(writable ? tr("Revoke every session of the selected user")
                                         : readOnlyTip);
-    m_destroyAllAction->setEnabled(open);
+    // A locked connection can never destroy anything, so the action is off (not just its
+    // final button).
+    m_destroyAllAction->setEnabled(open && !m_client->isLocked());
+    m_exportEvidenceAction->setEnabled(!m_settingsModel->info().kind.isEmpty());
     m_revealAction->setEnabled(open && m_payload->hasSecrets() && !m_payload->isRevealed());
     m_revealButton->setEnabled(m_revealAction->isEnabled());
     m_revealButton->setVisible(m_payload->hasSecrets());
@@ -895,9 +1048,13 @@ void MainWindow::toggleWrites(bool allowed)
 {
     if (!m_client)
         return;
-    if (!m_client->allowWrites(allowed))
-        showError(tr("%1 is read-only: this profile is locked for auditing.")
-                      .arg(m_client->targetName()));
+    if (!m_client->allowWrites(allowed)) {
+        showError(m_options.forcedReadOnlyReason.isEmpty()
+                      ? tr("%1 is read-only: this profile is locked for auditing.")
+                            .arg(m_client->targetName())
+                      : tr("%1 is read-only: %2.")
+                            .arg(m_client->targetName(), m_options.forcedReadOnlyReason));
+    }
     updateActions();
     updateTitle();
 }
@@ -938,7 +1095,7 @@ QList<QByteArray> MainWindow::selectedSessionIds() const
 void MainWindow::onUserSelected()
 {
     const QModelIndex current = m_usersView->currentIndex();
-    if (!current.isValid() || !m_sessions)
+    if (!current.isValid() || !m_sessions || m_removingUsers)
         return;
     const QString user = current.data(UsersModel::UserRole).toString();
     if (m_sessions->user() != user) {
@@ -1084,15 +1241,16 @@ void MainWindow::logoutUser()
     qint64 count = m_users->sessionCount(user);
     if (m_sessions->user() == user)
         count = std::max<qint64>(count, m_sessions->rowCount());
-    if (!Dialogs::confirm(this, tr("Log out user everywhere"),
-                          tr("Log %1 out everywhere? This revokes all %n session(s) of this "
-                             "user.",
-                             "", int(count))
-                              .arg(user),
-                          tr("Log out %1").arg(user))) {
+    const auto reason =
+        Dialogs::confirmWithReason(this, tr("Log out user everywhere"),
+                                   tr("Log %1 out everywhere? This revokes all %n session(s) of "
+                                      "this user.",
+                                      "", int(count))
+                                       .arg(user),
+                                   tr("Log out %1").arg(user));
+    if (!reason)
         return;
-    }
-    const StoreClient::RequestId id = m_client->logoutUser(user);
+    const StoreClient::RequestId id = m_client->logoutUser(user, *reason, count);
     m_own.insert(id);
     m_logoutRequests.insert(id, user);
 }
@@ -1272,6 +1430,126 @@ void MainWindow::removeConnection()
     const ConnectionProfile removed = m_profiles.takeAt(current.row());
     saveProfiles();
     forgetSavedPassword(removed);
+}
+
+void MainWindow::reloadAudit(bool verify)
+{
+    // Read and checked off the GUI thread: a long log must not stall the window.
+    m_audit->reloadInBackground(verify);
+}
+
+void MainWindow::verifyAuditLog()
+{
+    m_auditIntegrity->setText(tr("Verifying…"));
+    m_audit->reloadInBackground(true);
+}
+
+void MainWindow::onAuditReloaded()
+{
+    updateAuditFilters();
+    if (m_audit->rowCount() > 0) {
+        for (int column = 0; column < AuditLogModel::DetailsColumn; ++column)
+            m_auditView->resizeColumnToContents(column);
+    }
+    showAuditIntegrity();
+}
+
+void MainWindow::showAuditIntegrity()
+{
+    // The verdict leads with a word and a symbol, never colour alone.
+    const bool intact = m_audit->isIntact();
+    m_auditIntegrity->setText((intact ? QStringLiteral("✓ ") : QStringLiteral("✗ "))
+                              + m_audit->integrityText());
+    QPalette palette = m_auditIntegrity->palette();
+    palette.setColor(QPalette::WindowText,
+                     intact ? this->palette().color(QPalette::WindowText)
+                            : QColor(0xb7, 0x1c, 0x1c));
+    m_auditIntegrity->setPalette(palette);
+}
+
+void MainWindow::updateAuditFilters()
+{
+    const auto refill = [](QComboBox *combo, const QString &all, const QStringList &values) {
+        const QString current = combo->currentData().toString();
+        const QSignalBlocker blocker(combo);
+        combo->clear();
+        combo->addItem(all, QString());
+        for (const QString &value : values)
+            combo->addItem(value, value);
+        const int at = combo->findData(current);
+        combo->setCurrentIndex(at < 0 ? 0 : at);
+    };
+    refill(m_auditActionFilter, tr("All actions"), m_audit->actions());
+    refill(m_auditTargetFilter, tr("All targets"), m_audit->targets());
+    m_auditFilter->setAction(m_auditActionFilter->currentData().toString());
+    m_auditFilter->setTarget(m_auditTargetFilter->currentData().toString());
+}
+
+bool MainWindow::applyPolicy(const QString &fileOrPreset)
+{
+    if (fileOrPreset.isEmpty()) {
+        m_settingsModel->setPolicy(std::nullopt);
+        m_policyChooser->setCurrentIndex(0);
+        return true;
+    }
+    auto policy = Policy::load(fileOrPreset);
+    if (!policy) {
+        showError(policy.error().message);
+        m_settingsModel->setPolicy(std::nullopt);
+        m_policyChooser->setCurrentIndex(0);
+        return false;
+    }
+    int at = m_policyChooser->findData(fileOrPreset);
+    if (at < 0) {
+        at = m_policyChooser->count() - 1; // before "Open policy file…"
+        m_policyChooser->insertItem(at, QFileInfo(fileOrPreset).fileName(), fileOrPreset);
+    }
+    m_policyChooser->setCurrentIndex(at);
+    m_settingsModel->setPolicy(*policy);
+    m_settingsDetails->setText(policy->description);
+    return true;
+}
+
+void MainWindow::onPolicyChosen(int index)
+{
+    QString choice = m_policyChooser->itemData(index).toString();
+    if (choice == u"<file>") {
+        choice = !g_nextOpenFileName.isEmpty()
+            ? std::exchange(g_nextOpenFileName, QString())
+            : QFileDialog::getOpenFileName(this, tr("Open policy"), QString(),
+                                           tr("Policies (*.json)"));
+        if (choice.isEmpty()) {
+            m_policyChooser->setCurrentIndex(0);
+            m_settingsModel->setPolicy(std::nullopt);
+            return;
+        }
+    }
+    applyPolicy(choice);
+}
+
+void MainWindow::exportEvidence()
+{
+    if (m_settingsModel->info().kind.isEmpty())
+        return;
+    QString fileName =
+        saveFileName(this, tr("Export evidence"), tr("PDF (*.pdf);;HTML (*.html);;JSON (*.json)"));
+    if (fileName.isEmpty())
+        return;
+    if (QFileInfo(fileName).suffix().isEmpty())
+        fileName += QStringLiteral(".pdf");
+    Evidence evidence;
+    evidence.info = m_settingsModel->info();
+    evidence.policy = m_settingsModel->report();
+    evidence.audit = AuditLog(m_options.auditLogPath).verify();
+    evidence.tool = QStringLiteral("sessiondesk ") + QCoreApplication::applicationVersion();
+    evidence.operatorName = AuditContext::current().operatorName;
+    evidence.generatedAt = QDateTime::currentDateTimeUtc();
+    evidence.readOnly = !m_client || !m_client->writesAllowed();
+    if (auto written = writeEvidence(evidence, fileName); !written) {
+        showError(written.error().message);
+        return;
+    }
+    showInfo(tr("Evidence exported to %1: %2.").arg(fileName, evidence.summary()));
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -10,6 +10,9 @@
 #include <memory>
 
 class QAction;
+class QCheckBox;
+class QComboBox;
+class QDateEdit;
 class QLabel;
 class QLineEdit;
 class QListView;
@@ -24,6 +27,7 @@ class QToolButton;
 
 namespace SessionDesk {
 
+class AuditFilterModel;
 class AuditLogModel;
 class ConnectionsModel;
 class DemoStore;
@@ -45,6 +49,9 @@ public:
     {
         QString settingsPath; // an INI file: window layout and saved connections, no secrets
         QString auditLogPath;
+        // Why every connection opens locked. The window fills it from the administrator's
+        // SystemSettings (ForceReadOnly=true) when it is empty.
+        QString forcedReadOnlyReason;
     };
 
     explicit MainWindow(Options options, QWidget *parent = nullptr);
@@ -80,10 +87,22 @@ public:
     SessionsModel *sessionsModel() const { return m_sessions; }
     PayloadModel *payloadModel() const { return m_payload; }
     MessageBanner *banner() const { return m_banner; }
+    SettingsModel *settingsModel() const { return m_settingsModel; }
+    AuditLogModel *auditModel() const { return m_audit; }
+    AuditFilterModel *auditFilterModel() const { return m_auditFilter; }
     QList<QAction *> allActions() const;
 
-    // Test seam: the next export writes here instead of asking.
+    // Judges the store settings against a policy file or preset; empty removes the policy.
+    // Errors (a malformed file) go to the banner and leave no policy applied.
+    bool applyPolicy(const QString &fileOrPreset);
+    // Re-reads the audit log and checks its chain off the GUI thread; the result shows beside
+    // the Verify button when it is done.
+    void verifyAuditLog();
+
+    // Test seams: the next export writes here, the next "open policy file" opens this,
+    // instead of asking.
     static void setNextSaveFileName(const QString &fileName);
+    static void setNextOpenFileName(const QString &fileName);
 
 signals:
     // After each search has settled, with the sentence shown to the operator.
@@ -114,6 +133,12 @@ private:
     void destroyAll();
     void revealSecrets();
     void exportSessions();
+    void exportEvidence();
+    void onPolicyChosen(int index);
+    void reloadAudit(bool verify);
+    void onAuditReloaded();
+    void updateAuditFilters();
+    void showAuditIntegrity();
     void copySelected(bool user);
     void copyPayloadValue();
     void toggleWrites(bool allowed);
@@ -164,6 +189,7 @@ private:
     QString m_searchResult;
     qint64 m_totalSessions = -1;
     qint64 m_withoutTtl = -1;
+    bool m_removingUsers = false; // rows of revoked users are leaving the users list
 
     UsersModel *m_users = nullptr;
     SessionsModel *m_sessions = nullptr;
@@ -182,8 +208,19 @@ private:
     QTableView *m_usersView = nullptr;
     QTableView *m_sessionsView = nullptr;
     QTreeView *m_payloadView = nullptr;
-    QTableView *m_settingsView = nullptr;
+    QTreeView *m_settingsView = nullptr;
+    QComboBox *m_policyChooser = nullptr;
+    QLabel *m_policySummary = nullptr;
+    QLabel *m_settingsDetails = nullptr;
     QTableView *m_auditView = nullptr;
+    AuditFilterModel *m_auditFilter = nullptr;
+    QComboBox *m_auditActionFilter = nullptr;
+    QComboBox *m_auditTargetFilter = nullptr;
+    QLineEdit *m_auditTextFilter = nullptr;
+    QCheckBox *m_auditDateFilter = nullptr;
+    QDateEdit *m_auditFrom = nullptr;
+    QDateEdit *m_auditTo = nullptr;
+    QPushButton *m_auditVerifyButton = nullptr;
     QLineEdit *m_searchEdit = nullptr;
     QLineEdit *m_usersFilter = nullptr;
     QLineEdit *m_sessionsFilter = nullptr;
@@ -205,6 +242,7 @@ private:
     QAction *m_destroyAllAction = nullptr;
     QAction *m_revealAction = nullptr;
     QAction *m_exportAction = nullptr;
+    QAction *m_exportEvidenceAction = nullptr;
     QAction *m_findAction = nullptr;
     QAction *m_copyIdAction = nullptr;
     QAction *m_copyUserAction = nullptr;

@@ -2,19 +2,24 @@
 
 #include "auditedstore.h"
 #include "buildinfo.h"
+#include "evidence.h"
 #include "keychain.h"
+#include "policy.h"
 #include "profilecommands.h"
 #include "sessionlookup.h"
 #include "storefactory.h"
 #include "storeoptions.h"
+#include "systemsettings.h"
 #include "textoutput.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSaveFile>
 #include <QSettings>
 
 #include <unistd.h>
@@ -69,6 +74,11 @@ Options:
   --read-only              refuse every change
   --json                   print one JSON document
   --audit-log FILE         audit log (default $SESSIONDESK_AUDIT_LOG or the data folder)
+  --audit-syslog           also send every audit record to syslog (authpriv; journald keeps it)
+  --operator NAME          who acts, for the audit log (default $SESSIONDESK_OPERATOR, else the
+                           OS user)
+  --reason TEXT            why, kept in the audit record (revoke, logout-user, destroy-all,
+                           show --reveal)
   --timeout SECONDS        connect and command idle timeout (default 5 and 30); also how
                            long a failover, a loading or a busy server is waited out
   --list-schemas           print the session layouts --schema knows, one a line
@@ -80,7 +90,15 @@ With --profile and no saved password, a terminal is asked for it when the store 
 
 Commands:
   info                                 store kind, target name, server version, session count
-  settings                             the store's settings, read-only, without a scan
+                                       and the settings
+  settings [--policy FILE|PRESET] [--scan]
+                                       the store's settings as facts, read-only, without a scan
+                                       (--scan also counts sessions); with --policy, each rule's
+                                       PASS / FAIL / UNKNOWN with its evidence
+  evidence [--policy FILE|PRESET] [--scan] --out FILE.json|FILE.html
+                                       settings, verdicts, the policy's SHA-256 and the audit
+                                       log's verification, stamped with time, target and tool
+  policies                             the built-in and installed policy presets
   users [--limit N]                    users with their session counts
   sessions [--user U] [--limit N]      id, user, ttl_seconds, expires_at, size_bytes
   show ID|COOKIE [--reveal]            one session decoded; secrets masked unless --reveal
@@ -102,8 +120,16 @@ Commands:
   profile import-urls FILE             one store URL a line ("NAME URL" too; "-": stdin)
   profile import-aws AWS_PROFILE TABLE [REGION]
                                        a DynamoDB connection using that AWS profile
+  audit verify [--log FILE]            check the audit log's hash chain; says which line is
+                                       wrong and how
+  audit show [--log FILE] [--action A] [--session ID] [--limit N]
+                                       the audit log's actions, oldest first
 
-Exit codes: 0 ok, 1 failure, 2 usage, 4 refused (read-only, confirmation mismatch).
+An administrator can force read-only mode for everyone with ForceReadOnly=true in
+/etc/xdg/SessionDesk/system.conf.
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 a policy rule failed or the audit log is broken,
+4 refused (read-only, confirmation mismatch, audit log not writable).
 )";
 
 struct Options
@@ -119,6 +145,15 @@ struct Options
     QString auditPath;
     std::optional<ConnectionProfile> profile; // --profile
     ProfileCommand profileCommand; // the "profile" command
+    QString operatorName;
+    QString reason;
+    bool auditSyslog = false;
+    QString policy;
+    QString out;
+    bool scan = false;
+    QString action; // audit show --action
+    QString session; // audit show --session
+    SystemSettings system;
 };
 
 class UsageError
@@ -221,7 +256,13 @@ private:
     Options parse(const QStringList &arguments, StoreConfig &config, SessionLayout &layout);
     int connectStore(StoreConfig config, const SessionLayout &layout);
     int execute();
-    int info(bool countSessions);
+    int info();
+    int settings();
+    int evidence();
+    int policies();
+    int audit();
+    AuditLog auditLog() const;
+    Result<StoreInfo> readSettings(ProgressPrinter &printer);
     int users();
     int sessions();
     int show();
@@ -231,7 +272,16 @@ private:
 
     int report(const StorageError &error)
     {
-        m_err << error.message << '\n';
+        QString message = error.message;
+        // A refusal by read-only mode says who decided it when it was the administrator.
+        if (error.code == StorageError::Code::Refused && m_options.system.forceReadOnly
+            && message.contains(QStringLiteral("read-only"))) {
+            if (message.endsWith(u'.'))
+                message.chop(1);
+            message +=
+                QStringLiteral(": %1; nothing was changed.").arg(m_options.system.readOnlyReason());
+        }
+        m_err << message << '\n';
         return exitCodeFor(error);
     }
     void printJson(const QJsonValue &value)
@@ -269,10 +319,21 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
     const QCommandLineOption confirm = valueOption("confirm", "TARGET");
     const QCommandLineOption listSchemas(QStringLiteral("list-schemas"));
     const QCommandLineOption listProfiles(QStringLiteral("list-profiles"));
+    const QCommandLineOption auditSyslog(QStringLiteral("audit-syslog"));
+    const QCommandLineOption operatorName = valueOption("operator", "NAME");
+    const QCommandLineOption reason = valueOption("reason", "TEXT");
+    const QCommandLineOption policy = valueOption("policy", "FILE|PRESET");
+    const QCommandLineOption outFile = valueOption("out", "FILE");
+    const QCommandLineOption scan(QStringLiteral("scan"));
+    const QCommandLineOption log = valueOption("log", "FILE");
+    const QCommandLineOption action = valueOption("action", "ACTION");
+    const QCommandLineOption session = valueOption("session", "ID");
     const QCommandLineOption version(QStringLiteral("version"));
     const QCommandLineOption help(QStringList{QStringLiteral("help"), QStringLiteral("h")});
-    parser.addOptions({json, auditLog, limit, user, reveal, dryRun, confirm, listSchemas,
-                       listProfiles, version, help});
+    parser.addOptions({json,         auditLog, limit,       user,         reveal,
+                       dryRun,       confirm,  listSchemas, listProfiles, auditSyslog,
+                       operatorName, reason,   policy,      outFile,      scan,
+                       log,          action,   session,     version,      help});
     if (!parser.parse(arguments))
         throw UsageError{parser.errorText().endsWith(u'.') ? parser.errorText()
                                                            : parser.errorText() + u'.'};
@@ -304,11 +365,20 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
 
     // Options that belong to one command only are refused elsewhere, so a typo is not ignored.
     const QList<QPair<const QCommandLineOption *, QStringList>> owners = {
-        {&limit, {QStringLiteral("users"), QStringLiteral("sessions")}},
+        {&limit, {QStringLiteral("users"), QStringLiteral("sessions"), QStringLiteral("audit")}},
         {&user, {QStringLiteral("sessions")}},
         {&reveal, {QStringLiteral("show")}},
         {&dryRun, {QStringLiteral("destroy-all")}},
-        {&confirm, {QStringLiteral("destroy-all")}}};
+        {&confirm, {QStringLiteral("destroy-all")}},
+        {&reason,
+         {QStringLiteral("revoke"), QStringLiteral("logout-user"), QStringLiteral("destroy-all"),
+          QStringLiteral("show")}},
+        {&policy, {QStringLiteral("settings"), QStringLiteral("evidence")}},
+        {&scan, {QStringLiteral("settings"), QStringLiteral("evidence")}},
+        {&outFile, {QStringLiteral("evidence")}},
+        {&log, {QStringLiteral("audit")}},
+        {&action, {QStringLiteral("audit")}},
+        {&session, {QStringLiteral("audit")}}};
     for (const auto &[option, commands] : owners) {
         if (parser.isSet(*option) && !commands.contains(options.command)) {
             throw UsageError{QStringLiteral("--%1 does not apply to \"%2\".")
@@ -326,7 +396,23 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
     options.reveal = parser.isSet(reveal);
     options.dryRun = parser.isSet(dryRun);
     options.confirm = parser.value(confirm);
-    options.auditPath = parser.isSet(auditLog) ? parser.value(auditLog) : AuditLog::defaultPath();
+    options.auditPath = parser.isSet(log) ? parser.value(log)
+        : parser.isSet(auditLog)          ? parser.value(auditLog)
+                                          : AuditLog::defaultPath();
+    options.operatorName = parser.value(operatorName).trimmed();
+    if (parser.isSet(operatorName) && options.operatorName.isEmpty())
+        throw UsageError{QStringLiteral("--operator needs a name.")};
+    options.reason = parser.value(reason).trimmed();
+    if (parser.isSet(reason) && options.reason.isEmpty())
+        throw UsageError{QStringLiteral("--reason needs a text.")};
+    if (parser.isSet(reason) && options.command == u"show" && !parser.isSet(reveal))
+        throw UsageError{QStringLiteral("--reason applies to show only with --reveal.")};
+    options.auditSyslog = parser.isSet(auditSyslog);
+    options.policy = parser.value(policy);
+    options.out = parser.value(outFile);
+    options.scan = parser.isSet(scan);
+    options.action = parser.value(action);
+    options.session = parser.value(session);
 
     if (options.command == u"profile") {
         // Saved connections are managed without connecting to anything.
@@ -385,20 +471,39 @@ int Runner::run(const QStringList &arguments)
     }
     if (m_options.command == u"profile")
         return runProfileCommand(m_options.profileCommand, m_out, m_err);
-    const QStringList known = {QStringLiteral("settings"),    QStringLiteral("info"),
-                               QStringLiteral("users"),       QStringLiteral("sessions"),
-                               QStringLiteral("show"),        QStringLiteral("revoke"),
-                               QStringLiteral("logout-user"), QStringLiteral("destroy-all")};
+    const QStringList known = {
+        QStringLiteral("settings"),    QStringLiteral("info"),        QStringLiteral("users"),
+        QStringLiteral("sessions"),    QStringLiteral("show"),        QStringLiteral("revoke"),
+        QStringLiteral("logout-user"), QStringLiteral("destroy-all"), QStringLiteral("evidence"),
+        QStringLiteral("policies"),    QStringLiteral("audit")};
     if (!known.contains(m_options.command)) {
         m_err << "Unknown command \"" << m_options.command << "\"; see sessiondesk-cli --help.\n";
         return Usage;
     }
-    const QStringList noArgs = {QStringLiteral("settings"), QStringLiteral("info"),
-                                QStringLiteral("users"), QStringLiteral("sessions"),
-                                QStringLiteral("destroy-all")};
+    const QStringList noArgs = {QStringLiteral("settings"),    QStringLiteral("info"),
+                                QStringLiteral("users"),       QStringLiteral("sessions"),
+                                QStringLiteral("destroy-all"), QStringLiteral("evidence"),
+                                QStringLiteral("policies")};
     if (noArgs.contains(m_options.command) && !m_options.args.isEmpty()) {
         m_err << '"' << m_options.command << "\" takes no arguments.\n";
         return Usage;
+    }
+    m_options.system = SystemSettings::load();
+    if (m_options.command == u"policies")
+        return policies();
+    if (m_options.command == u"audit")
+        return audit();
+    if (m_options.command == u"evidence") {
+        const QString suffix = QFileInfo(m_options.out).suffix().toLower();
+        if (m_options.out.isEmpty()) {
+            m_err << "evidence needs --out FILE.json or --out FILE.html.\n";
+            return Usage;
+        }
+        if (suffix != u"json" && suffix != u"html" && suffix != u"htm") {
+            m_err << "--out must end in .json or .html (PDF comes from the desktop app's File → "
+                     "Export evidence).\n";
+            return Usage;
+        }
     }
     if ((m_options.command == u"show" || m_options.command == u"logout-user")
         && m_options.args.size() != 1) {
@@ -420,6 +525,9 @@ int Runner::run(const QStringList &arguments)
                  "network path can impersonate "
               << config.endpoint() << ".\n";
     }
+    // The administrator's setting wins over the command line: the store refuses every change.
+    if (m_options.system.forceReadOnly)
+        config.readOnly = true;
     if (auto connected = connectStore(config, layout); connected != Ok)
         return connected;
 
@@ -458,8 +566,7 @@ int Runner::connectStore(StoreConfig config, const SessionLayout &layout)
     const bool hadPassword = !config.password.isEmpty();
     bool typed = false;
     const auto open = [&] {
-        m_store = std::make_unique<AuditedStore>(createStore(config, layout),
-                                                 AuditLog(m_options.auditPath));
+        m_store = std::make_unique<AuditedStore>(createStore(config, layout), auditLog());
         return m_store->connect();
     };
     auto connected = open();
@@ -494,13 +601,23 @@ int Runner::connectStore(StoreConfig config, const SessionLayout &layout)
     return code;
 }
 
+AuditLog Runner::auditLog() const
+{
+    AuditContext context = AuditContext::current(m_options.operatorName);
+    if (m_options.auditSyslog || m_options.system.auditSyslog)
+        context.mirror = syslogMirror();
+    return AuditLog(m_options.auditPath, context);
+}
+
 int Runner::execute()
 {
     const QString &c = m_options.command;
     if (c == u"info")
-        return info(true);
+        return info();
     if (c == u"settings")
-        return info(false);
+        return settings();
+    if (c == u"evidence")
+        return evidence();
     if (c == u"users")
         return users();
     if (c == u"sessions")
@@ -514,37 +631,16 @@ int Runner::execute()
     return destroyAll();
 }
 
-int Runner::info(bool countSessions)
+int Runner::info()
 {
     ProgressPrinter printer(m_err);
-    auto info =
-        countSessions ? m_store->describe(printer.callback(), m_cancel) : m_store->settings();
+    auto info = m_store->describe(printer.callback(), m_cancel);
     if (!info)
         return report(info.error());
-    if (!countSessions) {
-        // Evidence for an auditor: the settings in the order the store reports them.
-        if (m_options.json) {
-            QJsonArray rows;
-            for (const auto &[name, value] : info->settings)
-                rows.append(
-                    QJsonObject{{QStringLiteral("name"), name}, {QStringLiteral("value"), value}});
-            printJson(QJsonObject{
-                {QStringLiteral("kind"), info->kind},
-                {QStringLiteral("target"), info->target},
-                {QStringLiteral("read_at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
-                {QStringLiteral("settings"), rows}});
-            return Ok;
-        }
-        TextTable table({QStringLiteral("setting"), QStringLiteral("value")});
-        for (const auto &[name, value] : info->settings)
-            table.addRow({name, value});
-        m_out << table.render();
-        return Ok;
-    }
     if (m_options.json) {
-        QJsonObject settings;
-        for (const auto &[name, value] : info->settings)
-            settings.insert(name, value);
+        QJsonArray facts;
+        for (const StoreFact &fact : info->facts)
+            facts.append(fact.toJson());
         printJson(QJsonObject{{QStringLiteral("kind"), info->kind},
                               {QStringLiteral("target"), info->target},
                               {QStringLiteral("server_version"), info->serverVersion},
@@ -555,7 +651,7 @@ int Runner::info(bool countSessions)
                               {QStringLiteral("sessions_without_ttl"), info->sessionsWithoutTtl},
                               {QStringLiteral("keys_in_database"), info->keysInDatabase},
                               {QStringLiteral("read_only"), m_store->isReadOnly()},
-                              {QStringLiteral("settings"), settings}});
+                              {QStringLiteral("facts"), facts}});
         return Ok;
     }
     TextTable table({QStringLiteral("field"), QStringLiteral("value")});
@@ -571,9 +667,222 @@ int Runner::info(bool countSessions)
         table.addRow(
             {QStringLiteral("sessions without a TTL"), QString::number(info->sessionsWithoutTtl)});
     }
-    for (const auto &[name, value] : info->settings)
-        table.addRow({name, value});
+    for (const StoreFact &fact : info->facts)
+        table.addRow({fact.label, fact.display});
     m_out << table.render();
+    return Ok;
+}
+
+Result<StoreInfo> Runner::readSettings(ProgressPrinter &printer)
+{
+    return m_options.scan ? m_store->describe(printer.callback(), m_cancel) : m_store->settings();
+}
+
+int Runner::settings()
+{
+    std::optional<Policy> policy;
+    if (!m_options.policy.isEmpty()) {
+        auto loaded = Policy::load(m_options.policy);
+        if (!loaded)
+            return report(loaded.error());
+        policy = *loaded;
+    }
+    ProgressPrinter printer(m_err);
+    auto info = readSettings(printer);
+    if (!info)
+        return report(info.error());
+    std::optional<PolicyReport> verdicts;
+    if (policy) {
+        auto evaluated = evaluatePolicy(*policy, *info);
+        if (!evaluated)
+            return report(evaluated.error());
+        verdicts = *evaluated;
+    }
+    if (m_options.json) {
+        QJsonArray facts;
+        for (const StoreFact &fact : info->facts)
+            facts.append(fact.toJson());
+        QJsonObject object{
+            {QStringLiteral("kind"), info->kind},
+            {QStringLiteral("target"), info->target},
+            {QStringLiteral("read_at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
+            {QStringLiteral("facts"), facts}};
+        if (verdicts)
+            object.insert(QStringLiteral("policy"), verdicts->toJson());
+        printJson(object);
+        return verdicts && verdicts->hasFailure() ? Findings : Ok;
+    }
+    if (!verdicts) {
+        // Evidence for an auditor: every fact, grouped, with where it came from.
+        TextTable table({QStringLiteral("group"), QStringLiteral("setting"),
+                         QStringLiteral("value"), QStringLiteral("source")});
+        for (const StoreFact &fact : info->facts)
+            table.addRow({fact.group, fact.label, fact.display, fact.source});
+        m_out << table.render();
+        return Ok;
+    }
+    TextTable table({QStringLiteral("verdict"), QStringLiteral("severity"), QStringLiteral("rule"),
+                     QStringLiteral("evidence")});
+    for (const RuleResult &r : verdicts->results)
+        table.addRow({verdictName(r.verdict), r.rule.severity, r.rule.text, r.evidence});
+    m_out << table.render();
+    m_out << "Policy " << verdicts->policyName << " (" << verdicts->policyOrigin << ", sha256 "
+          << verdicts->policySha256.left(16) << "…) on " << info->target << ": " << verdicts->passed
+          << " PASS, " << verdicts->failed << " FAIL, " << verdicts->unknown << " UNKNOWN";
+    if (verdicts->notApplicable > 0)
+        m_out << " (" << verdicts->notApplicable << " rules are for the other kind of store)";
+    m_out << ".\n";
+    if (verdicts->unknown > 0)
+        m_out << "UNKNOWN is not a failure: the fact could not be read (see the evidence).\n";
+    return verdicts->hasFailure() ? Findings : Ok;
+}
+
+int Runner::evidence()
+{
+    Evidence e;
+    if (!m_options.policy.isEmpty()) {
+        auto loaded = Policy::load(m_options.policy);
+        if (!loaded)
+            return report(loaded.error());
+        ProgressPrinter printer(m_err);
+        auto info = readSettings(printer);
+        if (!info)
+            return report(info.error());
+        auto evaluated = evaluatePolicy(*loaded, *info);
+        if (!evaluated)
+            return report(evaluated.error());
+        e.info = *info;
+        e.policy = *evaluated;
+    } else {
+        ProgressPrinter printer(m_err);
+        auto info = readSettings(printer);
+        if (!info)
+            return report(info.error());
+        e.info = *info;
+    }
+    e.audit = m_store->auditLog().verify();
+    e.tool = QStringLiteral("sessiondesk-cli ") + QCoreApplication::applicationVersion();
+    e.operatorName = m_store->auditLog().context().operatorName;
+    e.generatedAt = QDateTime::currentDateTimeUtc();
+    e.readOnly = m_store->isReadOnly();
+    const QString suffix = QFileInfo(m_options.out).suffix().toLower();
+    const QByteArray bytes = suffix == u"json"
+        ? QJsonDocument(e.toJson()).toJson(QJsonDocument::Indented)
+        : e.toHtml().toUtf8();
+    QSaveFile file(m_options.out);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        m_err << "Cannot write the evidence to " << m_options.out << ": " << file.errorString()
+              << ".\n";
+        return Failure;
+    }
+    m_out << "Evidence written to " << m_options.out << ": " << e.summary() << ".\n";
+    const bool broken = !e.audit.intact();
+    return (e.policy && e.policy->hasFailure()) || broken ? Findings : Ok;
+}
+
+int Runner::policies()
+{
+    const QStringList names = Policy::presetNames();
+    if (m_options.json) {
+        QJsonArray array;
+        for (const QString &name : names) {
+            auto policy = Policy::load(name);
+            QJsonObject object{{QStringLiteral("name"), name},
+                               {QStringLiteral("path"), Policy::presetPath(name)}};
+            if (policy) {
+                object.insert(QStringLiteral("title"), policy->title);
+                object.insert(QStringLiteral("store"), policy->store);
+                object.insert(QStringLiteral("rules"), policy->rules.size());
+                object.insert(QStringLiteral("sha256"), policy->sha256);
+            } else {
+                object.insert(QStringLiteral("error"), policy.error().message);
+            }
+            array.append(object);
+        }
+        printJson(array);
+        return Ok;
+    }
+    TextTable table({QStringLiteral("preset"), QStringLiteral("store"), QStringLiteral("rules"),
+                     QStringLiteral("title")});
+    for (const QString &name : names) {
+        auto policy = Policy::load(name);
+        if (policy)
+            table.addRow(
+                {name, policy->store, QString::number(policy->rules.size()), policy->title});
+        else
+            table.addRow({name, QStringLiteral("-"), QStringLiteral("-"), policy.error().message});
+    }
+    m_out << table.render();
+    return Ok;
+}
+
+int Runner::audit()
+{
+    const QString sub = m_options.args.value(0);
+    if (m_options.args.size() != 1 || (sub != u"verify" && sub != u"show")) {
+        m_err << "audit needs one of: verify, show.\n";
+        return Usage;
+    }
+    if (sub == u"verify"
+        && (!m_options.action.isEmpty() || !m_options.session.isEmpty() || m_options.limit >= 0)) {
+        m_err << "--action, --session and --limit apply to \"audit show\".\n";
+        return Usage;
+    }
+    const AuditLog log(m_options.auditPath);
+    if (sub == u"verify") {
+        const AuditVerification v = log.verify();
+        if (m_options.json) {
+            printJson(v.toJson());
+        } else {
+            if (!QFileInfo::exists(v.path) && v.intact()) {
+                m_out << "There is no audit log at " << v.path << " yet: nothing was recorded.\n";
+                return Ok;
+            }
+            for (const AuditIssue &issue : v.issues)
+                m_out << (issue.line > 0 ? QStringLiteral("line %1: ").arg(issue.line) : QString())
+                      << issue.problem << '\n';
+            for (const QString &note : v.notes)
+                m_out << "note: " << note << '\n';
+            m_out << v.path << ": " << v.summary() << '\n';
+        }
+        if (!v.readable)
+            return Failure;
+        return v.intact() ? Ok : Findings;
+    }
+    auto entries = log.entries();
+    if (!entries)
+        return report(entries.error());
+    QList<AuditEntry> shown;
+    const QByteArray session = m_options.session.toUtf8();
+    for (const AuditEntry &e : std::as_const(*entries)) {
+        if (!m_options.action.isEmpty() && e.action != m_options.action)
+            continue;
+        if (!session.isEmpty() && !e.affects(session))
+            continue;
+        shown.append(e);
+    }
+    if (m_options.limit >= 0 && shown.size() > m_options.limit)
+        shown = shown.mid(shown.size() - m_options.limit);
+    if (m_options.json) {
+        QJsonArray array;
+        for (const AuditEntry &e : std::as_const(shown))
+            array.append(e.toJson());
+        printJson(array);
+        return Ok;
+    }
+    TextTable table({QStringLiteral("time"), QStringLiteral("operator"), QStringLiteral("action"),
+                     QStringLiteral("target"), QStringLiteral("result"), QStringLiteral("done"),
+                     QStringLiteral("reason")});
+    const auto count = [](qint64 n) { return n < 0 ? QStringLiteral("-") : QString::number(n); };
+    for (const AuditEntry &e : std::as_const(shown)) {
+        const QString done =
+            e.planned >= 0 ? count(e.done) + u'/' + count(e.planned) : count(e.done);
+        table.addRow({e.time.toString(Qt::ISODate), e.operatorName, e.action, e.target, e.result,
+                      done, e.reason.isEmpty() ? QStringLiteral("-") : e.reason});
+    }
+    m_out << table.render();
+    m_out << shown.size() << (shown.size() == 1 ? " action" : " actions") << " in " << log.path()
+          << '\n';
     return Ok;
 }
 
@@ -670,7 +979,7 @@ int Runner::show()
     const QByteArray *id = &ref->id;
     if (m_options.reveal) {
         // The reveal is recorded before anything is shown.
-        if (auto audited = m_store->recordReveal(*id); !audited)
+        if (auto audited = m_store->recordReveal(*id, m_options.reason); !audited)
             return report(audited.error());
     }
     auto detail = m_store->session(*id);
@@ -750,6 +1059,7 @@ int Runner::revoke()
         matched << sentence;
         matchedJson.append(sentence);
     }
+    m_store->setReason(m_options.reason);
     auto result = m_store->revoke(ids);
     if (!result)
         return report(result.error());
@@ -784,6 +1094,7 @@ int Runner::logoutUser()
     if (const QString cost = m_store->userLookupCost(); !cost.isEmpty())
         m_err << "Note: " << cost << '\n';
     ProgressPrinter printer(m_err);
+    m_store->setReason(m_options.reason);
     auto result = m_store->logoutUser(user, printer.callback(), m_cancel);
     if (!result)
         return report(result.error());
@@ -806,6 +1117,7 @@ int Runner::logoutUser()
 int Runner::destroyAll()
 {
     ProgressPrinter printer(m_err);
+    m_store->setReason(m_options.reason);
     auto result = m_store->destroyAll(m_options.dryRun, printer.callback(), m_cancel);
     if (!result)
         return report(result.error());

@@ -4,6 +4,7 @@
 
 #include "auditlog.h"
 #include "buildinfo.h"
+#include "systemsettings.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -22,7 +23,7 @@ const char kUsage[] =
                   [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME]
                   [--tls-insecure] [--sentinel-user USER] [--sentinel-password PASSWORD]
                   [--cluster-host-map ANNOUNCED=REACHABLE]... [--timeout SECONDS]
-                  [--audit-log FILE] [--settings FILE]
+                  [--audit-log FILE] [--settings FILE] [--operator NAME] [--audit-syslog]
 
 SessionDesk: find a user's web sessions, revoke one, log a user out everywhere, or destroy
 every session of an application, in a Redis or DynamoDB session store.
@@ -37,10 +38,14 @@ every session of an application, in a Redis or DynamoDB session store.
   --read-only        open read-only and lock it (writes cannot be allowed)
   --audit-log FILE   audit log (default $SESSIONDESK_AUDIT_LOG or the data folder)
   --settings FILE    window layout and saved connections (default: the configuration folder)
+  --operator NAME    who acts, for the audit log (default $SESSIONDESK_OPERATOR, else the
+                     OS user)
+  --audit-syslog     also send every audit record to syslog (authpriv; journald keeps it)
   --version, --help  print and exit; these need no display
 
 The other store options mean what they mean for sessiondesk-cli (see its --help).
-Without --store or --profile the saved connections are shown.
+Without --store or --profile the saved connections are shown. An administrator can force
+read-only mode for everyone with ForceReadOnly=true in /etc/xdg/SessionDesk/system.conf.
 )";
 
 } // namespace
@@ -64,9 +69,12 @@ int main(int argc, char *argv[])
     storeOptions.addTo(parser);
     const QCommandLineOption auditLog(QStringLiteral("audit-log"), QString(),
                                       QStringLiteral("FILE"));
+    const QCommandLineOption operatorName(QStringLiteral("operator"), QString(),
+                                          QStringLiteral("NAME"));
+    const QCommandLineOption auditSyslog(QStringLiteral("audit-syslog"));
     const QCommandLineOption version(QStringLiteral("version"));
     const QCommandLineOption help(QStringList{QStringLiteral("help"), QStringLiteral("h")});
-    parser.addOptions({auditLog, version, help});
+    parser.addOptions({auditLog, operatorName, auditSyslog, version, help});
     if (!parser.parse(arguments)) {
         std::fprintf(stderr, "%s\n", qPrintable(parser.errorText()));
         return 2;
@@ -99,7 +107,14 @@ int main(int argc, char *argv[])
     QApplication::setDesktopFileName(QStringLiteral(SESSIONDESK_APP_ID));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/sessiondesk.svg")));
 
-    MainWindow::Options options;
+    // Who acts and where records also go, for every store the window opens.
+    const SystemSettings system = SystemSettings::load();
+    AuditContext::setProcessDefaults(parser.value(operatorName).trimmed(),
+                                     parser.isSet(auditSyslog) || system.auditSyslog
+                                         ? syslogMirror()
+                                         : std::function<void(const QByteArray &)>());
+
+    MainWindow::Options options; // the window reads ForceReadOnly itself
     options.settingsPath = storeOptions.settingsPath(parser);
     QDir().mkpath(QFileInfo(options.settingsPath).absolutePath());
     options.auditLogPath =

@@ -80,21 +80,37 @@ void DynamoClient::send(Pending &pending)
     request.method = "POST";
     request.path = endpoint.path().isEmpty() ? QByteArray("/") : endpoint.path().toUtf8();
     request.headers = {{"Host", host},
-                       {"Content-Type", "application/x-amz-json-1.0"},
-                       {"X-Amz-Target", "DynamoDB_20120810." + pending.call.operation.toUtf8()}};
+                       {"Content-Type", m_options.contentType},
+                       {"X-Amz-Target", m_options.targetPrefix + pending.call.operation.toUtf8()}};
     request.body = body;
     QNetworkRequest networkRequest(endpoint);
     for (const auto &[name, value] : request.headers) {
         if (name != "Host")
             networkRequest.setRawHeader(name, value);
     }
-    for (const auto &[name, value] :
-         signV4(request, m_options.credentials, m_options.region, QStringLiteral("dynamodb"),
-                QDateTime::currentDateTimeUtc())) {
+    for (const auto &[name, value] : signV4(request, m_options.credentials, m_options.region,
+                                            m_options.service, QDateTime::currentDateTimeUtc())) {
         networkRequest.setRawHeader(name, value);
     }
     ++m_requests;
     pending.reply = m_network->post(networkRequest, body);
+}
+
+bool DynamoClient::isReadOperation(const QString &operation)
+{
+    // An allow-list: an operation this list does not name is a write.
+    static const QStringList readPrefixes = {QStringLiteral("Describe"), QStringLiteral("List"),
+                                             QStringLiteral("Get")};
+    static const QStringList reads = {QStringLiteral("BatchGetItem"), QStringLiteral("Scan"),
+                                      QStringLiteral("Query")};
+    if (reads.contains(operation))
+        return true;
+    for (const QString &prefix : readPrefixes) {
+        if (operation.startsWith(prefix) && operation.size() > prefix.size()
+            && operation.at(prefix.size()).isUpper())
+            return true;
+    }
+    return false;
 }
 
 QList<Result<QJsonObject>> DynamoClient::callAll(const QList<Call> &calls)
@@ -104,6 +120,20 @@ QList<Result<QJsonObject>> DynamoClient::callAll(const QList<Call> &calls)
         pending[size_t(i)].call = calls.at(i);
     QEventLoop loop;
     qsizetype remaining = calls.size();
+    // In read-only mode a write is answered here and never reaches the network.
+    if (m_readOnly) {
+        for (Pending &p : pending) {
+            if (isReadOperation(p.call.operation))
+                continue;
+            p.done = true;
+            p.result = std::unexpected(StorageError{
+                Code::Refused,
+                QStringLiteral("Refused to send %1 to %2: the connection is read-only.")
+                    .arg(p.call.operation, m_options.endpoint.toString(QUrl::RemoveUserInfo)),
+                QString()});
+            --remaining;
+        }
+    }
 
     const std::function<void(Pending &)> start = [&](Pending &p) {
         send(p);
@@ -173,8 +203,10 @@ QList<Result<QJsonObject>> DynamoClient::callAll(const QList<Call> &calls)
                 loop.quit();
         });
     };
-    for (Pending &p : pending)
-        start(p);
+    for (Pending &p : pending) {
+        if (!p.done)
+            start(p);
+    }
     if (remaining > 0)
         loop.exec();
     QList<Result<QJsonObject>> results;

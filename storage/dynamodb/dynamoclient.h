@@ -30,6 +30,11 @@ public:
         int maxAttempts = 10;
         int baseDelayMs = 25;
         int maxDelayMs = 5000;
+        // The JSON protocol of another AWS service on the same machinery (KMS: "kms",
+        // "TrentService.", "application/x-amz-json-1.1").
+        QString service = QStringLiteral("dynamodb");
+        QByteArray targetPrefix = "DynamoDB_20120810.";
+        QByteArray contentType = "application/x-amz-json-1.0";
     };
 
     struct Call
@@ -49,6 +54,11 @@ public:
     QList<Result<QJsonObject>> callAll(const QList<Call> &calls);
 
     const Options &options() const { return m_options; }
+    // Read-only: every operation that is not a read (Describe*, List*, Get*, BatchGetItem,
+    // Scan, Query) is refused with Code::Refused before any byte is sent.
+    void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
+    bool isReadOnly() const { return m_readOnly; }
+    static bool isReadOperation(const QString &operation);
     qint64 requestsSent() const { return m_requests; }
     qint64 retries() const { return m_retries; }
     double consumedCapacity() const { return m_consumed; }
@@ -62,6 +72,7 @@ private:
     qint64 m_requests = 0;
     qint64 m_retries = 0;
     double m_consumed = 0;
+    bool m_readOnly = false;
 };
 
 } // namespace SessionDesk::Aws

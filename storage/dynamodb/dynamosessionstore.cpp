@@ -1,6 +1,7 @@
 #include "dynamosessionstore.h"
 
 #include "awsconfig.h"
+#include "dynamofacts.h"
 
 #include <QElapsedTimer>
 #include <QEventLoop>
@@ -79,6 +80,13 @@ DynamoSessionStore::DynamoSessionStore(StoreConfig config, SessionLayout layout)
 
 DynamoSessionStore::~DynamoSessionStore() = default;
 
+void DynamoSessionStore::setReadOnly(bool readOnly)
+{
+    m_readOnly = readOnly;
+    if (m_client)
+        m_client->setReadOnly(readOnly);
+}
+
 QString DynamoSessionStore::targetName() const
 {
     const QString region = m_region.isEmpty() ? m_config.dynamo.region : m_region;
@@ -110,6 +118,7 @@ Result<void> DynamoSessionStore::connect()
     clientOptions.credentials = *credentials;
     clientOptions.timeoutMs = m_config.commandTimeoutMs;
     m_client = std::make_unique<DynamoClient>(clientOptions);
+    m_client->setReadOnly(m_readOnly);
 
     auto described = m_client->call(QStringLiteral("DescribeTable"),
                                     {{QStringLiteral("TableName"), m_config.dynamo.table}});
@@ -262,102 +271,8 @@ Result<StoreInfo> DynamoSessionStore::settings()
     info.target = targetName();
     info.serverVersion = QStringLiteral("DynamoDB API 2012-08-10");
     info.layout = m_layout.description;
-    auto &settings = info.settings;
-    const QJsonObject &t = m_table;
-    const auto add = [&settings](const QString &name, const QString &value) {
-        settings.append({name, value});
-    };
-    add(QStringLiteral("table"), t.value(QStringLiteral("TableName")).toString());
-    add(QStringLiteral("table ARN"), t.value(QStringLiteral("TableArn")).toString());
-    add(QStringLiteral("status"), t.value(QStringLiteral("TableStatus")).toString());
-    QStringList keys;
-    for (const QJsonValue &k : t.value(QStringLiteral("KeySchema")).toArray()) {
-        keys << k[QStringLiteral("AttributeName")].toString() + u' '
-                + k[QStringLiteral("KeyType")].toString();
-    }
-    add(QStringLiteral("key schema"), keys.join(QStringLiteral(", ")));
-    const QJsonObject billing = t.value(QStringLiteral("BillingModeSummary")).toObject();
-    add(QStringLiteral("billing mode"),
-        billing.value(QStringLiteral("BillingMode")).toString(QStringLiteral("PROVISIONED")));
-    const QJsonObject throughput = t.value(QStringLiteral("ProvisionedThroughput")).toObject();
-    add(QStringLiteral("capacity (read/write)"),
-        QStringLiteral("%1 / %2")
-            .arg(throughput.value(QStringLiteral("ReadCapacityUnits")).toInteger())
-            .arg(throughput.value(QStringLiteral("WriteCapacityUnits")).toInteger()));
-    QStringList indexes;
-    for (const QJsonValue &index : t.value(QStringLiteral("GlobalSecondaryIndexes")).toArray()) {
-        QStringList parts;
-        for (const QJsonValue &k : index[QStringLiteral("KeySchema")].toArray())
-            parts << k[QStringLiteral("AttributeName")].toString();
-        indexes << QStringLiteral("%1 on %2 (%3)")
-                       .arg(index[QStringLiteral("IndexName")].toString(),
-                            parts.join(QStringLiteral(", ")),
-                            index[QStringLiteral("Projection")][QStringLiteral("ProjectionType")]
-                                .toString());
-    }
-    add(QStringLiteral("global secondary indexes"),
-        indexes.isEmpty() ? QStringLiteral("none") : indexes.join(QStringLiteral("; ")));
-    const QJsonObject sse = t.value(QStringLiteral("SSEDescription")).toObject();
-    add(QStringLiteral("encryption"),
-        sse.isEmpty() ? QStringLiteral("AWS owned key (default)")
-                      : QStringLiteral("%1 %2 %3")
-                            .arg(sse.value(QStringLiteral("Status")).toString(),
-                                 sse.value(QStringLiteral("SSEType")).toString(),
-                                 sse.value(QStringLiteral("KMSMasterKeyArn")).toString())
-                            .trimmed());
-    add(QStringLiteral("deletion protection"),
-        t.value(QStringLiteral("DeletionProtectionEnabled")).toBool() ? QStringLiteral("on")
-                                                                      : QStringLiteral("off"));
-    add(QStringLiteral("item count (refreshed about every 6 h)"),
-        QString::number(t.value(QStringLiteral("ItemCount")).toInteger()));
-    add(QStringLiteral("table size bytes (refreshed about every 6 h)"),
-        QString::number(t.value(QStringLiteral("TableSizeBytes")).toInteger()));
-
-    // Each of these may be denied or not implemented: say so in the row, not as a failure.
-    const QJsonObject byName{{QStringLiteral("TableName"), m_config.dynamo.table}};
-    const QList<Result<QJsonObject>> extra = m_client->callAll(
-        {{QStringLiteral("DescribeTimeToLive"), byName},
-         {QStringLiteral("DescribeContinuousBackups"), byName},
-         {QStringLiteral("ListTagsOfResource"),
-          {{QStringLiteral("ResourceArn"), t.value(QStringLiteral("TableArn")).toString()}}}});
-    const auto unknown = [](const StorageError &error) {
-        return QStringLiteral("unknown (%1)")
-            .arg(error.serverCode.isEmpty() ? error.message : error.serverCode);
-    };
-    if (extra.at(0)) {
-        const QJsonObject ttl =
-            extra.at(0)->value(QStringLiteral("TimeToLiveDescription")).toObject();
-        add(QStringLiteral("time to live"),
-            QStringLiteral("%1 on %2")
-                .arg(ttl.value(QStringLiteral("TimeToLiveStatus")).toString(),
-                     ttl.value(QStringLiteral("AttributeName")).toString(QStringLiteral("-"))));
-    } else {
-        add(QStringLiteral("time to live"), unknown(extra.at(0).error()));
-    }
-    if (extra.at(1)) {
-        add(QStringLiteral("point-in-time recovery"),
-            (*extra.at(1))[QStringLiteral("ContinuousBackupsDescription")][QStringLiteral(
-                "PointInTimeRecoveryDescription")][QStringLiteral("PointInTimeRecoveryStatus")]
-                .toString());
-    } else {
-        add(QStringLiteral("point-in-time recovery"), unknown(extra.at(1).error()));
-    }
-    if (extra.at(2)) {
-        QStringList tags;
-        for (const QJsonValue &tag : extra.at(2)->value(QStringLiteral("Tags")).toArray())
-            tags << tag[QStringLiteral("Key")].toString() + u'='
-                    + tag[QStringLiteral("Value")].toString();
-        add(QStringLiteral("tags"), tags.isEmpty() ? QStringLiteral("none") : tags.join(u", "));
-    } else {
-        add(QStringLiteral("tags"), unknown(extra.at(2).error()));
-    }
-    add(QStringLiteral("key prefix"), QString::fromUtf8(m_layout.keyPrefix));
-    add(QStringLiteral("user index"),
-        m_indexName.isEmpty() ? QStringLiteral("none (per-user "
-                                               "lookups scan)")
-                              : m_indexName);
-    info.keysInDatabase = t.value(QStringLiteral("ItemCount")).toInteger();
-
+    info.keysInDatabase = m_table.value(QStringLiteral("ItemCount")).toInteger();
+    info.facts = readTableFacts(*m_client, m_table, m_layout, m_indexName);
     return info;
 }
 
@@ -393,6 +308,11 @@ Result<StoreInfo> DynamoSessionStore::describe(const ProgressCallback &progress,
         return std::unexpected(counted.error());
     info.sessionsWithoutTtl = withoutTtl;
     info.sessions = sessions;
+    FactSheet counts;
+    counts.known(QStringLiteral("dynamodb.sessions.count"), double(sessions));
+    counts.known(QStringLiteral("dynamodb.sessions.without_ttl"), double(withoutTtl));
+    for (StoreFact &fact : counts.take())
+        replaceFact(info.facts, std::move(fact));
     return info;
 }
 

@@ -22,7 +22,8 @@ public:
     const SessionLayout &layout() const override { return m_layout; }
     QString targetName() const override;
     bool isReadOnly() const override { return m_readOnly; }
-    void setReadOnly(bool readOnly) override { m_readOnly = readOnly; }
+    // Also makes the DynamoDB client refuse every write before it is sent.
+    void setReadOnly(bool readOnly) override;
 
     Result<void> connect() override;
     QString userLookupCost() const override;

@@ -1,6 +1,7 @@
 #include "redissessionstore.h"
 
 #include "layoutdetect.h"
+#include "redisfacts.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -378,57 +379,27 @@ Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &c
 
 Result<StoreInfo> SessionStore::settings()
 {
-    const StoreConfig &config = m_router.config();
     StoreInfo info;
     info.kind = QStringLiteral("redis");
     info.target = targetName();
     info.layout = m_layout.description;
-
-    // Server settings come from the (first) master; the key count from every master.
-    auto basics = run({{"INFO", "server"}}, QStringLiteral("INFO"));
-    if (!basics)
-        return std::unexpected(basics.error());
-    QString mode = QStringLiteral("standalone");
-    for (const QByteArray &line : basics->at(0).string.split('\n')) {
-        if (line.startsWith("redis_version:"))
-            info.serverVersion = QString::fromUtf8(line.mid(14).trimmed());
-        else if (line.startsWith("redis_mode:"))
-            mode = QString::fromUtf8(line.mid(11).trimmed());
+    auto server = readServerFacts(m_router, m_layout);
+    if (!server)
+        return std::unexpected(server.error());
+    info.serverVersion = server->version;
+    info.keysInDatabase = server->keys;
+    info.facts = std::move(server->facts);
+    if (!m_layoutNote.isEmpty()) {
+        // How an "auto" layout was chosen, beside the layout's other facts.
+        FactSheet sheet;
+        sheet.known(QStringLiteral("redis.layout.detection"), m_layoutNote);
+        const auto after =
+            std::find_if(info.facts.begin(), info.facts.end(),
+                         [](const StoreFact &f) { return f.id == u"redis.layout.user_index"; });
+        info.facts.insert(after == info.facts.end() ? info.facts.size()
+                                                    : after - info.facts.begin() + 1,
+                          sheet.take().first());
     }
-    if (config.redisMode != StoreConfig::RedisMode::Standalone)
-        mode = m_router.modeDescription();
-    auto keys = m_router.databaseSize();
-    if (!keys)
-        return std::unexpected(keys.error());
-    info.keysInDatabase = *keys;
-    info.settings.append({QStringLiteral("server"), QStringLiteral("redis ") + info.serverVersion});
-    info.settings.append({QStringLiteral("mode"), mode});
-    info.settings.append({QStringLiteral("tls"),
-                          !config.tls.enabled ? QStringLiteral("off")
-                              : config.tls.insecure
-                              ? QStringLiteral("on, certificate NOT verified (--tls-insecure)")
-                              : QStringLiteral("on, verified")});
-    info.settings.append({QStringLiteral("user"),
-                          config.username.isEmpty() ? QStringLiteral("default") : config.username});
-    // Settings an ACL may deny; absent ones are reported as unavailable, not as an error.
-    auto settings = m_router.run({{"CONFIG", "GET", "maxmemory-policy"},
-                                  {"CONFIG", "GET", "appendonly"},
-                                  {"CONFIG", "GET", "save"}});
-    if (settings) {
-        for (const Reply &r : *settings) {
-            if (r.type == Reply::Type::Array && r.elements.size() == 2) {
-                info.settings.append({QString::fromUtf8(r.elements.at(0).string),
-                                      QString::fromUtf8(r.elements.at(1).string)});
-            }
-        }
-    }
-    if (!m_layoutNote.isEmpty())
-        info.settings.append({QStringLiteral("layout detection"), m_layoutNote});
-    info.settings.append({QStringLiteral("key prefix"), displayBytes(m_layout.keyPrefix)});
-    info.settings.append(
-        {QStringLiteral("user index"),
-         m_layout.hasUserIndex() ? m_layout.userIndexPattern : QStringLiteral("none")});
-
     return info;
 }
 
@@ -473,7 +444,11 @@ Result<StoreInfo> SessionStore::describe(const ProgressCallback &progress,
         return std::unexpected(counted.error());
     info.sessions = sessions;
     info.sessionsWithoutTtl = withoutTtl;
-    info.settings.append({QStringLiteral("sessions without a TTL"), QString::number(withoutTtl)});
+    FactSheet counts;
+    counts.known(QStringLiteral("redis.sessions.count"), double(sessions));
+    counts.known(QStringLiteral("redis.sessions.without_ttl"), double(withoutTtl));
+    for (StoreFact &fact : counts.take())
+        replaceFact(info.facts, std::move(fact));
     return info;
 }
 

@@ -3,9 +3,11 @@
 //   sessiondesk-screenshots --store URL [--user-index PATTERN] --out DIR
 
 #include "destroyalldialog.h"
+#include "dialogs.h"
 #include "mainwindow.h"
 #include "payloadmodel.h"
 #include "sessionsmodel.h"
+#include "settingsmodel.h"
 #include "usersmodel.h"
 
 #include <QAbstractItemView>
@@ -89,9 +91,23 @@ int main(int argc, char *argv[])
     waitFor([&] { return window.payloadModel()->hasSession(); });
     int ok = save(&window, dir.filePath(QStringLiteral("main-window.png")));
 
+    // The settings as an auditor sees them: judged by the seed task's policy.
+    waitFor([&] { return !window.settingsModel()->info().kind.isEmpty(); });
+    window.applyPolicy(QStringLiteral("redis-session-ha"));
     window.findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(1);
     waitFor([] { return true; }, 100);
     ok &= save(&window, dir.filePath(QStringLiteral("store-settings.png")));
+
+    // The audit log after an audited reveal of the open session's secrets.
+    window.findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(0);
+    if (window.payloadModel()->hasSecrets()) {
+        Dialogs::setNextAnswer(Dialogs::Answer::Accept);
+        window.findChild<QAction *>(QStringLiteral("actionReveal"))->trigger();
+        waitFor([&] { return window.payloadModel()->isRevealed(); });
+    }
+    window.findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(2);
+    waitFor([] { return true; }, 100);
+    ok &= save(&window, dir.filePath(QStringLiteral("audit-log.png")));
     window.findChild<QTabWidget *>(QStringLiteral("tabs"))->setCurrentIndex(0);
 
     window.client()->allowWrites(true);

@@ -8,6 +8,7 @@
 #include "redis/redisconnection.h"
 #include "redis/redissessionstore.h"
 #include "redisserver.h"
+#include "storefacts.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -263,7 +264,10 @@ void TestLayouts::detectsEachRecordedFramework()
     // The note is also one of the settings an auditor reads.
     const auto settings = store->settings();
     QVERIFY(settings);
-    QVERIFY(settings->settings.contains({u"layout detection"_s, note}));
+    const StoreFact *fact = findFact(settings->facts, u"redis.layout.detection"_s);
+    QVERIFY(fact);
+    QCOMPARE(fact->display, note);
+    QCOMPARE(fact->group, u"Layout"_s);
 }
 
 void TestLayouts::listsUsersTimesAndDevicesOfEachFramework_data()

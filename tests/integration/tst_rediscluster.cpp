@@ -205,11 +205,10 @@ void TestRedisCluster::describeShowsClusterMode()
     QCOMPARE(info->target, QStringLiteral("cluster:127.0.0.1:%1").arg(m_cluster.node(0).port()));
     QCOMPARE(info->sessions, 6);
     QCOMPARE(info->keysInDatabase, 6 + 3 + kOutsiders.size());
-    QString mode;
-    for (const auto &[name, value] : info->settings) {
-        if (name == u"mode")
-            mode = value;
-    }
+    const SessionDesk::StoreFact *modeFact =
+        SessionDesk::findFact(info->facts, QStringLiteral("redis.server.mode"));
+    QVERIFY(modeFact);
+    const QString mode = modeFact->display;
     QCOMPARE(mode, QStringLiteral("cluster: 3 masters"));
 }
 

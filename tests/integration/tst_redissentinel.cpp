@@ -172,11 +172,10 @@ void TestRedisSentinel::describeNamesTheMaster()
     QCOMPARE(info->target, QStringLiteral("sentinel:mymaster/0"));
     QCOMPARE(info->sessions, 6);
     QCOMPARE(info->keysInDatabase, 6 + 3 + kOutsiders.size());
-    QString mode;
-    for (const auto &[name, value] : info->settings) {
-        if (name == u"mode")
-            mode = value;
-    }
+    const SessionDesk::StoreFact *modeFact =
+        SessionDesk::findFact(info->facts, QStringLiteral("redis.server.mode"));
+    QVERIFY(modeFact);
+    const QString mode = modeFact->display;
     const int index = m_setup.masterIndex();
     QCOMPARE(mode,
              QStringLiteral("sentinel: master \"mymaster\" at 127.0.0.1:%1")

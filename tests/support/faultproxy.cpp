@@ -229,19 +229,29 @@ private:
             answerLocally(socket, request, target, body);
         } else if (target == u"BatchWriteItem" && config.unprocessedRate > 0) {
             batchWrite(socket, request, body);
-        } else if (target == u"DescribeTable" && !config.sse.isEmpty()) {
-            forward(request, request.body, [this, guard, sse = config.sse](HttpResponse response) {
-                if (!guard)
-                    return;
-                QJsonObject object = QJsonDocument::fromJson(response.body).object();
-                if (response.status == 200 && object.contains(QLatin1String("Table"))) {
-                    QJsonObject table = object.value(QLatin1String("Table")).toObject();
-                    table.insert(QLatin1String("SSEDescription"), sse);
-                    object.insert(QLatin1String("Table"), table);
-                    response.body = QJsonDocument(object).toJson(QJsonDocument::Compact);
-                }
-                relay(guard, response);
-            });
+        } else if (target == u"DescribeKey" && !config.kmsKeyMetadata.isEmpty()) {
+            QJsonObject metadata = config.kmsKeyMetadata;
+            metadata.insert(QLatin1String("Arn"), body.value(QLatin1String("KeyId")));
+            respond(socket, 200, QJsonObject{{QLatin1String("KeyMetadata"), metadata}});
+        } else if (target == u"DescribeTable"
+                   && (!config.sse.isEmpty() || !config.tableOverrides.isEmpty())) {
+            forward(request, request.body,
+                    [this, guard, sse = config.sse,
+                     overrides = config.tableOverrides](HttpResponse response) {
+                        if (!guard)
+                            return;
+                        QJsonObject object = QJsonDocument::fromJson(response.body).object();
+                        if (response.status == 200 && object.contains(QLatin1String("Table"))) {
+                            QJsonObject table = object.value(QLatin1String("Table")).toObject();
+                            if (!sse.isEmpty())
+                                table.insert(QLatin1String("SSEDescription"), sse);
+                            for (auto it = overrides.begin(); it != overrides.end(); ++it)
+                                table.insert(it.key(), it.value());
+                            object.insert(QLatin1String("Table"), table);
+                            response.body = QJsonDocument(object).toJson(QJsonDocument::Compact);
+                        }
+                        relay(guard, response);
+                    });
         } else {
             forward(request, request.body, [this, guard](const HttpResponse &response) {
                 if (guard)
@@ -597,6 +607,16 @@ void FaultProxy::setTimeToLiveDescription(const QJsonObject &description)
 void FaultProxy::setSseDescription(const QJsonObject &description)
 {
     updateConfig([&description](Config &c) { c.sse = description; });
+}
+
+void FaultProxy::setTableOverrides(const QJsonObject &overrides)
+{
+    updateConfig([&overrides](Config &c) { c.tableOverrides = overrides; });
+}
+
+void FaultProxy::setKmsKeyMetadata(const QJsonObject &metadata)
+{
+    updateConfig([&metadata](Config &c) { c.kmsKeyMetadata = metadata; });
 }
 
 QJsonObject FaultProxy::kmsSseDescription()

@@ -74,6 +74,14 @@ public:
     // e.g. {"Status":"ENABLED","SSEType":"KMS","KMSMasterKeyArn":"arn:aws:kms:..."}.
     void setSseDescription(const QJsonObject &description);
     static QJsonObject kmsSseDescription(); // the example above with a fixed key ARN
+    // Keys merged into Table of DescribeTable answers (default: none), for what dynalite leaves
+    // out: {"DeletionProtectionEnabled": true, "TableClassSummary": {...}, ...}.
+    void setTableOverrides(const QJsonObject &overrides);
+    // When not empty, KMS DescribeKey (X-Amz-Target TrentService.DescribeKey, sent to this proxy
+    // as AWS_ENDPOINT_URL_KMS) is answered with {"KeyMetadata": METADATA}, e.g.
+    // {"KeyManager": "CUSTOMER", "KeyState": "Enabled"}. Default: empty (forwarded, and
+    // dynalite answers that it does not know the operation).
+    void setKmsKeyMetadata(const QJsonObject &metadata);
 
     // Counters since start() or resetCounters().
     int requests(const QString &target) const; // every request received with that target
@@ -99,6 +107,8 @@ private:
         QJsonObject continuousBackups;
         QJsonObject timeToLive;
         QJsonObject sse;
+        QJsonObject tableOverrides;
+        QJsonObject kmsKeyMetadata;
     };
     struct Counters
     {
