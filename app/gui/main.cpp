@@ -19,7 +19,8 @@ namespace {
 
 const char kUsage[] =
     R"(Usage: sessiondesk [--store URL | --profile NAME] [--schema NAME | --schema-file FILE]
-                  [--user-index PATTERN] [--user-field PATH] [--read-only]
+                  [--user-index PATTERN] [--user-field PATH] [--key-prefix PREFIX]
+                  [--read-only]
                   [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME]
                   [--tls-insecure] [--sentinel-user USER] [--sentinel-password PASSWORD]
                   [--cluster-host-map ANNOUNCED=REACHABLE]... [--timeout SECONDS]

@@ -23,10 +23,13 @@ _sessiondesk_cli()
 
     local options="--store --profile --settings --schema --schema-file --user-field --user-index --key-prefix
         --id-attribute --value-attribute --expires-attribute --user-attribute --tls-ca --tls-cert
-        --tls-key --tls-server-name --tls-insecure --read-only --json --audit-log --timeout
-        --list-schemas --list-profiles --version --help --limit --user --reveal --dry-run
-        --confirm"
-    local commands="info settings users sessions show revoke logout-user destroy-all profile"
+        --tls-key --tls-server-name --tls-insecure --sentinel-user --sentinel-password
+        --cluster-host-map --read-only --json --audit-log --audit-syslog --operator --reason
+        --timeout --list-schemas --list-profiles --version --help --limit --user --reveal
+        --dry-run --confirm --policy --scan --out --log --action --session"
+    local commands="info settings evidence policies users sessions show revoke logout-user
+        destroy-all profile audit"
+    local audit_commands="verify show"
     local profile_commands="list add remove set-password forget-password import-urls import-aws"
 
     # --settings given earlier on the line decides which saved connections exist.
@@ -46,18 +49,29 @@ _sessiondesk_cli()
             _sessiondesk_cli_profiles "$program" "${settings[@]}"
             return
             ;;
-        --tls-ca | --tls-cert | --tls-key | --audit-log | --settings | --schema-file)
+        --policy)
+            mapfile -t COMPREPLY < <(compgen -W "$("$program" policies 2>/dev/null | awk 'NR > 1 {print $1}')" -- "$cur")
+            mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -f -- "$cur")
+            return
+            ;;
+        --action)
+            mapfile -t COMPREPLY < <(compgen -W "revoke logout-user destroy-all reveal" -- "$cur")
+            return
+            ;;
+        --tls-ca | --tls-cert | --tls-key | --audit-log | --settings | --out | --log | --schema-file)
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             return
             ;;
         --store)
-            mapfile -t COMPREPLY < <(compgen -W "redis:// rediss:// dynamodb://" -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W "redis:// rediss:// redis-sentinel:// rediss-sentinel://
+                redis-cluster:// rediss-cluster:// dynamodb://" -- "$cur")
             compopt -o nospace 2>/dev/null
             return
             ;;
         --user-field | --user-index | --key-prefix | --id-attribute | --value-attribute | \
             --expires-attribute | --user-attribute | --tls-server-name | --timeout | --limit | \
-            --user | --confirm)
+            --user | --confirm | --sentinel-user | --sentinel-password | --cluster-host-map | \
+            --operator | --reason | --session)
             return # a value the program cannot guess
             ;;
     esac
@@ -70,7 +84,9 @@ _sessiondesk_cli()
             --store | --profile | --settings | --schema | --schema-file | --user-field | \
                 --user-index | --key-prefix | --id-attribute | --value-attribute | --expires-attribute | \
                 --user-attribute | --tls-ca | --tls-cert | --tls-key | --tls-server-name | \
-                --audit-log | --timeout | --limit | --user | --confirm)
+                --audit-log | --timeout | --limit | --user | --confirm | --sentinel-user | \
+                --sentinel-password | --cluster-host-map | --operator | --reason | --policy | \
+                --out | --log | --action | --session)
                 ((i++))
                 ;;
             -*) ;;
@@ -90,6 +106,10 @@ _sessiondesk_cli()
     fi
     if [[ -z $command ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur")
+        return
+    fi
+    if [[ $command == audit && -z $subcommand ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$audit_commands" -- "$cur")
         return
     fi
     if [[ $command == profile ]]; then

@@ -77,6 +77,7 @@ const QHash<QByteArray, QSet<QByteArray>> &readSubcommands()
         {"CONFIG", {"GET"}},
         {"MEMORY", {"STATS", "USAGE"}},
         {"OBJECT", {"ENCODING", "FREQ", "IDLETIME", "REFCOUNT"}},
+        {"PUBSUB", {"CHANNELS", "NUMPAT", "NUMSUB", "SHARDCHANNELS", "SHARDNUMSUB"}},
         {"SENTINEL",
          {"GET-MASTER-ADDR-BY-NAME", "MASTER", "MASTERS", "MYID", "REPLICAS", "SENTINELS",
           "SLAVES"}},

@@ -32,6 +32,16 @@ struct Run
 
 const QString kSentinelPassword = u"sentinel-secret"_s;
 
+// The display text of one fact of `info --json`, by its id.
+QString factDisplay(const QJsonObject &info, QStringView id)
+{
+    for (const QJsonValue &fact : info[u"facts"_s].toArray()) {
+        if (fact.toObject()[u"id"_s].toString() == id)
+            return fact.toObject()[u"display"_s].toString();
+    }
+    return {};
+}
+
 QByteArray session(const QByteArray &user)
 {
     return R"({"cookie":{"originalMaxAge":7200000,"httpOnly":true,"path":"/"},"user_id":")" + user
@@ -222,7 +232,7 @@ void TestCliHa::sentinelEndToEnd()
     QCOMPARE(object[u"sessions"_s].toInt(), 3);
     const int master = m_sentinel.masterIndex();
     QCOMPARE(
-        object[u"settings"_s].toObject()[u"mode"_s].toString(),
+        factDisplay(object, u"redis.server.mode"),
         u"sentinel: master \"mymaster\" at 127.0.0.1:%1"_s.arg(m_sentinel.data(master).port()));
 
     const Run users = cli(sentinelStore() + QStringList{u"--json"_s, u"users"_s});
@@ -302,7 +312,7 @@ void TestCliHa::clusterEndToEnd()
     QCOMPARE(object[u"target"_s].toString(), target);
     QCOMPARE(object[u"sessions"_s].toInt(), 30);
     QCOMPARE(object[u"keys_in_database"_s].toInt(), 30 + 3 + 1);
-    QCOMPARE(object[u"settings"_s].toObject()[u"mode"_s].toString(), u"cluster: 3 masters"_s);
+    QCOMPARE(factDisplay(object, u"redis.server.mode"), u"cluster: 3 masters"_s);
 
     const Run sessions =
         cli(clusterStore() + QStringList{u"--json"_s, u"sessions"_s, u"--user"_s, u"user1"_s});

@@ -549,7 +549,8 @@ void TestRedisFaults::readOnlyIsEnforcedByTheTransport()
     const QSet<QByteArray> reads = {"cmdstat_command|info", "cmdstat_info", "cmdstat_ping",
                                     "cmdstat_scan", "cmdstat_mget", "cmdstat_pttl", "cmdstat_type",
                                     "cmdstat_smembers", "cmdstat_dbsize", "cmdstat_get",
-                                    "cmdstat_config|get", "cmdstat_select",
+                                    "cmdstat_config|get", "cmdstat_select", "cmdstat_acl|list",
+                                    "cmdstat_acl|whoami", "cmdstat_pubsub|numsub",
                                     // the test's own
                                     "cmdstat_config|resetstat", "cmdstat_config|set"};
     const QByteArray stats = direct.command({"INFO", "commandstats"})->string;

@@ -138,6 +138,8 @@ void TestRedisCommands::readAllowList_data()
              {"READONLY"},
              {"ASKING"},
              {"SLOWLOG", "GET", "10"},
+             {"PUBSUB", "NUMSUB", "__sentinel__:hello"},
+             {"ACL", "LIST"},
          })
         QTest::newRow(commandName(read).constData()) << read << true;
     for (const Command &write : QList<Command>{
@@ -167,6 +169,7 @@ void TestRedisCommands::readAllowList_data()
              {"REPLICAOF", "NO", "ONE"},
              {"SORT", "k", "STORE", "dst"},
              {"HELLO", "3"},
+             {"PUBLISH", "channel", "message"},
              {"CONFIG"},
              {"COMMAND"},
              {},
