@@ -1,5 +1,6 @@
 #include "redissessionstore.h"
 
+#include "layoutdetect.h"
 #include "redisfacts.h"
 
 #include <QElapsedTimer>
@@ -117,6 +118,7 @@ SessionSummary summaryFrom(const QByteArray &id, qint64 pttl, qint64 size, Sessi
     s.startedAt = fields.startedAt;
     s.lastAccessAt = fields.lastAccessAt;
     s.device = std::move(fields.device);
+    s.idleTimeoutSeconds = fields.idleTimeoutSeconds;
     return s;
 }
 
@@ -167,6 +169,92 @@ Result<void> SessionStore::connect()
         && probe->first().elements.first().isNil()) {
         m_deleteVerb = "DEL";
     }
+    if (m_layout.isAuto())
+        return detectLayout();
+    return {};
+}
+
+Result<void> SessionStore::detectLayout()
+{
+    // A bounded sample: a few SCAN calls over every key (so that sessions of any preset can
+    // turn up), then the type of each and the values of the first few hundred.
+    constexpr qsizetype kSampleKeys = 400;
+    constexpr qsizetype kSampleValues = 200;
+    constexpr qsizetype kSampleHashes = 50;
+    constexpr int kScanCalls = 8;
+    QList<KeySample> samples;
+    QSet<QByteArray> seen;
+    QByteArray cursor;
+    for (int call = 0; call < kScanCalls && samples.size() < kSampleKeys; ++call) {
+        auto step = m_router.scanStep(cursor, "*", 500);
+        if (!step)
+            return std::unexpected(step.error());
+        for (const QByteArray &key : step->keys) {
+            if (samples.size() < kSampleKeys && !seen.contains(key)) {
+                seen.insert(key);
+                samples.append(KeySample{key, {}, {}, {}, false});
+            }
+        }
+        if (step->atEnd)
+            break;
+        cursor = step->next;
+    }
+    if (!samples.isEmpty()) {
+        QList<Command> types;
+        for (const KeySample &sample : std::as_const(samples))
+            types.append({"TYPE", sample.key});
+        // Raw replies: an ACL that hides some keys answers NOPERM for them, and they are left
+        // out of the sample rather than failing the connection.
+        auto replies = m_router.run(types);
+        if (!replies)
+            return std::unexpected(replies.error());
+        for (qsizetype i = 0; i < samples.size(); ++i) {
+            if (!replies->at(i).isError())
+                samples[i].type = replies->at(i).string;
+        }
+        QList<qsizetype> strings, hashes;
+        for (qsizetype i = 0; i < samples.size(); ++i) {
+            if (samples.at(i).type == "string" && strings.size() < kSampleValues)
+                strings.append(i);
+            else if (samples.at(i).type == "hash" && hashes.size() < kSampleHashes)
+                hashes.append(i);
+        }
+        QList<Command> reads;
+        for (const qsizetype i : std::as_const(strings))
+            reads.append({"GET", samples.at(i).key});
+        for (const qsizetype i : std::as_const(hashes))
+            reads.append({"HGETALL", samples.at(i).key});
+        auto values = m_router.run(reads);
+        if (!values)
+            return std::unexpected(values.error());
+        for (qsizetype n = 0; n < reads.size(); ++n) {
+            const Reply &reply = values->at(n);
+            if (reply.isError() || reply.isNil())
+                continue; // gone or changed type since the SCAN
+            KeySample &sample =
+                samples[n < strings.size() ? strings.at(n) : hashes.at(n - strings.size())];
+            if (sample.type == "string") {
+                sample.value = reply.string;
+            } else {
+                for (qsizetype f = 0; f + 1 < reply.elements.size(); f += 2)
+                    sample.fields.append(
+                        {reply.elements.at(f).string, reply.elements.at(f + 1).string});
+            }
+            sample.valueRead = true;
+        }
+    }
+    qint64 keysInStore = -1;
+    if (auto size = m_router.databaseSize())
+        keysInStore = *size;
+    const LayoutDetection detection = SessionDesk::detectLayout(samples, m_layout, keysInStore);
+    if (detection.outcome == LayoutDetection::Outcome::Undecided)
+        return fail(Code::InvalidArgument,
+                    QStringLiteral("%1 (%2)").arg(detection.explanation, targetName()));
+    if (auto valid = detection.layout.validate(); !valid)
+        return valid;
+    m_layout = detection.layout;
+    m_fields = SessionFieldReader(m_layout);
+    m_layoutNote = detection.explanation;
     return {};
 }
 
@@ -187,8 +275,35 @@ Result<void> SessionStore::scan(const QByteArray &pattern, const CancelToken &ca
     });
 }
 
-Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &keys, bool userOnly)
+Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &candidates,
+                                                      bool userOnly)
 {
+    // A SCAN of the session pattern also meets the layout's bookkeeping keys under the prefix
+    // (Spring's shadow keys, phpredis' lock keys): they are not sessions.
+    QList<QByteArray> keys;
+    keys.reserve(candidates.size());
+    for (const QByteArray &key : candidates) {
+        if (m_layout.idFromKey(key))
+            keys.append(key);
+    }
+    if (keys.isEmpty())
+        return QList<SessionSummary>();
+    if (m_layout.valueType == SessionLayout::ValueType::Hash)
+        return summarizeHashes(keys, userOnly);
+    // Where the framework keeps the real expiry on another key (a shadow key), its PTTL wins
+    // while that key exists.
+    QList<QByteArray> ttlKeys;
+    if (!userOnly && !m_layout.ttlKey.isEmpty()) {
+        for (const QByteArray &key : std::as_const(keys)) {
+            ttlKeys.append(
+                SessionLayout::expandTemplate(m_layout.ttlKey,
+                                              {{QStringLiteral("prefix"), m_layout.keyPrefix},
+                                               {QStringLiteral("key"), key},
+                                               {QStringLiteral("id"), *m_layout.idFromKey(key)}})
+                    .value_or(QByteArray()));
+        }
+    }
+
     // One MGET for the values (nil for a key that is gone or not a string) and, unless only
     // users are wanted, a PTTL per key. Commands are what the server spends its time on: a
     // users count of a million sessions sends a thousand MGETs and nothing else.
@@ -200,6 +315,8 @@ Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &k
     commands.append(values);
     if (!userOnly) {
         for (const QByteArray &key : keys)
+            commands.append({pttlVerb, key});
+        for (const QByteArray &key : std::as_const(ttlKeys))
             commands.append({pttlVerb, key});
     }
     auto replies = run(commands, QStringLiteral("MGET"));
@@ -221,9 +338,11 @@ Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &k
     QList<qsizetype> unknown; // indexes into `out` of keys that are gone or not strings
     for (qsizetype i = 0; i < keys.size(); ++i) {
         const Reply &value = valuesReply.elements.at(i);
-        const qint64 pttl = userOnly ? -1 : replies->at(1 + i).integer;
+        qint64 pttl = userOnly ? -1 : replies->at(1 + i).integer;
         if (pttl == -2)
             continue; // expired or deleted since the SCAN
+        if (!ttlKeys.isEmpty() && replies->at(1 + keys.size() + i).integer != -2)
+            pttl = replies->at(1 + keys.size() + i).integer;
         const QByteArray id = *m_layout.idFromKey(keys.at(i));
         if (value.isNil()) {
             unknown.append(out.size());
@@ -263,6 +382,17 @@ Result<StoreInfo> SessionStore::settings()
     info.serverVersion = server->version;
     info.keysInDatabase = server->keys;
     info.facts = std::move(server->facts);
+    if (!m_layoutNote.isEmpty()) {
+        // How an "auto" layout was chosen, beside the layout's other facts.
+        FactSheet sheet;
+        sheet.known(QStringLiteral("redis.layout.detection"), m_layoutNote);
+        const auto after =
+            std::find_if(info.facts.begin(), info.facts.end(),
+                         [](const StoreFact &f) { return f.id == u"redis.layout.user_index"; });
+        info.facts.insert(after == info.facts.end() ? info.facts.size()
+                                                    : after - info.facts.begin() + 1,
+                          sheet.take().first());
+    }
     return info;
 }
 
@@ -282,8 +412,12 @@ Result<StoreInfo> SessionStore::describe(const ProgressCallback &progress,
     auto counted = scan(m_layout.scanPattern(), cancel, [&](const QList<QByteArray> &keys) {
         QList<Command> commands;
         commands.reserve(keys.size());
-        for (const QByteArray &key : keys)
-            commands.append({"PTTL", key});
+        for (const QByteArray &key : keys) {
+            if (m_layout.idFromKey(key)) // not the bookkeeping keys under the prefix
+                commands.append({"PTTL", key});
+        }
+        if (commands.isEmpty())
+            return Result<bool>(true);
         auto ttls = run(commands, QStringLiteral("PTTL"));
         if (!ttls)
             return Result<bool>(std::unexpected(ttls.error()));
@@ -441,30 +575,134 @@ Result<SessionPage> SessionStore::sessionPage(const SessionPageRequest &request,
     return page;
 }
 
-Result<SessionDetail> SessionStore::session(const QByteArray &id)
+Result<QList<SessionSummary>> SessionStore::summarizeHashes(const QList<QByteArray> &keys,
+                                                            bool userOnly)
 {
-    const QByteArray key = m_layout.keyForId(id);
-    auto replies = run({{"GET", key}, {"PTTL", key}}, QStringLiteral("GET"));
+    // Each hash whole: its values are small (Spring's are a few JDK-serialized objects) and the
+    // user may sit in one of several attributes.
+    QList<Command> commands;
+    commands.reserve(keys.size() * (userOnly ? 1 : 3));
+    for (const QByteArray &key : keys)
+        commands.append({"HGETALL", key});
+    QList<QByteArray> ttlKeys;
+    if (!userOnly) {
+        for (const QByteArray &key : keys)
+            commands.append({"PTTL", key});
+        if (!m_layout.ttlKey.isEmpty()) {
+            for (const QByteArray &key : keys) {
+                ttlKeys.append(SessionLayout::expandTemplate(
+                                   m_layout.ttlKey,
+                                   {{QStringLiteral("prefix"), m_layout.keyPrefix},
+                                    {QStringLiteral("key"), key},
+                                    {QStringLiteral("id"), *m_layout.idFromKey(key)}})
+                                   .value_or(QByteArray()));
+                commands.append({"PTTL", ttlKeys.last()});
+            }
+        }
+    }
+    auto replies = run(commands, QStringLiteral("HGETALL"));
+    if (!replies)
+        return std::unexpected(replies.error());
+    QList<SessionSummary> out;
+    QList<qsizetype> odd; // indexes into `out` of keys that are not hashes
+    for (qsizetype i = 0; i < keys.size(); ++i) {
+        const Reply &value = replies->at(i);
+        qint64 pttl = userOnly ? -1 : replies->at(keys.size() + i).integer;
+        if (pttl == -2)
+            continue;
+        if (!ttlKeys.isEmpty() && replies->at(2 * keys.size() + i).integer != -2)
+            pttl = replies->at(2 * keys.size() + i).integer;
+        const QByteArray id = *m_layout.idFromKey(keys.at(i));
+        if (value.isError()) {
+            if (value.errorCode() != "WRONGTYPE")
+                return std::unexpected(
+                    errorFromReply(value, m_router.endpoint(), QStringLiteral("HGETALL")));
+            odd.append(out.size());
+            out.append(summaryFrom(id, pttl, 0, {}, QString()));
+            continue;
+        }
+        if (value.elements.isEmpty())
+            continue; // gone since the SCAN
+        QList<QPair<QByteArray, QByteArray>> fields;
+        qint64 size = 0;
+        for (qsizetype f = 0; f + 1 < value.elements.size(); f += 2) {
+            fields.append({value.elements.at(f).string, value.elements.at(f + 1).string});
+            size += value.elements.at(f).string.size() + value.elements.at(f + 1).string.size();
+        }
+        out.append(summaryFrom(id, pttl, size,
+                               m_fields.readTree(decodeHashFields(fields).root, userOnly),
+                               QStringLiteral("hash")));
+    }
+    if (!odd.isEmpty()) {
+        QList<Command> typeCommands;
+        for (const qsizetype at : std::as_const(odd))
+            typeCommands.append({"TYPE", m_layout.keyForId(out.at(at).id)});
+        auto types = run(typeCommands, QStringLiteral("TYPE"));
+        if (!types)
+            return std::unexpected(types.error());
+        for (qsizetype i = odd.size() - 1; i >= 0; --i) {
+            const QByteArray type = types->at(i).string;
+            if (type == "none")
+                out.removeAt(odd.at(i));
+            else
+                out[odd.at(i)].valueType = QString::fromUtf8(type);
+        }
+    }
+    return out;
+}
+
+Result<std::optional<SessionDetail>> SessionStore::readSession(const QByteArray &key)
+{
+    const bool hash = m_layout.valueType == SessionLayout::ValueType::Hash;
+    const QByteArray id = m_layout.idFromKey(key).value_or(key.mid(m_layout.keyPrefix.size()));
+    QList<Command> commands{{hash ? "HGETALL" : "GET", key}, {"PTTL", key}};
+    if (!m_layout.ttlKey.isEmpty()) {
+        commands.append(
+            {"PTTL",
+             SessionLayout::expandTemplate(m_layout.ttlKey,
+                                           {{QStringLiteral("prefix"), m_layout.keyPrefix},
+                                            {QStringLiteral("key"), key},
+                                            {QStringLiteral("id"), id}})
+                 .value_or(QByteArray())});
+    }
+    auto replies = run(commands, QString::fromLatin1(commands.first().first()));
     if (!replies)
         return std::unexpected(replies.error());
     const Reply &value = replies->at(0);
-    const qint64 pttl = replies->at(1).integer;
-    if (value.isNil() || pttl == -2) {
-        return fail(Code::NotFound,
-                    QStringLiteral("No session \"%1\" in %2.").arg(displayBytes(id), targetName()));
-    }
+    qint64 pttl = replies->at(1).integer;
+    if (value.isNil() || pttl == -2)
+        return std::optional<SessionDetail>();
+    if (replies->size() > 2 && replies->at(2).integer != -2)
+        pttl = replies->at(2).integer;
     SessionDetail detail;
-    if (!value.isError()) {
+    if (!value.isError() && !hash) {
         detail.raw = value.string;
         detail.decoded = decodeValue(value.string);
         detail.summary = summaryFrom(id, pttl, value.string.size(), m_fields.read(value.string),
                                      QStringLiteral("string"));
-        return detail;
+        return std::optional<SessionDetail>(std::move(detail));
+    }
+    if (!value.isError()) {
+        // A hash session: each field decoded on its own (Spring's JDK-serialized values).
+        QList<QPair<QByteArray, QByteArray>> fields;
+        qint64 size = 0;
+        for (qsizetype f = 0; f + 1 < value.elements.size(); f += 2) {
+            fields.append({value.elements.at(f).string, value.elements.at(f + 1).string});
+            size += value.elements.at(f).string.size() + value.elements.at(f + 1).string.size();
+        }
+        detail.decoded = decodeHashFields(fields);
+        detail.raw = QJsonDocument(toJson(detail.decoded.root, false).toObject())
+                         .toJson(QJsonDocument::Compact);
+        detail.summary = summaryFrom(id, pttl, size, m_fields.readTree(detail.decoded.root),
+                                     QStringLiteral("hash"));
+        return std::optional<SessionDetail>(std::move(detail));
     }
     if (value.errorCode() != "WRONGTYPE")
-        return std::unexpected(errorFromReply(value, m_router.endpoint(), QStringLiteral("GET")));
+        return std::unexpected(errorFromReply(value, m_router.endpoint(),
+                                              QString::fromLatin1(commands.first().first())));
 
-    // Not a string: show what the key holds, capped, so that an odd key is still inspectable.
+    // Not of the layout's type: show what the key holds, capped, so that an odd key is still
+    // inspectable.
     auto type = run({{"TYPE", key}}, QStringLiteral("TYPE"));
     if (!type)
         return std::unexpected(type.error());
@@ -478,7 +716,19 @@ Result<SessionDetail> SessionStore::session(const QByteArray &id)
         read = {"SRANDMEMBER", key, "1000"};
     else if (kind == "zset")
         read = {"ZRANGE", key, "0", "999", "WITHSCORES"};
+    else if (kind == "string")
+        read = {"GET", key};
     ValueNode root;
+    if (kind == "string") {
+        auto content = run({read}, QStringLiteral("GET"));
+        if (!content)
+            return std::unexpected(content.error());
+        detail.raw = content->first().string;
+        detail.decoded = decodeValue(detail.raw);
+        detail.summary = summaryFrom(id, pttl, detail.raw.size(), m_fields.read(detail.raw),
+                                     QStringLiteral("string"));
+        return std::optional<SessionDetail>(std::move(detail));
+    }
     if (!read.isEmpty()) {
         auto content = run({read}, QString::fromLatin1(read.first()));
         if (!content)
@@ -486,7 +736,7 @@ Result<SessionDetail> SessionStore::session(const QByteArray &id)
         const QList<Reply> &items = content->first().elements;
         const bool pairs = kind == "hash" || kind == "zset";
         root.kind = pairs ? ValueNode::Kind::Map : ValueNode::Kind::List;
-        for (qsizetype i = 0; i < items.size(); i += pairs ? 2 : 1) {
+        for (qsizetype i = 0; i + (pairs ? 1 : 0) < items.size(); i += pairs ? 2 : 1) {
             const QString name = pairs ? displayBytes(items.at(i).string) : QString();
             const QByteArray &bytes = pairs ? items.at(i + 1).string : items.at(i).string;
             root.children.append(scalarNode(bytes, name));
@@ -505,7 +755,30 @@ Result<SessionDetail> SessionStore::session(const QByteArray &id)
     SessionFields fields;
     fields.user = findUser(root, m_layout.userFields).value_or(QString());
     detail.summary = summaryFrom(id, pttl, 0, fields, QString::fromUtf8(kind));
-    return detail;
+    return std::optional<SessionDetail>(std::move(detail));
+}
+
+Result<SessionDetail> SessionStore::session(const QByteArray &id)
+{
+    // A public (cookie) id of a layout that hashes it: the private key first, then the legacy
+    // key of the public id, as Rack reads them.
+    QList<QByteArray> keys;
+    if (m_layout.isPublicId(id))
+        keys = {m_layout.keyForId(m_layout.storedIdFor(id)), m_layout.keyForId(id)};
+    else
+        keys = {m_layout.keyForId(id)};
+    for (const QByteArray &key : std::as_const(keys)) {
+        // Only keys of the layout: an id naming a bookkeeping key is no session.
+        if (!m_layout.idFromKey(key) && !(key != keys.first() && m_layout.ownsKey(key)))
+            continue;
+        auto found = readSession(key);
+        if (!found)
+            return std::unexpected(found.error());
+        if (*found)
+            return std::move(**found);
+    }
+    return fail(Code::NotFound,
+                QStringLiteral("No session \"%1\" in %2.").arg(displayBytes(id), targetName()));
 }
 
 Result<QList<Reply>> SessionStore::unlink(const QList<QByteArray> &keys, RunInfo *info)
@@ -513,7 +786,7 @@ Result<QList<Reply>> SessionStore::unlink(const QList<QByteArray> &keys, RunInfo
     QList<Command> commands;
     commands.reserve(keys.size());
     for (const QByteArray &key : keys) {
-        Q_ASSERT(m_layout.idFromKey(key) || m_layout.userFromIndexKey(key));
+        Q_ASSERT(m_layout.ownsKey(key));
         commands.append({m_deleteVerb, key});
     }
     // Raw replies: callers book each key's outcome, a refusal included.
@@ -547,33 +820,144 @@ Result<RevokeReport> SessionStore::revoke(const QList<QByteArray> &ids)
 {
     if (auto refused = refuseIfReadOnly(QStringLiteral("revoke sessions")); !refused)
         return std::unexpected(refused.error());
+    return revokeIds(ids, std::nullopt);
+}
+
+Result<RevokeReport> SessionStore::revokeIds(const QList<QByteArray> &ids,
+                                             const std::optional<QString> &user)
+{
+    using Step = SessionLayout::RevokeStep;
+    const auto uses = [&](const QString &placeholder) {
+        return std::any_of(
+            m_layout.revokeSteps.begin(), m_layout.revokeSteps.end(), [&](const Step &step) {
+                return step.key.contains(placeholder) || step.member.contains(placeholder);
+            });
+    };
+    const bool needsTimes = uses(QStringLiteral("{expiryMinuteMs}"));
+    const bool needsUser =
+        (m_layout.hasUserIndex() && !user) || uses(QStringLiteral("{user}")) || needsTimes;
+
     RevokeReport report;
     for (qsizetype at = 0; at < ids.size(); at += m_batchSize) {
         const QList<QByteArray> batch = ids.mid(at, m_batchSize);
+        // A cookie id of a layout that hashes it names the private key; the legacy key of the
+        // public id goes too (the recipe's {publicId} step).
+        struct Target
+        {
+            QByteArray storedId;
+            QByteArray key;
+            std::optional<QByteArray> publicId;
+            qsizetype sessionCommand = -1;
+            QList<qsizetype> publicIdDeletes; // legacy keys of the public id
+            QList<qsizetype> relatedDeletes;
+        };
+        QList<Target> targets;
         QList<QByteArray> keys;
-        for (const QByteArray &id : batch)
-            keys.append(m_layout.keyForId(id));
-        // The user is read before the delete so that the index can be kept consistent.
-        QHash<QString, QList<QByteArray>> byUser;
-        if (m_layout.hasUserIndex()) {
-            auto summaries = summarize(keys, true);
+        for (const QByteArray &id : batch) {
+            Target target;
+            if (m_layout.isPublicId(id))
+                target.publicId = id;
+            target.storedId = m_layout.storedIdFor(id);
+            target.key = m_layout.keyForId(target.storedId);
+            keys.append(target.key);
+            targets.append(target);
+        }
+        // The session is read before it is deleted when the recipe needs its user (index
+        // entries, {user}) or its times (Spring's expiry bucket).
+        QHash<QByteArray, SessionSummary> known;
+        if (needsUser) {
+            auto summaries = summarize(keys, !needsTimes);
             if (!summaries)
                 return std::unexpected(summaries.error());
-            for (const SessionSummary &s : *summaries) {
-                if (!s.user.isEmpty())
-                    byUser[s.user].append(s.id);
-            }
+            for (const SessionSummary &s : *summaries)
+                known.insert(s.id, s);
         }
-        auto results = unlink(keys);
+        QList<Command> commands;
+        for (Target &target : targets) {
+            const SessionSummary summary = known.value(target.storedId);
+            QHash<QString, QByteArray> values{{QStringLiteral("prefix"), m_layout.keyPrefix},
+                                              {QStringLiteral("key"), target.key},
+                                              {QStringLiteral("id"), target.storedId}};
+            if (target.publicId)
+                values.insert(QStringLiteral("publicId"), *target.publicId);
+            const QString owner = user.value_or(summary.user);
+            if (!owner.isEmpty())
+                values.insert(QStringLiteral("user"), owner.toUtf8());
+            if (summary.lastAccessAt.isValid() && summary.idleTimeoutSeconds >= 0) {
+                // Spring's bucket: last access + timeout, rounded up to the next whole minute
+                // (RedisSessionExpirationPolicy.roundUpToNextMinute adds a minute, then clears
+                // the seconds).
+                const qint64 expires =
+                    summary.lastAccessAt.toMSecsSinceEpoch() + summary.idleTimeoutSeconds * 1000;
+                values.insert(QStringLiteral("expiryMinuteMs"),
+                              QByteArray::number((expires / 60000 + 1) * 60000));
+            }
+            for (const Step &step : m_layout.revokeSteps) {
+                const auto key = SessionLayout::expandTemplate(step.key, values);
+                const auto member = step.op == Step::Op::Delete
+                    ? std::optional<QByteArray>(QByteArray())
+                    : SessionLayout::expandTemplate(step.member, values);
+                if (!key || !member)
+                    continue; // names what this session lacks (no user, no public id)
+                if (!m_layout.ownsKey(*key)) {
+                    // A public id that cannot be a legacy key of this layout is simply not one.
+                    if (step.key.contains(QStringLiteral("{publicId}")))
+                        continue;
+                    return fail(Code::InvalidArgument,
+                                QStringLiteral("The revoke step \"%1\" of the layout %2 names %3, "
+                                               "which is not a key of the layout; nothing was "
+                                               "deleted.")
+                                    .arg(step.key, m_layout.schema, displayBytes(*key)));
+                }
+                switch (step.op) {
+                case Step::Op::Delete:
+                    (step.key.contains(QStringLiteral("{publicId}")) ? target.publicIdDeletes
+                                                                     : target.relatedDeletes)
+                        .append(commands.size());
+                    commands.append({m_deleteVerb, *key});
+                    break;
+                case Step::Op::SetRemove:
+                    commands.append({"SREM", *key, *member});
+                    break;
+                case Step::Op::SortedSetRemove:
+                    commands.append({"ZREM", *key, *member});
+                    break;
+                }
+            }
+            target.sessionCommand = commands.size();
+            commands.append({m_deleteVerb, target.key});
+        }
+        auto results = run(commands, QString::fromLatin1(m_deleteVerb));
         if (!results)
             return std::unexpected(results.error());
-        for (qsizetype i = 0; i < batch.size(); ++i) {
+        for (qsizetype i = 0; i < results->size(); ++i) {
             const Reply &r = results->at(i);
-            if (r.isError())
+            if (r.isError() && r.errorCode() != "WRONGTYPE")
                 return std::unexpected(
                     errorFromReply(r, m_router.endpoint(), QStringLiteral("Deleting a session")));
-            (r.integer > 0 ? report.revoked : report.notFound).append(batch.at(i));
         }
+        QHash<QString, QList<QByteArray>> byUser;
+        for (qsizetype t = 0; t < targets.size(); ++t) {
+            const Target &target = targets.at(t);
+            const bool session = results->at(target.sessionCommand).integer > 0;
+            bool legacy = false;
+            for (const qsizetype i : target.publicIdDeletes) {
+                legacy |= results->at(i).integer > 0;
+                report.relatedKeysRemoved += results->at(i).integer > 0 ? 1 : 0;
+            }
+            for (const qsizetype i : target.relatedDeletes)
+                report.relatedKeysRemoved += results->at(i).integer > 0 ? 1 : 0;
+            if (session)
+                report.revoked.append(target.storedId);
+            else if (legacy)
+                report.revoked.append(*target.publicId);
+            else
+                report.notFound.append(batch.at(t));
+            const QString owner = user.value_or(known.value(target.storedId).user);
+            if (!owner.isEmpty())
+                byUser[owner].append(target.storedId);
+        }
+        // Exactly the ids handled here leave the index, so a login racing with this stays.
         for (auto it = byUser.cbegin(); it != byUser.cend(); ++it) {
             auto removed = removeFromUserIndex(it.key(), it.value());
             if (!removed)
@@ -607,29 +991,7 @@ Result<RevokeReport> SessionStore::logoutUser(const QString &user, const Progres
         for (const SessionSummary &s : found->sessions)
             ids.append(s.id);
     }
-    RevokeReport report;
-    for (qsizetype at = 0; at < ids.size(); at += m_batchSize) {
-        const QList<QByteArray> batch = ids.mid(at, m_batchSize);
-        QList<QByteArray> keys;
-        for (const QByteArray &id : batch)
-            keys.append(m_layout.keyForId(id));
-        auto results = unlink(keys);
-        if (!results)
-            return std::unexpected(results.error());
-        for (qsizetype i = 0; i < batch.size(); ++i) {
-            const Reply &r = results->at(i);
-            if (r.isError())
-                return std::unexpected(
-                    errorFromReply(r, m_router.endpoint(), QStringLiteral("Deleting a session")));
-            (r.integer > 0 ? report.revoked : report.notFound).append(batch.at(i));
-        }
-        // Exactly the ids handled here leave the index, so a login racing with this stays.
-        auto removed = removeFromUserIndex(user, batch);
-        if (!removed)
-            return std::unexpected(removed.error());
-        report.indexEntriesRemoved += *removed;
-    }
-    return report;
+    return revokeIds(ids, user);
 }
 
 Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallback &progress,
@@ -731,26 +1093,60 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
         p.failed = report.failed;
     };
 
+    // The layout's bookkeeping keys (shadow keys, lock keys, expiry sets) go with the sessions:
+    // those under the session prefix in the same scan, the others in a scan of their own.
+    Tally bookkeepingTally;
+    qint64 bookkeepingFound = 0;
+    const auto sortBookkeeping = [&](const QList<QByteArray> &keys, QList<QByteArray> *sessionKeys,
+                                     QList<QByteArray> *bookkeeping) {
+        for (const QByteArray &key : keys) {
+            const bool isSession = m_layout.idFromKey(key).has_value();
+            if (!isSession && !m_layout.isBookkeepingKey(key))
+                continue;
+            if (states.value(key) == KeyStates::Absent) {
+                states.set(key, KeyStates::Seen);
+                ++report.examined;
+                if (isSession)
+                    ++report.matched;
+                else
+                    ++bookkeepingFound;
+            }
+            (isSession ? sessionKeys : bookkeeping)->append(key);
+        }
+    };
     auto sessions = m_router.scan(
         m_layout.scanPattern(), m_batchSize, cancel, [&](const QList<QByteArray> &keys) {
-            for (const QByteArray &key : keys) {
-                if (states.value(key) == KeyStates::Absent) {
-                    states.set(key, KeyStates::Seen);
-                    ++report.examined;
-                    ++report.matched;
-                }
-            }
+            QList<QByteArray> sessionKeys, bookkeeping;
+            sortBookkeeping(keys, &sessionKeys, &bookkeeping);
             Result<void> done;
-            if (!dryRun)
-                done = destroyBatch(keys, sessionTally);
+            if (!dryRun && !sessionKeys.isEmpty())
+                done = destroyBatch(sessionKeys, sessionTally);
+            if (done && !dryRun && !bookkeeping.isEmpty())
+                done = destroyBatch(bookkeeping, bookkeepingTally);
             publish();
             if (progress)
                 progress(p);
             return done ? Result<bool>(true) : Result<bool>(std::unexpected(done.error()));
         });
+    for (const QByteArray &pattern : m_layout.bookkeepingScanPatterns()) {
+        if (!sessions || m_layout.scanCovers(pattern))
+            continue;
+        sessions = m_router.scan(pattern, m_batchSize, cancel, [&](const QList<QByteArray> &keys) {
+            QList<QByteArray> sessionKeys, bookkeeping;
+            sortBookkeeping(keys, &sessionKeys, &bookkeeping);
+            Result<void> done;
+            if (!dryRun && !bookkeeping.isEmpty())
+                done = destroyBatch(bookkeeping, bookkeepingTally);
+            publish();
+            if (progress)
+                progress(p);
+            return done ? Result<bool>(true) : Result<bool>(std::unexpected(done.error()));
+        });
+    }
     // After the first delete an error must not lose the counts: report what was done.
     if (!sessions && sessions.error().code != Code::Cancelled) {
-        if (report.destroyed == 0 && report.failed == 0 && report.unconfirmed == 0)
+        if (report.destroyed == 0 && report.failed == 0 && report.unconfirmed == 0
+            && bookkeepingTally.destroyed == 0)
             return std::unexpected(sessions.error());
         report.abortReason = sessions.error().message;
     }
@@ -790,6 +1186,7 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
     }
     publish();
     report.indexKeysDestroyed = dryRun ? indexKeysFound : indexTally.destroyed;
+    report.bookkeepingKeysDestroyed = dryRun ? bookkeepingFound : bookkeepingTally.destroyed;
     report.errors = causes.values();
     report.errors.sort();
     report.durationMs = clock.elapsed();

@@ -4,6 +4,7 @@
 #include "sessionstore.h"
 
 #include <functional>
+#include <optional>
 
 namespace SessionDesk::Redis {
 
@@ -19,7 +20,9 @@ class SessionStore final : public SessionDesk::SessionStore
 public:
     SessionStore(StoreConfig config, SessionLayout layout);
 
+    // With an "auto" layout, connect() samples the store and picks the preset (layoutdetect.h).
     const SessionLayout &layout() const override { return m_layout; }
+    QString layoutNote() const override { return m_layoutNote; }
     QString targetName() const override { return m_router.config().targetName(); }
     bool isReadOnly() const override { return m_readOnly; }
     void setReadOnly(bool readOnly) override
@@ -54,8 +57,18 @@ private:
     using KeyVisitor = std::function<Result<bool>(const QList<QByteArray> &keys)>;
     Result<void> scan(const QByteArray &pattern, const CancelToken &cancel,
                       const KeyVisitor &visit);
-    // GET + PTTL of every key; keys that vanished meanwhile are left out.
+    // GET (HGETALL for hash layouts) + PTTL of every session key; keys that vanished meanwhile
+    // and bookkeeping keys of the layout are left out.
     Result<QList<SessionSummary>> summarize(const QList<QByteArray> &keys, bool userOnly = false);
+    Result<QList<SessionSummary>> summarizeHashes(const QList<QByteArray> &keys, bool userOnly);
+    // The session stored under `key`, or nullopt when there is none.
+    Result<std::optional<SessionDetail>> readSession(const QByteArray &key);
+    // Samples keys and values and replaces the "auto" layout by the preset they fit.
+    Result<void> detectLayout();
+    // Deletes the sessions `ids` name with the layout's revoke recipe. `user`, when given, is
+    // the user whose index entries go (logout-user); otherwise each session's own user's do.
+    Result<RevokeReport> revokeIds(const QList<QByteArray> &ids,
+                                   const std::optional<QString> &user);
     Result<QList<QByteArray>> readUserIndex(const QString &user);
     // Deletes keys and returns, per key, 1 removed, 0 already gone, or an error reply.
     Result<QList<Reply>> unlink(const QList<QByteArray> &keys, RunInfo *info = nullptr);
@@ -66,6 +79,7 @@ private:
     Router m_router;
     SessionLayout m_layout;
     SessionFieldReader m_fields;
+    QString m_layoutNote;
     QByteArray m_deleteVerb = "UNLINK";
     bool m_readOnly = false;
     int m_batchSize = 1000;
