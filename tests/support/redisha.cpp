@@ -1,6 +1,8 @@
 #include "redisha.h"
 
+#include <QDeadlineTimer>
 #include <QSet>
+#include <QTest>
 
 namespace SessionDesk::Test {
 
@@ -109,7 +111,46 @@ bool SentinelSetup::start(const Options &options)
             return false;
         }
     }
+    // "+slave" comes from the master's INFO; a sentinel promotes only a replica whose own INFO
+    // it has read (else SENTINEL FAILOVER answers NOGOODSLAVE). Nothing is logged when that
+    // happens, so its SENTINEL REPLICAS view is polled until it has (Redis reads a replica's
+    // INFO every 10 s at the latest).
+    for (int i = 0; i < 3; ++i) {
+        QDeadlineTimer deadline(15000);
+        while (!replicaInfoRead(i)) {
+            if (deadline.hasExpired()) {
+                m_error = QStringLiteral("sentinel %1 never read the replica's INFO").arg(i);
+                return false;
+            }
+            QTest::qWait(50);
+        }
+    }
     return true;
+}
+
+QStringList SentinelSetup::sentinelCommand(const QStringList &command) const
+{
+    if (m_options.sentinelPassword.isEmpty())
+        return command;
+    return QStringList{QStringLiteral("--no-auth-warning"), QStringLiteral("-a"),
+                       m_options.sentinelPassword}
+    + command;
+}
+
+bool SentinelSetup::replicaInfoRead(int sentinel)
+{
+    // redis-cli prints the replica's fields as alternating name and value lines.
+    const QList<QByteArray> lines =
+        m_sentinels.at(sentinel)
+            ->cli(sentinelCommand(
+                {QStringLiteral("SENTINEL"), QStringLiteral("REPLICAS"), m_options.masterName}))
+            .split('\n');
+    const qsizetype at = lines.indexOf("info-refresh");
+    if (at < 0 || at + 1 >= lines.size())
+        return false;
+    bool ok = false;
+    const qint64 sinceRefresh = lines.at(at + 1).trimmed().toLongLong(&ok);
+    return ok && sinceRefresh < 10000; // a replica never read shows the whole epoch here
 }
 
 void SentinelSetup::stop()
