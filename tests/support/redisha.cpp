@@ -175,12 +175,9 @@ QString SentinelSetup::url() const
 
 int SentinelSetup::masterIndex()
 {
-    QStringList args{QStringLiteral("SENTINEL"), QStringLiteral("GET-MASTER-ADDR-BY-NAME"),
-                     m_options.masterName};
-    if (!m_options.sentinelPassword.isEmpty())
-        args = QStringList{QStringLiteral("--no-auth-warning"), QStringLiteral("-a"),
-                           m_options.sentinelPassword}
-            + args;
+    const QStringList args =
+        sentinelCommand({QStringLiteral("SENTINEL"), QStringLiteral("GET-MASTER-ADDR-BY-NAME"),
+                         m_options.masterName});
     const QList<QByteArray> lines = m_sentinels.at(0)->cli(args).trimmed().split('\n');
     const quint16 port = lines.size() == 2 ? quint16(lines.at(1).trimmed().toUInt()) : 0;
     for (int i = 0; i < m_data.size(); ++i) {
@@ -196,11 +193,8 @@ bool SentinelSetup::failover()
     QList<int> switches;
     for (auto &sentinel : m_sentinels)
         switches.append(int(sentinel->log().count("+switch-master")));
-    QStringList args{QStringLiteral("SENTINEL"), QStringLiteral("FAILOVER"), m_options.masterName};
-    if (!m_options.sentinelPassword.isEmpty())
-        args = QStringList{QStringLiteral("--no-auth-warning"), QStringLiteral("-a"),
-                           m_options.sentinelPassword}
-            + args;
+    const QStringList args = sentinelCommand(
+        {QStringLiteral("SENTINEL"), QStringLiteral("FAILOVER"), m_options.masterName});
     const QByteArray answer = m_sentinels.at(0)->cli(args).trimmed();
     if (answer != "OK") {
         m_error = QStringLiteral("SENTINEL FAILOVER answered %1").arg(QString::fromUtf8(answer));
