@@ -40,6 +40,14 @@ public:
         return m_store.get();
     }
 
+    // The layout another lane detected: this lane's store then need not sample again. Ignored
+    // once this lane's store exists (it detected on its own).
+    void adoptLayout(const SessionLayout &layout)
+    {
+        if (!m_store)
+            m_layout = layout;
+    }
+
     // Forwards progress at most every 100 ms, well within the 250 ms a view needs.
     ProgressCallback throttled(StoreClient::RequestId id)
     {
@@ -190,12 +198,28 @@ StoreClient::RequestId StoreClient::run(
 
 StoreClient::RequestId StoreClient::connectToStore()
 {
-    return run<bool>(
+    struct Resolved
+    {
+        SessionLayout layout;
+        QString note;
+    };
+    return run<Resolved>(
         Lane::Interactive,
-        [](AuditedStore &, const ProgressCallback &, const CancelToken &) -> Result<bool> {
-            return true;
+        [](AuditedStore &store, const ProgressCallback &, const CancelToken &) -> Result<Resolved> {
+            return Resolved{store.layout(), store.layoutNote()};
         },
-        [this](RequestId id, const bool &) { emit connected(id); });
+        [this](RequestId id, const Resolved &resolved) {
+            const bool detected = m_layout.isAuto();
+            m_layout = resolved.layout;
+            m_layoutNote = resolved.note;
+            if (detected) {
+                StoreWorker *bulk = m_workers[1];
+                QMetaObject::invokeMethod(
+                    bulk, [bulk, layout = resolved.layout] { bulk->adoptLayout(layout); },
+                    Qt::QueuedConnection);
+            }
+            emit connected(id);
+        });
 }
 
 StoreClient::RequestId StoreClient::describe()

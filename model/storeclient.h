@@ -39,7 +39,10 @@ public:
     QString targetName() const { return m_config.targetName(); }
     QString displayUrl() const { return m_config.redactedUrl(); }
     const StoreConfig &config() const { return m_config; }
+    // The layout in use: after connected(), the detected one when it was "auto".
     const SessionLayout &layout() const { return m_layout; }
+    // How an "auto" layout was chosen (one sentence), once connected; empty otherwise.
+    QString layoutNote() const { return m_layoutNote; }
     QString auditLogPath() const { return m_auditLogPath; }
 
     // Read-only by default. A locked client (profile flagged read-only) refuses to unlock.
@@ -89,6 +92,7 @@ private:
 
     StoreConfig m_config;
     SessionLayout m_layout;
+    QString m_layoutNote;
     QString m_auditLogPath;
     bool m_writesAllowed = false;
     QThread *m_threads[2] = {};

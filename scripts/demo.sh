@@ -2,8 +2,11 @@
 # The main job, on throwaway stores: installs what is missing, builds SessionDesk, starts a
 # local redis-server and a local dynalite (DynamoDB-compatible, in memory) on free 127.0.0.1
 # ports, fills them with demo sessions written by real express-session apps (connect-redis,
-# connect-dynamodb), then opens the GUI with both stores in its connection list (when
-# build/app/sessiondesk was built and there is a display) or else takes a short CLI tour.
+# connect-dynamodb), fills more databases of the redis-server with the sessions of Rails, PHP,
+# Flask, Django and Spring Session (scripts/demo-fill-frameworks.mjs: the real apps of
+# tests/frameworks/ where they are installed, else sessions recorded from them), then opens the
+# GUI with every store in its connection list (when build/app/sessiondesk was built and there is
+# a display) or else takes a short CLI tour.
 # Usage: scripts/demo.sh [--cli]     --cli: take the CLI tour even when the GUI exists
 set -euo pipefail
 
@@ -44,6 +47,12 @@ fill() {
     fi
 }
 
+# Rails, PHP, Flask, Django and Spring Session in databases 1-5 (see demo-fill-frameworks.mjs).
+fill_frameworks() {
+    step "sessions of other frameworks"
+    node scripts/demo-fill-frameworks.mjs "$STORE_URL"
+}
+
 fill_dynamodb() {
     step "demo sessions in DynamoDB"
     node scripts/demo-fill-dynamodb.mjs "$DYNAMO_ENDPOINT" "$dynamo_table"
@@ -59,6 +68,14 @@ use_demo_aws_env() {
 run_cli() {
     printf '\n$ sessiondesk-cli %s\n' "$*"
     "$cli" --store "$STORE_URL" --user-index "$user_index" "$@"
+}
+
+# The same against another database of the demo redis-server, layout detected.
+run_cli_db() {
+    local db=$1
+    shift
+    printf '\n$ sessiondesk-cli --store %s %s\n' "$STORE_URL/$db" "$*"
+    "$cli" --store "$STORE_URL/$db" "$@"
 }
 
 # The same against the demo DynamoDB table.
@@ -97,6 +114,9 @@ tour() {
     if [[ -n $id ]]; then
         run_cli show -- "$id" # "--": session ids may start with "-"
     fi
+    # The layout of the other databases is detected (the first line on stderr says which).
+    run_cli_db 1 users
+    run_cli_db 5 sessions --user alice@example.com
     run_cli_dynamo info
     run_cli_dynamo users --limit 5
 }
@@ -112,7 +132,22 @@ write_settings() {
 2\\name=demo DynamoDB
 2\\url="$DYNAMO_URL"
 2\\schema=dynamodb-gds
-size=2
+3\\name=demo Rails (db 1)
+3\\url="$STORE_URL/1"
+3\\schema=auto
+4\\name=demo PHP (db 2)
+4\\url="$STORE_URL/2"
+4\\schema=auto
+5\\name=demo Flask (db 3)
+5\\url="$STORE_URL/3"
+5\\schema=auto
+6\\name=demo Django (db 4)
+6\\url="$STORE_URL/4"
+6\\schema=auto
+7\\name=demo Spring Session (db 5)
+7\\url="$STORE_URL/5"
+7\\schema=auto
+size=7
 EOF
 }
 
@@ -122,8 +157,9 @@ open_gui() {
     step "GUI"
     write_settings
     echo "opening SessionDesk on $STORE_URL (\"demo Redis\"); double-click \"demo DynamoDB\" in"
-    echo "the connection list for the DynamoDB table. The demo stores live until you close the"
-    echo "window. Meanwhile the CLI works on them too, e.g.:"
+    echo "the connection list for the DynamoDB table, or one of the other frameworks' databases"
+    echo "(their layout is detected; the status bar says which). The demo stores live until you"
+    echo "close the window. Meanwhile the CLI works on them too, e.g.:"
     echo "  $cli --store $STORE_URL --user-index '$user_index' users"
     echo "  $aws_env_hint $cli --store '$DYNAMO_URL' users"
     # --profile, not --store: an ad-hoc --store would list a third, unsaved connection.
@@ -141,6 +177,11 @@ While the demo stores run, try for example (in another terminal), on Redis:
   $cli --store $STORE_URL --user-index '$user_index' show --reveal -- ID
   $cli --store $STORE_URL --user-index '$user_index' logout-user USER
   $cli --store $STORE_URL --user-index '$user_index' destroy-all --dry-run
+
+on the other frameworks' databases (1 Rails, 2 PHP, 3 Flask, 4 Django, 5 Spring Session):
+
+  $cli --store $STORE_URL/1 users
+  $cli --store $STORE_URL/5 show 'SESSION=<cookie>'
 
 and on the DynamoDB table (dynalite takes any credentials):
 
@@ -183,6 +224,7 @@ main() {
     echo "listening on 127.0.0.1:$REDIS_PORT (data in $REDIS_DIR, not persisted)"
 
     fill "$STORE_URL"
+    fill_frameworks
 
     step "throwaway DynamoDB (dynalite)"
     use_demo_aws_env

@@ -200,6 +200,7 @@ Result<DestroyReport> AuditedStore::destroyAll(bool dryRun, const ProgressCallba
                        {QStringLiteral("failed"), r.failed},
                        {QStringLiteral("unconfirmed"), r.unconfirmed},
                        {QStringLiteral("index_keys_destroyed"), r.indexKeysDestroyed},
+                       {QStringLiteral("bookkeeping_keys_destroyed"), r.bookkeepingKeysDestroyed},
                        {QStringLiteral("duration_ms"), r.durationMs},
                        {QStringLiteral("errors"), QJsonArray::fromStringList(r.errors)}};
     if (!r.abortReason.isEmpty())

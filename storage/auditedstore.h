@@ -29,6 +29,7 @@ public:
     void setPlannedCount(qint64 planned) { m_planned = planned; }
 
     const SessionLayout &layout() const override { return m_inner->layout(); }
+    QString layoutNote() const override { return m_inner->layoutNote(); }
     QString targetName() const override { return m_inner->targetName(); }
     bool isReadOnly() const override { return m_inner->isReadOnly(); }
     void setReadOnly(bool readOnly) override { m_inner->setReadOnly(readOnly); }

@@ -35,7 +35,11 @@ Result<StoreConfig> ConnectionProfile::toConfig(const QString &password) const
 
 Result<SessionLayout> ConnectionProfile::toLayout() const
 {
-    auto layout = SessionLayout::preset(schema);
+    const bool dynamo = url.startsWith(QStringLiteral("dynamodb:"), Qt::CaseInsensitive);
+    auto layout = !schemaFile.isEmpty() ? SessionLayout::fromJsonFile(schemaFile)
+        : dynamo && schema == SessionLayout::kAuto
+        ? SessionLayout::preset(QStringLiteral("dynamodb-gds"))
+        : SessionLayout::preset(schema);
     if (!layout)
         return layout;
     if (!layout->forDynamoDb)
@@ -80,6 +84,7 @@ QList<ConnectionProfile> ConnectionProfile::load(QSettings &settings)
         p.name = settings.value(QStringLiteral("name")).toString();
         p.url = settings.value(QStringLiteral("url")).toString();
         p.schema = settings.value(QStringLiteral("schema"), p.schema).toString();
+        p.schemaFile = settings.value(QStringLiteral("schemaFile")).toString();
         p.userIndex = settings.value(QStringLiteral("userIndex")).toString();
         p.userFields = settings.value(QStringLiteral("userFields")).toStringList();
         p.tlsCaFile = settings.value(QStringLiteral("tlsCaFile")).toString();
@@ -111,6 +116,10 @@ void ConnectionProfile::save(QSettings &settings, const QList<ConnectionProfile>
         settings.setValue(QStringLiteral("name"), p.name);
         settings.setValue(QStringLiteral("url"), config ? config->redactedUrl() : QString());
         settings.setValue(QStringLiteral("schema"), p.schema);
+        if (p.schemaFile.isEmpty())
+            settings.remove(QStringLiteral("schemaFile"));
+        else
+            settings.setValue(QStringLiteral("schemaFile"), p.schemaFile);
         settings.setValue(QStringLiteral("userIndex"), p.userIndex);
         settings.setValue(QStringLiteral("userFields"), p.userFields);
         settings.setValue(QStringLiteral("tlsCaFile"), p.tlsCaFile);

@@ -18,7 +18,10 @@ struct ConnectionProfile
 {
     QString name; // unique, shown in the connections list
     QString url; // redis://user@host:port/db, without password
+    // A preset name; "auto" detects it when the store connects. Profiles saved before detection
+    // existed have no schema and keep connect-redis.
     QString schema = QStringLiteral("connect-redis");
+    QString schemaFile; // a layout file (SessionLayout::fromJsonFile) instead of the preset
     QString userIndex; // e.g. "user-sessions:{user}", empty for none
     QStringList userFields; // empty: the schema's defaults
     QString tlsCaFile;
@@ -42,7 +45,8 @@ struct ConnectionProfile
     // sentinels' password from SESSIONDESK_SENTINEL_PASSWORD. Errors are the URL's or a host
     // mapping's.
     Result<StoreConfig> toConfig(const QString &password) const;
-    // The schema preset with this profile's user index and user fields, validated.
+    // The schema preset (or layout file) with this profile's user index and user fields,
+    // validated. "auto" on a DynamoDB URL is dynamodb-gds.
     Result<SessionLayout> toLayout() const;
     // A short kind label: "Redis", "Redis (TLS)", "Redis Sentinel", "Redis Cluster (TLS)",
     // "DynamoDB".

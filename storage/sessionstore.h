@@ -42,6 +42,7 @@ struct SessionSummary
     QDateTime startedAt; // invalid when the layout or the value does not say
     QDateTime lastAccessAt; // likewise
     QString device; // IP and/or user agent where the value names them
+    qint64 idleTimeoutSeconds = -1; // the framework's own idle timeout, where it stores one
 };
 
 struct SessionDetail
@@ -100,6 +101,9 @@ struct RevokeReport
     QList<QByteArray> revoked;
     QList<QByteArray> notFound;
     qint64 indexEntriesRemoved = 0;
+    // Keys the layout's revoke recipe removed beside the session keys: legacy public-id keys,
+    // shadow keys, lock keys (index and expiry-set entries are not keys).
+    qint64 relatedKeysRemoved = 0;
 };
 
 struct DestroyReport
@@ -115,6 +119,9 @@ struct DestroyReport
     // unconfirmed were already gone when deleted (expired, or removed by someone else).
     qint64 unconfirmed = 0;
     qint64 indexKeysDestroyed = 0;
+    // The layout's bookkeeping keys (shadow keys, expiry sets, lock keys) removed, or for a dry
+    // run found.
+    qint64 bookkeepingKeysDestroyed = 0;
     qint64 durationMs = 0;
     QStringList errors; // distinct causes of failures
     QString abortReason; // set when the run stopped on an error; the counts are still exact
@@ -159,7 +166,10 @@ class SessionStore
 public:
     virtual ~SessionStore() = default;
 
+    // The layout in use; after connect() the detected one when the layout was "auto".
     virtual const SessionLayout &layout() const = 0;
+    // How the layout was chosen when it was detected (one sentence); empty otherwise.
+    virtual QString layoutNote() const { return {}; }
     virtual QString targetName() const = 0;
     virtual bool isReadOnly() const = 0;
     // Starts from StoreConfig::readOnly; the GUI unlocks writes deliberately.

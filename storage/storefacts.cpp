@@ -44,6 +44,9 @@ QList<FactSpec> buildCatalog()
              "The keys SessionDesk reads and deletes; nothing outside them is touched."),
         spec("redis.layout.user_index", "Layout", "Per-user index", String, "layout",
              "The key pattern of the application's per-user set of session ids, if any."),
+        spec("redis.layout.detection", "Layout", "Layout detection", String,
+             "SCAN, TYPE, GET, HGETALL",
+             "Which framework's layout a sample of the keys and values showed, and the evidence."),
         // Redis: TLS
         spec("redis.tls.connection", "TLS", "This connection uses TLS", Bool, "connection",
              "Whether the bytes between SessionDesk and the server are encrypted."),

@@ -229,22 +229,6 @@ std::optional<DecodedValue> decodeBySignature(const QByteArray &raw, QString *re
     return std::nullopt;
 }
 
-QDateTime timestampFromNode(const ValueNode *node)
-{
-    if (!node)
-        return {};
-    switch (node->kind) {
-    case ValueNode::Kind::Integer:
-        return timestampFromJson(QJsonValue(double(node->scalar.toLongLong())));
-    case ValueNode::Kind::Double:
-        return timestampFromJson(QJsonValue(node->scalar.toDouble()));
-    case ValueNode::Kind::String:
-        return timestampFromJson(QJsonValue(node->scalar.toString()));
-    default:
-        return {};
-    }
-}
-
 std::optional<QString> textOfNode(const ValueNode *node)
 {
     if (!node)
@@ -256,34 +240,6 @@ std::optional<QString> textOfNode(const ValueNode *node)
             return *text;
     }
     return std::nullopt;
-}
-
-const ValueNode *matchPath(const ValueNode &node, const QList<QStringView> &parts, qsizetype from)
-{
-    if (from == parts.size())
-        return &node;
-    if (node.kind == ValueNode::Kind::Map) {
-        // Longest key first, so that "warden.user.user.key" beats "warden".
-        for (qsizetype to = parts.size(); to > from; --to) {
-            QString key = parts.at(from).toString();
-            for (qsizetype i = from + 1; i < to; ++i) {
-                key += u'.';
-                key += parts.at(i);
-            }
-            if (const ValueNode *child = node.child(key)) {
-                if (const ValueNode *found = matchPath(*child, parts, to))
-                    return found;
-            }
-        }
-        return nullptr;
-    }
-    if (node.kind == ValueNode::Kind::List) {
-        bool ok = false;
-        const qsizetype index = parts.at(from).toLongLong(&ok);
-        if (ok && index >= 0 && index < node.children.size())
-            return matchPath(node.children.at(index), parts, from + 1);
-    }
-    return nullptr;
 }
 
 struct CompiledRules
@@ -660,21 +616,97 @@ QJsonValue toJson(const ValueNode &node, bool reveal)
     return QJsonValue::Null;
 }
 
-const ValueNode *findPath(const ValueNode &root, QStringView path)
+namespace {
+
+// How many path parts from `at` the map key `name` stands for (a key with dots stands for
+// several), or 0 when it does not match them.
+qsizetype matchKey(const QString &name, const QList<QStringView> &parts, qsizetype at)
 {
-    return matchPath(root, path.split(u'.'), 0);
+    if (!name.contains(u'.'))
+        return parts.at(at) == u"*" || parts.at(at) == name ? 1 : 0;
+    const QList<QStringView> pieces = QStringView(name).split(u'.');
+    if (pieces.size() > parts.size() - at)
+        return 0;
+    for (qsizetype i = 0; i < pieces.size(); ++i) {
+        if (parts.at(at + i) != u"*" && parts.at(at + i) != pieces.at(i))
+            return 0;
+    }
+    return pieces.size();
+}
+
+const ValueNode *walkPath(const ValueNode &node, const QList<QStringView> &parts, qsizetype at,
+                          const std::function<bool(const ValueNode &)> &accept)
+{
+    if (at == parts.size())
+        return !accept || accept(node) ? &node : nullptr;
+    if (node.kind == ValueNode::Kind::List) {
+        const QStringView part = parts.at(at);
+        if (part == u"*") {
+            for (const ValueNode &child : node.children) {
+                if (const ValueNode *found = walkPath(child, parts, at + 1, accept))
+                    return found;
+            }
+            return nullptr;
+        }
+        bool ok = false;
+        const qsizetype index = part.toLongLong(&ok);
+        if (!ok || index < 0 || index >= node.children.size())
+            return nullptr;
+        return walkPath(node.children.at(index), parts, at + 1, accept);
+    }
+    if (node.kind != ValueNode::Kind::Map)
+        return nullptr;
+    for (const ValueNode &child : node.children) {
+        if (const qsizetype used = matchKey(child.name, parts, at)) {
+            if (const ValueNode *found = walkPath(child, parts, at + used, accept))
+                return found;
+        }
+    }
+    return nullptr;
+}
+
+// A user id is text (a string, or bytes that are UTF-8, as Python 2 pickles and Marshal's
+// binary strings hold it) or an integer.
+bool isUserNode(const ValueNode &node)
+{
+    return node.kind == ValueNode::Kind::Integer || textOfNode(&node).has_value();
+}
+
+QString userText(const ValueNode &node)
+{
+    return node.kind == ValueNode::Kind::Integer ? QString::number(node.scalar.toLongLong())
+                                                 : textOfNode(&node).value_or(QString());
+}
+
+// A path the JSON scanner can follow: object keys only, no wildcard, no list index.
+bool isPlainPath(const QString &path)
+{
+    for (const QStringView part : QStringView(path).split(u'.')) {
+        if (part == u"*")
+            return false;
+        bool number = false;
+        (void)part.toLongLong(&number);
+        if (number)
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+const ValueNode *findValueNode(const ValueNode &root, QStringView path,
+                               const std::function<bool(const ValueNode &)> &accept)
+{
+    if (path.isEmpty())
+        return nullptr;
+    return walkPath(root, path.split(u'.'), 0, accept);
 }
 
 std::optional<QString> findUser(const ValueNode &root, const QStringList &paths)
 {
     for (const QString &path : paths) {
-        const ValueNode *node = findPath(root, path);
-        if (!node)
-            continue;
-        if (const auto text = textOfNode(node))
-            return text;
-        if (node->kind == ValueNode::Kind::Integer)
-            return QString::number(node->scalar.toLongLong());
+        if (const ValueNode *node = findValueNode(root, path, isUserNode))
+            return userText(*node);
     }
     return std::nullopt;
 }
@@ -687,36 +719,86 @@ std::optional<QString> findUserInRaw(const QByteArray &raw, const QStringList &p
     return user.isEmpty() ? std::nullopt : std::optional<QString>(user);
 }
 
+namespace {
+
+QDateTime fromEpochNumber(double n)
+{
+    if (!(n > 0) || n > 1e16)
+        return {};
+    // Epoch milliseconds are above 1e11 for any date after 1973.
+    return QDateTime::fromMSecsSinceEpoch(qint64(n > 1e11 ? n : n * 1000), Qt::UTC);
+}
+
+QDateTime fromIsoText(const QString &text)
+{
+    // Qt reads at most milliseconds: Ruby and Python write micro- or nanoseconds.
+    static const QRegularExpression iso(
+        QStringLiteral("^(\\d{4}-\\d\\d-\\d\\d[T "
+                       "]\\d\\d:\\d\\d(?::\\d\\d)?)(?:[.,](\\d+))?(Z|[+-]\\d\\d:?\\d\\d)?$"));
+    const QRegularExpressionMatch match = iso.match(text.trimmed());
+    if (!match.hasMatch())
+        return {};
+    QString normalized = match.captured(1);
+    normalized[10] = u'T';
+    if (!match.captured(2).isEmpty())
+        normalized += u'.' + QString(match.captured(2) + QStringLiteral("00")).left(3);
+    normalized += match.captured(3); // without an offset: local time, as Qt reads it
+    return QDateTime::fromString(normalized, Qt::ISODateWithMs);
+}
+
+} // namespace
+
 QDateTime timestampFromJson(const QJsonValue &value)
 {
-    if (value.isDouble()) {
-        const double n = value.toDouble();
-        if (n <= 0)
-            return {};
-        // Epoch milliseconds are above 1e11 for any date after 1973.
-        return QDateTime::fromMSecsSinceEpoch(qint64(n > 1e11 ? n : n * 1000), Qt::UTC);
-    }
+    if (value.isDouble())
+        return fromEpochNumber(value.toDouble());
     if (value.isString())
-        return QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
+        return fromIsoText(value.toString());
     return {};
+}
+
+QDateTime timestampFromNode(const ValueNode &node)
+{
+    switch (node.kind) {
+    case ValueNode::Kind::Integer:
+        return fromEpochNumber(double(node.scalar.toLongLong()));
+    case ValueNode::Kind::Double:
+        return fromEpochNumber(node.scalar.toDouble());
+    case ValueNode::Kind::String:
+        return fromIsoText(node.scalar.toString());
+    default:
+        return {};
+    }
 }
 
 SessionFieldReader::SessionFieldReader(const SessionLayout &layout)
 {
-    const auto compile = [](const QStringList &paths) {
+    const auto compile = [this](const QStringList &paths, bool *plain) {
         QList<Path> compiled;
         for (const QString &path : paths) {
             Path parts;
             for (const QStringView part : QStringView(path).split(u'.'))
                 parts.append(part.toUtf8());
             compiled.append(parts);
+            if (!isPlainPath(path)) {
+                m_allPathsPlain = false;
+                if (plain)
+                    *plain = false;
+            }
         }
         return compiled;
     };
-    m_user = compile(layout.userFields);
-    m_started = compile(layout.startedFields);
-    m_lastAccess = compile(layout.lastAccessFields);
-    m_device = compile(layout.deviceFields);
+    m_userPaths = layout.userFields;
+    m_startedPaths = layout.startedFields;
+    m_lastAccessPaths = layout.lastAccessFields;
+    m_devicePaths = layout.deviceFields;
+    if (!layout.maxInactiveField.isEmpty())
+        m_idlePaths = {layout.maxInactiveField};
+    m_user = compile(m_userPaths, &m_userPathsPlain);
+    m_started = compile(m_startedPaths, nullptr);
+    m_lastAccess = compile(m_lastAccessPaths, nullptr);
+    m_device = compile(m_devicePaths, nullptr);
+    m_idle = compile(m_idlePaths, nullptr);
 }
 
 SessionFieldReader::UserLookup SessionFieldReader::userBytes(const QByteArray &raw,
@@ -725,8 +807,11 @@ SessionFieldReader::UserLookup SessionFieldReader::userBytes(const QByteArray &r
     qsizetype start = 0;
     while (start < raw.size() && QChar::isSpace(uchar(raw.at(start))))
         ++start;
-    if (raw.size() > kMaxDecodedBytes || start == raw.size() || raw.at(start) != '{')
-        return UserLookup::None;
+    if (raw.size() > kMaxDecodedBytes || start == raw.size())
+        return UserLookup::None; // read() finds nothing either
+    // Other encodings and paths with wildcards or indexes need read()'s decoded tree.
+    if (raw.at(start) != '{' || !m_userPathsPlain)
+        return UserLookup::Unsure;
     const QByteArrayView json = QByteArrayView(raw).sliced(start);
     // As read(): the first path that names a non-empty string or an integer.
     for (const Path &path : m_user) {
@@ -760,18 +845,62 @@ SessionFieldReader::UserLookup SessionFieldReader::userBytes(const QByteArray &r
 
 SessionFields SessionFieldReader::read(const QByteArray &raw, bool userOnly) const
 {
+    if (raw.isEmpty() || raw.size() > kMaxDecodedBytes)
+        return {};
+    qsizetype start = 0;
+    while (start < raw.size() && QChar::isSpace(uchar(raw.at(start))))
+        ++start;
+    const bool jsonObject = start < raw.size() && raw.at(start) == '{';
+    if (jsonObject && (userOnly ? m_userPathsPlain : m_allPathsPlain))
+        return readJson(raw, userOnly);
+    const DecodedValue decoded = decodeValue(raw);
+    if (decoded.encoding == u"text" || decoded.encoding == u"binary")
+        return {};
+    return readTree(decoded.root, userOnly);
+}
+
+SessionFields SessionFieldReader::readTree(const ValueNode &root, bool userOnly) const
+{
+    SessionFields fields;
+    fields.user = findUser(root, m_userPaths).value_or(QString());
+    if (userOnly)
+        return fields;
+    const auto isTime = [](const ValueNode &node) { return timestampFromNode(node).isValid(); };
+    for (const QString &path : m_startedPaths) {
+        if (const ValueNode *node = findValueNode(root, path, isTime)) {
+            fields.startedAt = timestampFromNode(*node);
+            break;
+        }
+    }
+    for (const QString &path : m_lastAccessPaths) {
+        if (const ValueNode *node = findValueNode(root, path, isTime)) {
+            fields.lastAccessAt = timestampFromNode(*node);
+            break;
+        }
+    }
+    QStringList device;
+    for (const QString &path : m_devicePaths) {
+        const ValueNode *node = findValueNode(
+            root, path, [](const ValueNode &n) { return textOfNode(&n).has_value(); });
+        if (node)
+            device << *textOfNode(node);
+    }
+    fields.device = device.join(QStringLiteral(" · "));
+    for (const QString &path : m_idlePaths) {
+        const ValueNode *node = findValueNode(
+            root, path, [](const ValueNode &n) { return n.kind == ValueNode::Kind::Integer; });
+        if (node)
+            fields.idleTimeoutSeconds = node->scalar.toLongLong();
+    }
+    return fields;
+}
+
+SessionFields SessionFieldReader::readJson(const QByteArray &raw, bool userOnly) const
+{
     SessionFields fields;
     qsizetype start = 0;
     while (start < raw.size() && QChar::isSpace(uchar(raw.at(start))))
         ++start;
-    if (raw.size() > kMaxDecodedBytes || start == raw.size())
-        return fields;
-    if (raw.at(start) != '{') {
-        // Not JSON: a Ruby Marshal, pickle or msgpack value is decoded and searched.
-        if (const auto decoded = decodeBySignature(raw))
-            return fieldsFromTree(decoded->root, userOnly);
-        return fields;
-    }
     const QByteArrayView json = QByteArrayView(raw).sliced(start);
     // The full parse happens only when the scanner is unsure (escapes, damage).
     std::optional<QJsonObject> parsed;
@@ -812,46 +941,11 @@ SessionFields SessionFieldReader::read(const QByteArray &raw, bool userOnly) con
             device << value.toString();
     }
     fields.device = device.join(QStringLiteral(" · "));
-    return fields;
-}
-
-SessionFields SessionFieldReader::fieldsFromTree(const ValueNode &root, bool userOnly) const
-{
-    SessionFields fields;
-    const auto find = [&](const Path &path) {
-        QString dotted;
-        for (const QByteArray &part : path)
-            dotted +=
-                (dotted.isEmpty() ? QString() : QStringLiteral(".")) + QString::fromUtf8(part);
-        return findPath(root, dotted);
-    };
-    for (const Path &path : m_user) {
-        const ValueNode *node = find(path);
-        if (const auto text = textOfNode(node)) {
-            fields.user = *text;
-            break;
-        }
-        if (node && node->kind == ValueNode::Kind::Integer) {
-            fields.user = QString::number(node->scalar.toLongLong());
-            break;
-        }
+    for (const Path &path : m_idle) {
+        const QVariant number = lookup(path).toVariant();
+        if (number.typeId() == QMetaType::LongLong || number.typeId() == QMetaType::Int)
+            fields.idleTimeoutSeconds = number.toLongLong();
     }
-    if (userOnly)
-        return fields;
-    for (const Path &path : m_started) {
-        if ((fields.startedAt = timestampFromNode(find(path))).isValid())
-            break;
-    }
-    for (const Path &path : m_lastAccess) {
-        if ((fields.lastAccessAt = timestampFromNode(find(path))).isValid())
-            break;
-    }
-    QStringList device;
-    for (const Path &path : m_device) {
-        if (const auto text = textOfNode(find(path)))
-            device << *text;
-    }
-    fields.device = device.join(QStringLiteral(" · "));
     return fields;
 }
 

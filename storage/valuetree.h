@@ -9,6 +9,7 @@
 #include <QStringList>
 #include <QVariant>
 
+#include <functional>
 #include <optional>
 
 namespace SessionDesk {
@@ -93,12 +94,14 @@ void markSecrets(ValueNode &root, const MaskingRules &rules);
 inline const QString kMaskText = QStringLiteral("••••••");
 QJsonValue toJson(const ValueNode &node, bool reveal);
 
-// The node a dotted path names: map keys that contain dots themselves match too (the longest
-// first: "warden.user.user.key.0.0" reaches Devise's [[42], "salt"] → 42), and a number after a
-// list selects its item.
-const ValueNode *findPath(const ValueNode &root, QStringView path);
-// The first of `paths` (dotted, e.g. "passport.user") that names a scalar in the tree: text
-// (a string, or bytes that are UTF-8) or an integer.
+// Follows a dotted path such as "passport.user" or "warden.user.*.key.0.0": each part names a
+// map key, "*" any key (or list item), a whole number a list index; a key that itself contains
+// dots (Rack's "warden.user.user.key", Spring's "sessionAttr:org.springframework...") matches as
+// that many parts. Returns the first node reached for which `accept` holds (any node when
+// `accept` is empty), or nullptr.
+const ValueNode *findValueNode(const ValueNode &root, QStringView path,
+                               const std::function<bool(const ValueNode &)> &accept = {});
+// The first of `paths` that names a non-empty string or an integer in the tree.
 std::optional<QString> findUser(const ValueNode &root, const QStringList &paths);
 // Fast path for listing: the user of a raw JSON value without building a tree; other encodings
 // decodeValue() knows are decoded first.
@@ -111,29 +114,41 @@ struct SessionFields
     QDateTime startedAt;
     QDateTime lastAccessAt;
     QString device;
+    qint64 idleTimeoutSeconds = -1; // the layout's maxInactiveField; -1 when absent
 };
 struct SessionLayout;
 // Reads SessionFields with the layout's paths compiled once; cheap enough for every value of
-// a full scan. JSON objects are scanned without a parse; Ruby Marshal, pickle and msgpack
-// values are decoded (without masking) and searched; anything else yields empty fields.
+// a full scan. A JSON object is read without building a tree when the paths are plain key
+// chains; any other value (Marshal, pickle, PHP, Django, …, or JSON with wildcard or index
+// paths) is decoded with decodeValue() and read from the tree. Values nothing can be read from
+// yield empty fields.
 class SessionFieldReader
 {
 public:
     explicit SessionFieldReader(const SessionLayout &layout);
     SessionFields read(const QByteArray &raw, bool userOnly = false) const;
-    // The user of a raw value as its UTF-8 bytes, without building anything: `*user` is a view
-    // into `raw`. Unsure when only read() can tell (escapes, a fractional number, damage).
+    // The same from a decoded tree (a hash's fields, a value already decoded).
+    SessionFields readTree(const ValueNode &root, bool userOnly = false) const;
+    // The user of a raw JSON object as its UTF-8 bytes, without building anything: `*user` is a
+    // view into `raw`. Unsure when only read() can tell (another encoding, a user path with a
+    // wildcard or an index, escapes, a fractional number, damage).
     enum class UserLookup { Found, None, Unsure };
     UserLookup userBytes(const QByteArray &raw, QByteArrayView *user) const;
 
 private:
     using Path = QList<QByteArray>;
-    SessionFields fieldsFromTree(const ValueNode &root, bool userOnly) const;
-    QList<Path> m_user, m_started, m_lastAccess, m_device;
+    SessionFields readJson(const QByteArray &raw, bool userOnly) const;
+    QList<Path> m_user, m_started, m_lastAccess, m_device, m_idle;
+    QStringList m_userPaths, m_startedPaths, m_lastAccessPaths, m_devicePaths, m_idlePaths;
+    bool m_userPathsPlain = true; // every user path is a chain of object keys
+    bool m_allPathsPlain = true;
 };
 SessionFields extractSessionFields(const QByteArray &raw, const SessionLayout &layout);
 // A timestamp from ISO-8601 text or epoch seconds/milliseconds; invalid when it is neither.
 QDateTime timestampFromJson(const QJsonValue &value);
+// The same from a tree node: an integer or double of epoch seconds/milliseconds, or ISO-8601
+// text such as a Ruby Time, a Python datetime or a Java Date decodes to.
+QDateTime timestampFromNode(const ValueNode &node);
 
 // Bytes for display: valid UTF-8 without control characters or backslashes stays as is;
 // anything else is escaped as \xHH (and a backslash as \\). unescapeBytes() inverts it.

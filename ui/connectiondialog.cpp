@@ -24,6 +24,9 @@ namespace SessionDesk {
 
 namespace {
 
+// The schema entry that stands for the profile's layout file.
+const QString kLayoutFileData = QStringLiteral("\x01layout-file");
+
 bool isDark(const QPalette &palette)
 {
     return palette.color(QPalette::Window).lightnessF() < 0.5;
@@ -107,6 +110,12 @@ ConnectionDialog::ConnectionDialog(QWidget *parent)
     m_schema = new QComboBox(this);
     m_schema->setObjectName(QStringLiteral("schemaCombo"));
     m_schema->setAccessibleName(tr("Session schema"));
+    // "auto" first: a Redis store's layout is detected when it connects.
+    m_schema->addItem(tr("auto (detect when connecting)"), SessionLayout::kAuto);
+    m_schema->setItemData(0,
+                          tr("Samples the store's keys and values and picks the framework "
+                             "they fit; a DynamoDB table uses dynamodb-gds."),
+                          Qt::ToolTipRole);
     for (const QString &name : SessionLayout::presetNames()) {
         m_schema->addItem(name, name);
         if (const auto layout = SessionLayout::preset(name))
@@ -253,14 +262,10 @@ QString ConnectionDialog::validationError() const
     if (!config)
         return config.error().message;
 
-    auto layout = SessionLayout::preset(m_schema->currentData().toString());
-    if (!layout)
+    ConnectionProfile candidate = profile();
+    candidate.url = config->redactedUrl();
+    if (const auto layout = candidate.toLayout(); !layout)
         return layout.error().message;
-    layout->userIndexPattern = m_userIndex->text().trimmed();
-    if (!m_base.userFields.isEmpty())
-        layout->userFields = m_base.userFields;
-    if (const auto valid = layout->validate(); !valid)
-        return valid.error().message;
 
     const bool tlsSettings = !m_caFile->text().trimmed().isEmpty()
         || !m_certFile->text().trimmed().isEmpty() || !m_keyFile->text().trimmed().isEmpty()
@@ -359,7 +364,11 @@ ConnectionProfile ConnectionDialog::profile() const
     // Never hand a password on: the URL is re-rendered without it.
     const auto config = StoreConfig::fromUrl(urlText);
     p.url = config ? config->redactedUrl() : urlText;
-    p.schema = m_schema->currentData().toString();
+    // The layout-file entry keeps the file; any other choice is a preset.
+    if (m_schema->currentData().toString() != kLayoutFileData) {
+        p.schema = m_schema->currentData().toString();
+        p.schemaFile.clear();
+    }
     p.userIndex = m_userIndex->text().trimmed();
     p.tlsCaFile = m_caFile->text().trimmed();
     p.tlsCertFile = m_certFile->text().trimmed();
@@ -382,7 +391,12 @@ void ConnectionDialog::setProfile(const ConnectionProfile &profile)
     m_name->setText(profile.name);
     m_url->setText(profile.url);
     int index = m_schema->findData(profile.schema);
-    if (index < 0 && !profile.schema.isEmpty()) {
+    if (const int file = m_schema->findData(kLayoutFileData); file >= 0)
+        m_schema->removeItem(file);
+    if (!profile.schemaFile.isEmpty()) {
+        m_schema->addItem(tr("layout file %1").arg(profile.schemaFile), kLayoutFileData);
+        index = m_schema->count() - 1;
+    } else if (index < 0 && !profile.schema.isEmpty()) {
         // A schema this build does not know: keep it visible, validation says why it fails.
         m_schema->addItem(profile.schema, profile.schema);
         index = m_schema->count() - 1;

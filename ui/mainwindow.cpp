@@ -36,6 +36,7 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QLocale>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMimeData>
 #include <QPushButton>
@@ -48,6 +49,7 @@
 #include <QTableView>
 #include <QTimer>
 #include <QToolBar>
+#include <QToolButton>
 #include <QTreeView>
 #include <QVBoxLayout>
 
@@ -562,8 +564,82 @@ void MainWindow::createWidgets()
     m_statusServer->setObjectName(QStringLiteral("statusServer"));
     m_statusMode = new QLabel(this);
     m_statusMode->setObjectName(QStringLiteral("statusMode"));
+    m_statusLayout = new QToolButton(this);
+    m_statusLayout->setObjectName(QStringLiteral("statusLayout"));
+    m_statusLayout->setAccessibleName(tr("Session layout"));
+    m_statusLayout->setAutoRaise(true);
+    m_statusLayout->setPopupMode(QToolButton::InstantPopup);
+    auto *layoutMenu = new QMenu(m_statusLayout);
+    layoutMenu->setObjectName(QStringLiteral("layoutMenu"));
+    // Built when shown: the presets that fit the open store's kind, the current one checked.
+    connect(layoutMenu, &QMenu::aboutToShow, this, [this, layoutMenu] {
+        layoutMenu->clear();
+        if (!m_client)
+            return;
+        const bool dynamo = m_client->layout().forDynamoDb;
+        QStringList names;
+        if (!dynamo)
+            names << SessionLayout::kAuto;
+        for (const QString &name : SessionLayout::presetNames()) {
+            const auto preset = SessionLayout::preset(name);
+            if (preset && preset->forDynamoDb == dynamo)
+                names << name;
+        }
+        for (const QString &name : std::as_const(names)) {
+            const auto preset = SessionLayout::preset(name);
+            QAction *action = layoutMenu->addAction(
+                name == SessionLayout::kAuto ? tr("Detect automatically") : name);
+            action->setObjectName(QStringLiteral("layout-") + name);
+            action->setToolTip(preset ? preset->description : QString());
+            action->setCheckable(true);
+            action->setChecked(name == m_profile.schema && m_profile.schemaFile.isEmpty());
+            connect(action, &QAction::triggered, this, [this, name] { chooseLayout(name); });
+        }
+    });
+    m_statusLayout->setMenu(layoutMenu);
+    m_statusLayout->hide();
+    statusBar()->addPermanentWidget(m_statusLayout);
     statusBar()->addPermanentWidget(m_statusServer);
     statusBar()->addPermanentWidget(m_statusMode);
+}
+
+void MainWindow::updateLayoutStatus()
+{
+    if (!m_client) {
+        m_statusLayout->hide();
+        return;
+    }
+    const SessionLayout &layout = m_client->layout();
+    const QString note = m_client->layoutNote();
+    if (layout.isAuto()) {
+        m_statusLayout->setText(tr("Layout: detecting…"));
+        m_statusLayout->setToolTip(tr("The session layout is detected when the store connects; "
+                                      "click to choose one."));
+    } else {
+        m_statusLayout->setText(note.isEmpty() ? tr("Layout: %1").arg(layout.schema)
+                                               : tr("Layout: %1 (detected)").arg(layout.schema));
+        m_statusLayout->setToolTip((note.isEmpty() ? layout.description : note) + u'\n'
+                                   + tr("Click to choose another layout."));
+    }
+    m_statusLayout->show();
+}
+
+void MainWindow::chooseLayout(const QString &schema)
+{
+    if (!m_client)
+        return;
+    ConnectionProfile profile = m_profile;
+    profile.schema = schema;
+    profile.schemaFile.clear();
+    for (ConnectionProfile &saved : m_profiles) {
+        if (saved.name == profile.name) {
+            saved.schema = schema;
+            saved.schemaFile.clear();
+            saveProfiles();
+            break;
+        }
+    }
+    openStore(profile, m_password);
 }
 
 void MainWindow::reloadProfiles()
@@ -598,16 +674,9 @@ void MainWindow::openStore(const ConnectionProfile &profile, const QString &pass
         showError(config.error().message);
         return;
     }
-    auto layout = SessionLayout::preset(profile.schema);
+    auto layout = profile.toLayout();
     if (!layout) {
         showError(layout.error().message);
-        return;
-    }
-    layout->userIndexPattern = profile.userIndex;
-    if (!profile.userFields.isEmpty())
-        layout->userFields = profile.userFields;
-    if (auto valid = layout->validate(); !valid) {
-        showError(valid.error().message);
         return;
     }
     closeStore();
@@ -677,6 +746,7 @@ void MainWindow::openStore(const ConnectionProfile &profile, const QString &pass
     }
     updateActions();
     updateTitle();
+    updateLayoutStatus();
 }
 
 void MainWindow::connectClient()
@@ -687,6 +757,9 @@ void MainWindow::connectClient()
             return;
         m_own.remove(id);
         m_connectRequest = 0;
+        updateLayoutStatus();
+        if (!m_client->layoutNote().isEmpty())
+            statusBar()->showMessage(m_client->layoutNote(), 15000);
         emit storeOpened();
         rememberTypedPassword();
         refresh();
@@ -870,6 +943,7 @@ void MainWindow::closeStore()
     m_sessionsHeader->setText(tr("Sessions"));
     m_usersStatus->clear();
     m_statusServer->clear();
+    m_statusLayout->hide();
     m_emptyState->setText(m_profiles.isEmpty()
                               ? tr("No connection yet. Add one with Connection → New connection "
                                    "(Ctrl+N), or start sessiondesk with --store URL.")

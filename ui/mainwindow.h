@@ -23,6 +23,7 @@ class QTabWidget;
 class QTableView;
 class QTreeView;
 class QPushButton;
+class QToolButton;
 
 namespace SessionDesk {
 
@@ -81,6 +82,7 @@ public:
     QString searchResultText() const;
 
     StoreClient *client() const { return m_client.get(); }
+    QToolButton *layoutButton() const { return m_statusLayout; }
     UsersModel *usersModel() const { return m_users; }
     SessionsModel *sessionsModel() const { return m_sessions; }
     PayloadModel *payloadModel() const { return m_payload; }
@@ -146,6 +148,10 @@ private:
     void reloadProfiles();
     void saveProfiles();
     void finishSearch(const QString &result);
+    // Reopens the current connection with another session layout ("auto" to detect again); a
+    // saved connection keeps the choice.
+    void chooseLayout(const QString &schema);
+    void updateLayoutStatus();
 
     QList<QByteArray> selectedSessionIds() const;
     QString currentUser() const;
@@ -226,6 +232,7 @@ private:
     QLabel *m_emptyState = nullptr;
     QLabel *m_statusServer = nullptr;
     QLabel *m_statusMode = nullptr;
+    QToolButton *m_statusLayout = nullptr; // the layout in use; its menu chooses another
     QPushButton *m_revealButton = nullptr;
 
     QAction *m_refreshAction = nullptr;

@@ -48,10 +48,16 @@ Options:
   --profile NAME           a saved connection (see `profile`) instead of --store; its password
                            comes from the system keychain when one was saved there
   --settings FILE          the saved connections (default: the desktop app's settings file)
-  --schema NAME            session layout: connect-redis (Redis default), dynamodb-gds
-                           (DynamoDB default), connect-dynamodb, ... (--list-schemas)
+  --schema NAME            session layout: auto (the Redis default: sampled when connecting,
+                           the choice and why on stderr), connect-redis, spring-session,
+                           spring-session-indexed, rack, rails, redis-session-store,
+                           flask-session, django-redis-sessions, django-cache, phpredis;
+                           dynamodb-gds (the DynamoDB default), connect-dynamodb, ...
+                           (--list-schemas)
+  --schema-file FILE       a custom layout: JSON whose fields override a preset (see README)
   --user-field PATH        dotted path of the user id inside a session; repeat to try several
-                           (default: user_id, passport.user, userId, sub)
+                           ("*" matches any key, a number a list index; default: the
+                           layout's, e.g. user_id, passport.user, userId, sub)
   --user-index PATTERN     per-user index key, e.g. 'user-sessions:{user}' (SET or ZSET of ids)
   --key-prefix PREFIX      the session key (or DynamoDB id) prefix instead of the schema's
   --id-attribute NAME, --value-attribute NAME, --expires-attribute NAME, --user-attribute NAME
@@ -101,6 +107,7 @@ Commands:
   users [--limit N]                    users with their session counts
   sessions [--user U] [--limit N]      id, user, ttl_seconds, expires_at, size_bytes
   show ID|COOKIE [--reveal]            one session decoded; secrets masked unless --reveal
+                                       (COOKIE: the value, name=value or a Cookie: header)
   revoke ID|COOKIE...                  destroy the given sessions
   logout-user USER                     destroy every session of USER (global logout)
   destroy-all (--dry-run | --confirm TARGET) [--report FILE]
@@ -291,7 +298,9 @@ private:
             value.isArray() ? QJsonDocument(value.toArray()) : QJsonDocument(value.toObject());
         m_out << doc.toJson(QJsonDocument::Indented);
     }
-    Result<QByteArray> resolve(const QString &input);
+    Result<SessionReference> resolve(const QString &input);
+    // "cookie connect.sid of connect-redis → session abc, user alice", for a cookie or a key.
+    QString matchSentence(const SessionReference &ref, const QByteArray &id, const QString &user);
 
     QTextStream &m_out;
     QTextStream &m_err;
@@ -462,6 +471,7 @@ int Runner::run(const QStringList &arguments)
         return Ok;
     }
     if (m_options.command == u"--list-schemas") {
+        m_out << SessionLayout::kAuto << '\n';
         for (const QString &name : SessionLayout::presetNames())
             m_out << name << '\n';
         return Ok;
@@ -533,6 +543,7 @@ int Runner::run(const QStringList &arguments)
         config.readOnly = true;
     if (auto connected = connectStore(config, layout); connected != Ok)
         return connected;
+
     // Compared with the connected store's name: a DynamoDB target includes the region that
     // was resolved from the environment or the profile.
     if (m_options.command == u"destroy-all" && !m_options.dryRun
@@ -541,7 +552,13 @@ int Runner::run(const QStringList &arguments)
               << m_store->targetName() << "\"; nothing was destroyed.\n";
         return Refused;
     }
-    return execute();
+    const int code = execute();
+    // The detected layout and why, so that a wrong guess is noticed: after a command that
+    // succeeded (stdout stays the result; a failure stays one sentence, naming the layout
+    // where it matters).
+    if (const QString note = m_store->layoutNote(); code == Ok && !note.isEmpty())
+        m_err << note << '\n';
+    return code;
 }
 
 int Runner::connectStore(StoreConfig config, const SessionLayout &layout)
@@ -642,6 +659,7 @@ int Runner::info()
                               {QStringLiteral("server_version"), info->serverVersion},
                               {QStringLiteral("schema"), m_store->layout().schema},
                               {QStringLiteral("layout"), info->layout},
+                              {QStringLiteral("layout_detection"), m_store->layoutNote()},
                               {QStringLiteral("sessions"), info->sessions},
                               {QStringLiteral("sessions_without_ttl"), info->sessionsWithoutTtl},
                               {QStringLiteral("keys_in_database"), info->keysInDatabase},
@@ -652,6 +670,7 @@ int Runner::info()
     TextTable table({QStringLiteral("field"), QStringLiteral("value")});
     table.addRow({QStringLiteral("kind"), info->kind});
     table.addRow({QStringLiteral("target"), info->target});
+    table.addRow({QStringLiteral("schema"), m_store->layout().schema});
     table.addRow({QStringLiteral("layout"), info->layout});
     table.addRow({QStringLiteral("sessions"), QString::number(info->sessions)});
     table.addRow({info->kind == u"redis" ? QStringLiteral("keys in database")
@@ -947,34 +966,58 @@ int Runner::sessions()
     return Ok;
 }
 
-Result<QByteArray> Runner::resolve(const QString &input)
+Result<SessionReference> Runner::resolve(const QString &input)
 {
     const SessionReference ref = resolveSessionReference(input, m_store->layout());
     if (ref.id.isEmpty()) {
         return fail(Code::InvalidArgument,
                     QStringLiteral("\"%1\" is neither a session id nor a cookie.").arg(input));
     }
-    return ref.id;
+    return ref;
+}
+
+QString Runner::matchSentence(const SessionReference &ref, const QByteArray &id,
+                              const QString &user)
+{
+    return QStringLiteral("%1 → session %2, user %3")
+        .arg(ref.describe(m_store->layout()), displayBytes(id),
+             user.isEmpty() ? QStringLiteral("-") : user);
 }
 
 int Runner::show()
 {
-    auto id = resolve(m_options.args.first());
-    if (!id)
-        return report(id.error());
+    auto ref = resolve(m_options.args.first());
+    if (!ref)
+        return report(ref.error());
+    const QByteArray *id = &ref->id;
     if (m_options.reveal) {
         // The reveal is recorded before anything is shown.
         if (auto audited = m_store->recordReveal(*id, m_options.reason); !audited)
             return report(audited.error());
     }
     auto detail = m_store->session(*id);
-    if (!detail)
+    if (!detail) {
+        if (detail.error().code == Code::NotFound
+            && ref->source != SessionReference::Source::SessionId) {
+            // One sentence that names the layout the cookie was read with.
+            m_err << "No session for this " << ref->describe(m_store->layout()) << " in "
+                  << m_store->targetName() << ": it has expired or was revoked.\n";
+            return Failure;
+        }
         return report(detail.error());
+    }
+    const QString matched = matchSentence(*ref, detail->summary.id, detail->summary.user);
     const QJsonValue value = toJson(detail->decoded.root, m_options.reveal);
     if (m_options.json) {
         QJsonObject object = summaryJson(detail->summary);
         object.insert(QStringLiteral("encoding"), detail->decoded.encoding);
         object.insert(QStringLiteral("masked"), !m_options.reveal);
+        object.insert(QStringLiteral("matched"), matched);
+        object.insert(QStringLiteral("started_at"), timeJson(detail->summary.startedAt));
+        object.insert(QStringLiteral("last_access_at"), timeJson(detail->summary.lastAccessAt));
+        object.insert(QStringLiteral("device"),
+                      detail->summary.device.isEmpty() ? QJsonValue()
+                                                       : QJsonValue(detail->summary.device));
         object.insert(QStringLiteral("value"), value);
         if (!detail->decoded.warning.isEmpty())
             object.insert(QStringLiteral("warning"), detail->decoded.warning);
@@ -985,11 +1028,19 @@ int Runner::show()
     const auto orDash = [](const QString &text) {
         return text.isEmpty() ? QStringLiteral("-") : text;
     };
+    if (ref->source != SessionReference::Source::SessionId)
+        m_out << "matched:    " << matched << '\n';
     m_out << "id:         " << displayBytes(s.id) << '\n'
           << "user:       " << orDash(s.user) << '\n'
           << "ttl:        " << formatTtl(s.ttlMs) << '\n'
-          << "expires_at: " << orDash(s.expiresAt.toString(Qt::ISODate)) << '\n'
-          << "size:       " << s.sizeBytes << " bytes\n"
+          << "expires_at: " << orDash(s.expiresAt.toString(Qt::ISODate)) << '\n';
+    if (s.startedAt.isValid())
+        m_out << "started:    " << s.startedAt.toString(Qt::ISODate) << '\n';
+    if (s.lastAccessAt.isValid())
+        m_out << "last seen:  " << s.lastAccessAt.toString(Qt::ISODate) << '\n';
+    if (!s.device.isEmpty())
+        m_out << "device:     " << s.device << '\n';
+    m_out << "size:       " << s.sizeBytes << " bytes\n"
           << "encoding:   " << detail->decoded.encoding
           << (m_options.reveal ? "" : " (secrets masked; --reveal shows them, audited)") << '\n';
     if (!detail->decoded.warning.isEmpty())
@@ -1004,11 +1055,22 @@ int Runner::show()
 int Runner::revoke()
 {
     QList<QByteArray> ids;
+    QJsonArray matchedJson;
+    QStringList matched;
     for (const QString &input : std::as_const(m_options.args)) {
-        auto id = resolve(input);
-        if (!id)
-            return report(id.error());
-        ids.append(*id);
+        auto ref = resolve(input);
+        if (!ref)
+            return report(ref.error());
+        ids.append(ref->id);
+        // Say what each id, cookie or key stands for (whose session) before it is gone.
+        auto detail = m_store->session(ref->id);
+        if (!detail && detail.error().code != Code::NotFound)
+            return report(detail.error());
+        const QString sentence = detail
+            ? matchSentence(*ref, detail->summary.id, detail->summary.user)
+            : QStringLiteral("%1 → no session").arg(ref->describe(m_store->layout()));
+        matched << sentence;
+        matchedJson.append(sentence);
     }
     m_store->setReason(m_options.reason);
     auto result = m_store->revoke(ids);
@@ -1018,8 +1080,12 @@ int Runner::revoke()
         printJson(
             QJsonObject{{QStringLiteral("revoked"), idsJson(result->revoked)},
                         {QStringLiteral("not_found"), idsJson(result->notFound)},
-                        {QStringLiteral("index_entries_removed"), result->indexEntriesRemoved}});
+                        {QStringLiteral("matched"), matchedJson},
+                        {QStringLiteral("index_entries_removed"), result->indexEntriesRemoved},
+                        {QStringLiteral("related_keys_removed"), result->relatedKeysRemoved}});
     } else {
+        for (const QString &sentence : std::as_const(matched))
+            m_out << sentence << '\n';
         for (const QByteArray &id : result->revoked)
             m_out << "revoked " << displayBytes(id) << '\n';
     }
@@ -1108,6 +1174,7 @@ int Runner::destroyAll()
                         {QStringLiteral("failed"), r.failed},
                         {QStringLiteral("unconfirmed"), r.unconfirmed},
                         {QStringLiteral("index_keys"), r.indexKeysDestroyed},
+                        {QStringLiteral("bookkeeping_keys"), r.bookkeepingKeysDestroyed},
                         {QStringLiteral("cancelled"), r.cancelled},
                         {QStringLiteral("duration_ms"), r.durationMs},
                         {QStringLiteral("errors"), QJsonArray::fromStringList(r.errors)},
@@ -1117,6 +1184,8 @@ int Runner::destroyAll()
         m_out << "Would destroy " << r.matched << " sessions";
         if (indexed)
             m_out << " and " << r.indexKeysDestroyed << " user index keys";
+        if (r.bookkeepingKeysDestroyed > 0)
+            m_out << " (and " << r.bookkeepingKeysDestroyed << " bookkeeping keys of the layout)";
         m_out << " in " << target << ". Nothing was changed.\n";
         if (!r.costEstimate.isEmpty())
             m_out << "Cost: " << r.costEstimate << ".\n";
@@ -1126,6 +1195,8 @@ int Runner::destroyAll()
               << r.matched << " sessions";
         if (indexed)
             m_out << " and " << r.indexKeysDestroyed << " user index keys";
+        if (r.bookkeepingKeysDestroyed > 0)
+            m_out << " (and " << r.bookkeepingKeysDestroyed << " bookkeeping keys of the layout)";
         m_out << " in " << target << " (" << r.failed << " failed, " << r.durationMs << " ms).\n";
         if (r.unconfirmed > 0) {
             m_out << r.unconfirmed

@@ -187,6 +187,7 @@ int ProfileRunner::add(const QString &name)
     profile.name = name.trimmed();
     profile.url = selection.config.redactedUrl();
     profile.schema = selection.layout.schema;
+    profile.schemaFile = selection.schemaFile;
     profile.userIndex = selection.layout.userIndexPattern;
     profile.tlsCaFile = selection.config.tls.caFile;
     profile.tlsCertFile = selection.config.tls.certFile;

@@ -16,6 +16,7 @@ QCommandLineOption valueOption(const char *name, const char *value)
 StoreOptions::StoreOptions()
     : store(valueOption("store", "URL"))
     , schema(valueOption("schema", "NAME"))
+    , schemaFile(valueOption("schema-file", "FILE"))
     , userField(valueOption("user-field", "PATH"))
     , userIndex(valueOption("user-index", "PATTERN"))
     , keyPrefix(valueOption("key-prefix", "PREFIX"))
@@ -42,12 +43,12 @@ StoreOptions::StoreOptions()
 
 void StoreOptions::addTo(QCommandLineParser &parser) const
 {
-    parser.addOptions({store,          schema,      userField,      userIndex,
-                       keyPrefix,      idAttribute, valueAttribute, expiresAttribute,
-                       userAttribute,  tlsCa,       tlsCert,        tlsKey,
-                       tlsServerName,  tlsInsecure, sentinelUser,   sentinelPassword,
-                       clusterHostMap, readOnly,    timeout,        maxOps,
-                       profile,        settings,    maskField,      noMaskField});
+    parser.addOptions(
+        {store,        schema,           schemaFile,     userField,        userIndex,
+         keyPrefix,    idAttribute,      valueAttribute, expiresAttribute, userAttribute,
+         tlsCa,        tlsCert,          tlsKey,         tlsServerName,    tlsInsecure,
+         sentinelUser, sentinelPassword, clusterHostMap, readOnly,         timeout,
+         maxOps,       profile,          settings,       maskField,        noMaskField});
 }
 
 QString StoreOptions::settingsPath(const QCommandLineParser &parser) const
@@ -94,7 +95,7 @@ Result<StoreOptions::Selection> StoreOptions::readProfile(const QCommandLinePars
     // The saved connection is the whole definition: a layout or TLS flag on top would make the
     // same name mean different stores in different places.
     for (const QCommandLineOption *option :
-         {&schema, &userField, &userIndex, &keyPrefix, &idAttribute, &valueAttribute,
+         {&schema, &schemaFile, &userField, &userIndex, &keyPrefix, &idAttribute, &valueAttribute,
           &expiresAttribute, &userAttribute, &tlsCa, &tlsCert, &tlsKey, &tlsServerName,
           &tlsInsecure, &sentinelUser, &clusterHostMap}) {
         if (parser.isSet(*option)) {
@@ -235,15 +236,32 @@ Result<StoreOptions::Selection> StoreOptions::readStore(const QCommandLineParser
     if (auto limited = applyMaxOps(parser, c); !limited)
         return std::unexpected(limited.error());
 
-    // DynamoDB tables default to the GOV.UK layout the seed documents describe.
-    const QString defaultSchema = c.kind == StoreConfig::Kind::DynamoDB
-        ? QStringLiteral("dynamodb-gds")
-        : QStringLiteral("connect-redis");
-    auto layout =
-        SessionLayout::preset(parser.isSet(schema) ? parser.value(schema) : defaultSchema);
+    // DynamoDB tables default to the GOV.UK layout the seed documents describe; Redis stores
+    // are sampled when they connect (SessionLayout "auto").
+    const bool dynamo = c.kind == StoreConfig::Kind::DynamoDB;
+    if (parser.isSet(schema) && parser.isSet(schemaFile))
+        return fail(Code::InvalidArgument,
+                    QStringLiteral("Give either --schema or --schema-file, not both."));
+    auto layout = parser.isSet(schemaFile)
+        ? SessionLayout::fromJsonFile(parser.value(schemaFile))
+        : SessionLayout::preset(parser.isSet(schema) ? parser.value(schema)
+                                    : dynamo         ? QStringLiteral("dynamodb-gds")
+                                                     : SessionLayout::kAuto);
     if (!layout)
         return std::unexpected(layout.error());
+    if (layout->isAuto() && dynamo)
+        layout = SessionLayout::preset(QStringLiteral("dynamodb-gds"));
+    if (layout->forDynamoDb != dynamo) {
+        return fail(
+            Code::InvalidArgument,
+            QStringLiteral("The layout %1 is for %2, but the store is %3.")
+                .arg(layout->schema,
+                     layout->forDynamoDb ? QStringLiteral("DynamoDB tables")
+                                         : QStringLiteral("Redis"),
+                     dynamo ? QStringLiteral("a DynamoDB table") : QStringLiteral("Redis")));
+    }
     selection.layout = *layout;
+    selection.schemaFile = parser.value(schemaFile);
     if (parser.isSet(userField)) {
         selection.layout.userFields.clear();
         for (const QString &value : parser.values(userField))

@@ -13,9 +13,10 @@
 namespace SessionDesk {
 
 // The store options both front ends accept, with the same names and meanings:
-// --store --schema --user-field --user-index --tls-* --sentinel-* --cluster-host-map
-// --read-only --timeout --max-ops --mask-field --no-mask-field, and --profile NAME (a saved
-// connection from --settings FILE, else the shared settings file).
+// --store --schema --schema-file --user-field --user-index --tls-* --sentinel-*
+// --cluster-host-map --read-only --timeout --max-ops --mask-field --no-mask-field, and --profile
+// NAME (a saved connection from --settings FILE, else the shared settings file). A Redis store's
+// layout defaults to "auto" (detected when the store connects); a DynamoDB table's to dynamodb-gds.
 class StoreOptions
 {
 public:
@@ -29,6 +30,7 @@ public:
         bool storeGiven = false; // --store or $SESSIONDESK_STORE was set
         std::optional<ConnectionProfile> profile; // --profile: the saved connection
         MaskingRules masking; // --mask-field / --no-mask-field on top of the defaults
+        QString schemaFile; // --schema-file, for saved connections
     };
     // The password comes from the URL or $SESSIONDESK_PASSWORD; a sentinel password from
     // --sentinel-password or $SESSIONDESK_SENTINEL_PASSWORD. With --profile the saved
@@ -43,6 +45,7 @@ public:
 
     const QCommandLineOption store;
     const QCommandLineOption schema;
+    const QCommandLineOption schemaFile;
     const QCommandLineOption userField;
     const QCommandLineOption userIndex;
     // Layout overrides for tables and key spaces that differ from a preset.

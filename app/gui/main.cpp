@@ -17,13 +17,13 @@ using namespace SessionDesk;
 
 namespace {
 
-const char kUsage[] = R"(Usage: sessiondesk [--store URL | --profile NAME] [--schema NAME]
+const char kUsage[] =
+    R"(Usage: sessiondesk [--store URL | --profile NAME] [--schema NAME | --schema-file FILE]
                   [--user-index PATTERN] [--user-field PATH] [--key-prefix PREFIX]
-                  [--read-only]
-                  [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--tls-server-name NAME]
-                  [--tls-insecure] [--sentinel-user USER] [--sentinel-password PASSWORD]
-                  [--cluster-host-map ANNOUNCED=REACHABLE]... [--timeout SECONDS]
-                  [--max-ops N]
+                  [--read-only] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]
+                  [--tls-server-name NAME] [--tls-insecure] [--sentinel-user USER]
+                  [--sentinel-password PASSWORD] [--cluster-host-map ANNOUNCED=REACHABLE]...
+                  [--timeout SECONDS] [--max-ops N]
                   [--audit-log FILE] [--settings FILE] [--operator NAME] [--audit-syslog]
                   [--mask-field NAME] [--no-mask-field NAME]
 
@@ -133,6 +133,7 @@ int main(int argc, char *argv[])
         adHoc.url = selection->config.redactedUrl();
         adHoc.userIndex = selection->layout.userIndexPattern;
         adHoc.schema = selection->layout.schema;
+        adHoc.schemaFile = selection->schemaFile;
         adHoc.userFields =
             parser.isSet(storeOptions.userField) ? selection->layout.userFields : QStringList();
         adHoc.tlsCaFile = selection->config.tls.caFile;

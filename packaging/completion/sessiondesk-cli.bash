@@ -21,7 +21,7 @@ _sessiondesk_cli()
     prev=${COMP_WORDS[COMP_CWORD - 1]}
     local program=${COMP_WORDS[0]}
 
-    local options="--store --profile --settings --schema --user-field --user-index --key-prefix
+    local options="--store --profile --settings --schema --schema-file --user-field --user-index --key-prefix
         --id-attribute --value-attribute --expires-attribute --user-attribute --tls-ca --tls-cert
         --tls-key --tls-server-name --tls-insecure --sentinel-user --sentinel-password
         --cluster-host-map --read-only --mask-field --no-mask-field --json --audit-log
@@ -59,7 +59,7 @@ _sessiondesk_cli()
             mapfile -t COMPREPLY < <(compgen -W "revoke logout-user destroy-all reveal" -- "$cur")
             return
             ;;
-        --tls-ca | --tls-cert | --tls-key | --audit-log | --settings | --out | --log | --report)
+        --tls-ca | --tls-cert | --tls-key | --audit-log | --settings | --out | --log | --report | --schema-file)
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             return
             ;;
@@ -82,8 +82,8 @@ _sessiondesk_cli()
     for ((i = 1; i < COMP_CWORD; i++)); do
         word=${COMP_WORDS[i]}
         case $word in
-            --store | --profile | --settings | --schema | --user-field | --user-index | \
-                --key-prefix | --id-attribute | --value-attribute | --expires-attribute | \
+            --store | --profile | --settings | --schema | --schema-file | --user-field | \
+                --user-index | --key-prefix | --id-attribute | --value-attribute | --expires-attribute | \
                 --user-attribute | --tls-ca | --tls-cert | --tls-key | --tls-server-name | \
                 --audit-log | --timeout | --limit | --user | --confirm | --mask-field | \
                 --no-mask-field | --sentinel-user | --sentinel-password | --cluster-host-map | \

@@ -4,13 +4,15 @@
 #include "sessionstore.h"
 
 #include <functional>
+#include <optional>
 
 namespace SessionDesk::Redis {
 
 // SessionStore over one Redis database: a standalone server, the master a set of sentinels
 // names, or every master of a cluster (the Router hides which). SCAN with COUNT and pipelining
 // only (never KEYS), deletes by UNLINK (DEL before Redis 4) in pipelined batches, never
-// FLUSHDB/FLUSHALL, and never a key outside the layout's prefix or its user index.
+// FLUSHDB/FLUSHALL, and never a key outside the layout (its sessions, bookkeeping keys and user
+// index).
 //
 // A read-only store is read-only twice: its own checks refuse destructive calls, and its
 // connections refuse to send anything but reads (see Connection).
@@ -19,7 +21,9 @@ class SessionStore final : public SessionDesk::SessionStore
 public:
     SessionStore(StoreConfig config, SessionLayout layout);
 
+    // With an "auto" layout, connect() samples the store and picks the preset (layoutdetect.h).
     const SessionLayout &layout() const override { return m_layout; }
+    QString layoutNote() const override { return m_layoutNote; }
     QString targetName() const override { return m_router.config().targetName(); }
     bool isReadOnly() const override { return m_readOnly; }
     void setReadOnly(bool readOnly) override
@@ -51,18 +55,29 @@ public:
     Router &router() { return m_router; }
 
 private:
-    // GET + PTTL of every key; keys that vanished meanwhile are left out.
+    // GET (HGETALL for hash layouts) + PTTL of every session key; keys that vanished meanwhile
+    // and bookkeeping keys of the layout are left out.
     Result<QList<SessionSummary>> summarize(const QList<QByteArray> &keys, bool userOnly = false);
+    Result<QList<SessionSummary>> summarizeHashes(const QList<QByteArray> &keys, bool userOnly);
+    // The keys whose PTTL is the real TTL of the sessions `keys` (the layout's ttlKey), one per
+    // key; empty when the layout has none.
+    QList<QByteArray> ttlKeysOf(const QList<QByteArray> &keys) const;
+    // The session stored under `key`, or nullopt when there is none.
+    Result<std::optional<SessionDetail>> readSession(const QByteArray &key);
+    // Samples keys and values and replaces the "auto" layout by the preset they fit.
+    Result<void> detectLayout();
     // Commands that read the values of `keys`: one MGET per `width` keys on one server (with
     // TIME before and after, when `timed`, so the server says how long they took); on a
     // cluster, where a batch's keys are spread over thousands of slots, a GET per key and an
     // MGET per slot that holds several. `where` says, per key, which command's reply holds its
-    // value (and where in an MGET's array; -1 for a GET).
+    // value (and where in an MGET's array; -1 for a GET). `hashes`: a HGETALL per key instead
+    // (see userReads()).
     struct ValueReads
     {
         QList<Command> commands;
         QList<QPair<qsizetype, qsizetype>> where;
         bool timed = false;
+        bool hashes = false;
     };
     ValueReads valueReads(const QList<QByteArray> &keys, int width, bool timed) const;
     // The values those commands returned, one per key (nil for a key that is gone or that holds
@@ -70,6 +85,17 @@ private:
     // were timed, gets the server's time per MGET (or -1).
     Result<QList<Reply>> valuesFrom(const QList<Reply> &replies, const ValueReads &reads,
                                     qint64 *serverMicroseconds) const;
+    // Commands that read what the users of the sessions `keys` are found in: valueReads() for
+    // a layout of strings, a HGETALL per key for a layout of hashes.
+    ValueReads userReads(const QList<QByteArray> &keys, int width, bool timed) const;
+    // Calls `visit` for each key of `reads` with its session's user as UTF-8 bytes (a view
+    // into `replies` when SessionFieldReader::userBytes() found it; empty for a session without
+    // a user), or nullopt for a key that holds no value of the layout's type (gone, or another
+    // type: callers may ask TYPE), and the value's size. Fails on an error reply, naming it.
+    using UserVisitor =
+        std::function<void(qsizetype key, std::optional<QByteArrayView> user, qint64 bytes)>;
+    Result<void> visitUsers(const QList<Reply> &replies, const ValueReads &reads,
+                            qint64 *serverMicroseconds, const UserVisitor &visit) const;
     // The index's type ("set", "zset", "none", ...) and its session ids.
     struct UserIndex
     {
@@ -77,6 +103,12 @@ private:
         QList<QByteArray> ids;
     };
     Result<UserIndex> readUserIndex(const QString &user);
+    // Deletes the sessions `ids` name with the layout's revoke recipe. `user`, when given, is
+    // the user whose index entries go (logout-user); otherwise each session's own user's do.
+    // `indexType` ("set" or "zset"), when known, takes the index entries out in the same round
+    // trip as the deletes.
+    Result<RevokeReport> revokeIds(const QList<QByteArray> &ids, const std::optional<QString> &user,
+                                   const QByteArray &indexType = {});
     // Deletes keys and returns, per key, 1 removed, 0 already gone, or an error reply.
     Result<QList<Reply>> unlink(const QList<QByteArray> &keys, RunInfo *info = nullptr);
     Result<qint64> removeFromUserIndex(const QString &user, const QList<QByteArray> &ids);
@@ -90,6 +122,7 @@ private:
     Router m_router;
     SessionLayout m_layout;
     SessionFieldReader m_fields;
+    QString m_layoutNote;
     QByteArray m_deleteVerb = "UNLINK";
     bool m_readOnly = false;
     int m_batchSize = 1000;

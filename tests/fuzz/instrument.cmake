@@ -1,6 +1,7 @@
 # Included by the top-level CMakeLists.txt when SESSIONDESK_FUZZ is ON, before any target is
-# defined: every target of this build (the storage library above all) is compiled with
-# libFuzzer's coverage instrumentation, AddressSanitizer and UndefinedBehaviorSanitizer.
+# defined: every target of this build (the decoders the fuzz targets link above all) is
+# compiled with libFuzzer's coverage instrumentation, AddressSanitizer and
+# UndefinedBehaviorSanitizer.
 # The fuzz binaries themselves link libFuzzer's main (tests/fuzz/CMakeLists.txt).
 if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang" OR CMAKE_CXX_COMPILER_VERSION VERSION_LESS 16)
     message(FATAL_ERROR "SESSIONDESK_FUZZ needs clang 16 or later (libFuzzer, and std::expected "

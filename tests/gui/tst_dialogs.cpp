@@ -253,15 +253,17 @@ void TestDialogs::connectionRejectsBadUserIndexPattern()
     QVERIFY(dialog.validationError().contains(QStringLiteral("{user}")));
     index->setText(QStringLiteral("{user}:{user}"));
     QVERIFY(!ok->isEnabled());
-    index->setText(QStringLiteral("sess:{user}")); // inside the session prefix
+    // Inside the session prefix: known once a preset is chosen ("auto" has no prefix yet).
+    auto *schema = child<QComboBox>(&dialog, "schemaCombo");
+    QVERIFY(schema);
+    QCOMPARE(schema->currentData().toString(), QStringLiteral("auto"));
+    QVERIFY(schema->findData(QStringLiteral("connect-redis")) >= 0);
+    schema->setCurrentIndex(schema->findData(QStringLiteral("connect-redis")));
+    index->setText(QStringLiteral("sess:{user}"));
     QVERIFY(!ok->isEnabled());
     index->setText(QStringLiteral("user-sessions:{user}"));
     QVERIFY(ok->isEnabled());
     QCOMPARE(dialog.profile().userIndex, QStringLiteral("user-sessions:{user}"));
-
-    auto *schema = child<QComboBox>(&dialog, "schemaCombo");
-    QVERIFY(schema);
-    QVERIFY(schema->findData(QStringLiteral("connect-redis")) >= 0);
 }
 
 void TestDialogs::connectionWarnsAboutPasswordInUrl()

@@ -19,6 +19,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QProcess>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -26,6 +27,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 
 using namespace SessionDesk;
 using SessionDesk::Test::RedisServer;
@@ -76,6 +78,7 @@ private slots:
     void errorBannerWhenServerDies();
     void asksForPasswordAndNeverSavesIt();
     void dynamoDbTableWorksTheSameWay();
+    void detectsTheLayoutAndLetsTheOperatorChooseAnother();
 
 private:
     // Opens the test store and waits until users and the first page of sessions are shown.
@@ -186,7 +189,8 @@ void TestMainWindow::searchByCookieSelectsSession()
     QTest::keyClick(search, Qt::Key_Return);
     QVERIFY(finished.wait(10000));
     const QString result = finished.first().at(0).toString();
-    QVERIFY2(result.contains(QStringLiteral("cookie of connect.sid")), qPrintable(result));
+    QVERIFY2(result.contains(QStringLiteral("cookie connect.sid of connect-redis")),
+             qPrintable(result));
     QVERIFY2(result.contains(QStringLiteral("user bob")), qPrintable(result));
     QTRY_COMPARE(m_window->sessionsModel()->user().value_or(QString()), QStringLiteral("bob"));
     QTRY_COMPARE(view("sessionsView")->selectionModel()->selectedRows().size(), 1);
@@ -556,6 +560,60 @@ void TestMainWindow::dynamoDbTableWorksTheSameWay()
     QTRY_VERIFY_WITH_TIMEOUT(dialog->hasReport(), 15000);
     QCOMPARE(dialog->lastReport().destroyed, 3);
     QCOMPARE(dynalite.countItems(QStringLiteral("sessions")), 0);
+}
+
+// A connection whose schema is "auto": the status bar names the layout the store was detected
+// as (phpredis here), the search reads a PHP cookie with it, and the layout button's menu
+// reopens the store with another layout.
+void TestMainWindow::detectsTheLayoutAndLetsTheOperatorChooseAnother()
+{
+    QVERIFY(pipe(m_server,
+                 "SELECT 1\n"
+                 "SET PHPREDIS_SESSION:k5g620qiv9gl03hmadve81l3kb "
+                 "user_id|i:7;login_at|i:1796045805; EX 1440\n"
+                 "SET PHPREDIS_SESSION:dss88kgku8sh5sk3q4q0opu3b5 user_id|i:8; EX 1440\n"
+                 "SET PHPREDIS_SESSION:dss88kgku8sh5sk3q4q0opu3b5_LOCK web1|42 EX 30\n"));
+    MainWindow::Options options;
+    options.settingsPath = m_dir.filePath(QStringLiteral("settings.ini"));
+    options.auditLogPath = m_dir.filePath(QStringLiteral("audit.log"));
+    m_window = std::make_unique<MainWindow>(options);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("php");
+    profile.url = m_server.url() + QStringLiteral("/1");
+    profile.schema = SessionLayout::kAuto;
+    m_window->openStore(profile);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_window->usersModel()->rowCount() == 2 && !m_window->usersModel()->isLoading(), 10000);
+    QToolButton *button = m_window->layoutButton();
+    QVERIFY(button->isVisible());
+    QCOMPARE(button->text(), QStringLiteral("Layout: phpredis (detected)"));
+    QVERIFY2(button->toolTip().startsWith(QStringLiteral("Layout phpredis (detected from")),
+             qPrintable(button->toolTip()));
+    QCOMPARE(m_window->client()->layout().schema, QStringLiteral("phpredis"));
+    QTRY_COMPARE(m_window->sessionsModel()->rowCount(), 2); // not the lock key
+
+    QSignalSpy finished(m_window.get(), &MainWindow::searchFinished);
+    m_window->search(QStringLiteral("Cookie: theme=dark; PHPSESSID=dss88kgku8sh5sk3q4q0opu3b5"));
+    QVERIFY(finished.wait(10000));
+    const QString result = finished.first().at(0).toString();
+    QVERIFY2(result.startsWith(QStringLiteral("cookie PHPSESSID of phpredis → session dss88kgk")),
+             qPrintable(result));
+    QVERIFY2(result.endsWith(QStringLiteral("user 8")), qPrintable(result));
+
+    // Another layout, chosen from the status bar: the store reopens with it.
+    QMenu *menu = button->menu();
+    QVERIFY(menu);
+    emit menu->aboutToShow();
+    QAction *connectRedis = menu->findChild<QAction *>(QStringLiteral("layout-connect-redis"));
+    QVERIFY(connectRedis);
+    QVERIFY(menu->findChild<QAction *>(QStringLiteral("layout-auto"))->isChecked());
+    connectRedis->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(button->text(), QStringLiteral("Layout: connect-redis"), 10000);
+    QCOMPARE(m_window->client()->layout().schema, QStringLiteral("connect-redis"));
+    QTRY_VERIFY(!m_window->usersModel()->isLoading());
+    QCOMPARE(m_window->usersModel()->rowCount(), 0);
 }
 
 QTEST_MAIN(TestMainWindow)

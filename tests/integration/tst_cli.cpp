@@ -9,6 +9,7 @@
 #include "valuetree.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -580,6 +581,23 @@ void TestCli::dynamoDbWithCustomAttributes()
     QCOMPARE(list.size(), 1);
     QCOMPARE(list.first()[QStringLiteral("user")].toString(), QStringLiteral("ann"));
     QCOMPARE(list.first()[QStringLiteral("sessions")].toInt(), 2);
+    // The same names from a layout file instead of flags.
+    QTemporaryDir layoutDir;
+    const QString layoutFile = layoutDir.filePath(QStringLiteral("custom.json"));
+    QFile file(layoutFile);
+    QVERIFY(file.open(QIODevice::WriteOnly)
+            && file.write(R"({"base": "connect-dynamodb", "keyPrefix": "app:",
+                "userFields": ["account"],
+                "dynamodb": {"valueAttribute": "payload", "expiresAttribute": "ttl"}})")
+                > 0);
+    file.close();
+    const Run fromFile = cli({QStringLiteral("--store"),
+                              QStringLiteral("dynamodb://custom?endpoint=") + dynalite.endpoint(),
+                              QStringLiteral("--schema-file"), layoutFile, QStringLiteral("--json"),
+                              QStringLiteral("users")},
+                             aws);
+    QVERIFY2(fromFile.exitCode == 0, fromFile.err.constData());
+    QCOMPARE(fromFile.json().array(), list);
     const Run sessions =
         cli(QStringList(store) << QStringLiteral("--json") << QStringLiteral("sessions"), aws);
     QCOMPARE(sessions.exitCode, 0);

@@ -309,8 +309,10 @@ void TestRedisFaults::pausedWritesLeaveUnconfirmedDeletes()
     QVERIFY(paused);
     QVERIFY2(report, report ? "" : qPrintable(report.error().message));
     QVERIFY(!report->abortReason.isEmpty());
-    // One SCAN batch (COUNT 200 is a hint: a batch may hold a few more).
-    QVERIFY(report->unconfirmed >= 200 && report->unconfirmed < 400);
+    // One SCAN batch: COUNT 200 is a number of hash buckets, so a batch holds about 200 keys,
+    // a few more or fewer.
+    QVERIFY2(report->unconfirmed >= 100 && report->unconfirmed < 400,
+             qPrintable(QString::number(report->unconfirmed)));
     QCOMPARE(report->matched, report->destroyed + report->unconfirmed);
     const qint64 remaining = countKeys(direct, "sess:*");
     QVERIFY(remaining <= 2000 - report->destroyed);

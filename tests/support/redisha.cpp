@@ -1,6 +1,8 @@
 #include "redisha.h"
 
+#include <QDeadlineTimer>
 #include <QSet>
+#include <QTest>
 
 namespace SessionDesk::Test {
 
@@ -109,7 +111,46 @@ bool SentinelSetup::start(const Options &options)
             return false;
         }
     }
+    // "+slave" comes from the master's INFO; a sentinel promotes only a replica whose own INFO
+    // it has read (else SENTINEL FAILOVER answers NOGOODSLAVE). Nothing is logged when that
+    // happens, so its SENTINEL REPLICAS view is polled until it has (Redis reads a replica's
+    // INFO every 10 s at the latest).
+    for (int i = 0; i < 3; ++i) {
+        QDeadlineTimer deadline(15000);
+        while (!replicaInfoRead(i)) {
+            if (deadline.hasExpired()) {
+                m_error = QStringLiteral("sentinel %1 never read the replica's INFO").arg(i);
+                return false;
+            }
+            QTest::qWait(50);
+        }
+    }
     return true;
+}
+
+QStringList SentinelSetup::sentinelCommand(const QStringList &command) const
+{
+    if (m_options.sentinelPassword.isEmpty())
+        return command;
+    return QStringList{QStringLiteral("--no-auth-warning"), QStringLiteral("-a"),
+                       m_options.sentinelPassword}
+    + command;
+}
+
+bool SentinelSetup::replicaInfoRead(int sentinel)
+{
+    // redis-cli prints the replica's fields as alternating name and value lines.
+    const QList<QByteArray> lines =
+        m_sentinels.at(sentinel)
+            ->cli(sentinelCommand(
+                {QStringLiteral("SENTINEL"), QStringLiteral("REPLICAS"), m_options.masterName}))
+            .split('\n');
+    const qsizetype at = lines.indexOf("info-refresh");
+    if (at < 0 || at + 1 >= lines.size())
+        return false;
+    bool ok = false;
+    const qint64 sinceRefresh = lines.at(at + 1).trimmed().toLongLong(&ok);
+    return ok && sinceRefresh < 10000; // a replica never read shows the whole epoch here
 }
 
 void SentinelSetup::stop()
@@ -134,12 +175,9 @@ QString SentinelSetup::url() const
 
 int SentinelSetup::masterIndex()
 {
-    QStringList args{QStringLiteral("SENTINEL"), QStringLiteral("GET-MASTER-ADDR-BY-NAME"),
-                     m_options.masterName};
-    if (!m_options.sentinelPassword.isEmpty())
-        args = QStringList{QStringLiteral("--no-auth-warning"), QStringLiteral("-a"),
-                           m_options.sentinelPassword}
-            + args;
+    const QStringList args =
+        sentinelCommand({QStringLiteral("SENTINEL"), QStringLiteral("GET-MASTER-ADDR-BY-NAME"),
+                         m_options.masterName});
     const QList<QByteArray> lines = m_sentinels.at(0)->cli(args).trimmed().split('\n');
     const quint16 port = lines.size() == 2 ? quint16(lines.at(1).trimmed().toUInt()) : 0;
     for (int i = 0; i < m_data.size(); ++i) {
@@ -155,11 +193,8 @@ bool SentinelSetup::failover()
     QList<int> switches;
     for (auto &sentinel : m_sentinels)
         switches.append(int(sentinel->log().count("+switch-master")));
-    QStringList args{QStringLiteral("SENTINEL"), QStringLiteral("FAILOVER"), m_options.masterName};
-    if (!m_options.sentinelPassword.isEmpty())
-        args = QStringList{QStringLiteral("--no-auth-warning"), QStringLiteral("-a"),
-                           m_options.sentinelPassword}
-            + args;
+    const QStringList args = sentinelCommand(
+        {QStringLiteral("SENTINEL"), QStringLiteral("FAILOVER"), m_options.masterName});
     const QByteArray answer = m_sentinels.at(0)->cli(args).trimmed();
     if (answer != "OK") {
         m_error = QStringLiteral("SENTINEL FAILOVER answered %1").arg(QString::fromUtf8(answer));

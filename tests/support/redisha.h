@@ -60,6 +60,9 @@ public:
     bool waitForSwitches(int count);
 
 private:
+    QStringList sentinelCommand(const QStringList &command) const;
+    // Whether sentinel `sentinel` has read the replica's own INFO lately.
+    bool replicaInfoRead(int sentinel);
     Options m_options;
     QList<std::shared_ptr<RedisServer>> m_data;
     QList<std::shared_ptr<RedisServer>> m_sentinels;

@@ -1025,7 +1025,7 @@ void TestValueTree::resolveWithCustomLayout()
 {
     SessionLayout layout = connectRedis();
     layout.keyPrefix = "myapp:sess:";
-    layout.cookieName = u"sid"_s;
+    layout.cookieNames = {u"sid"_s};
 
     // Only the layout's cookie counts, even when another signed session cookie comes first.
     const SessionReference fromHeader =
