@@ -178,6 +178,9 @@ Result<DestroyReport> AuditedStore::destroyAll(bool dryRun, const ProgressCallba
     auto op = start(QStringLiteral("destroy-all"), {{QStringLiteral("scope"), scope}});
     if (!op)
         return std::unexpected(op.error());
+    // The log has its header (and salt) now: a report hashes ids as the log's records do.
+    if (m_outcomeSink)
+        m_outcomeSink->useIdSalt(m_log.idSalt(), m_log.path());
     auto result = m_inner->destroyAll(false, progress, cancel);
     if (!result) {
         complete(*op, QStringLiteral("destroy-all"),

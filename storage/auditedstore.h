@@ -61,6 +61,12 @@ public:
                                     const CancelToken &cancel) override;
     Result<DestroyReport> destroyAll(bool dryRun, const ProgressCallback &progress,
                                      const CancelToken &cancel) override;
+    bool reportsSessionOutcomes() const override { return m_inner->reportsSessionOutcomes(); }
+    void setDestroyOutcomeSink(DestroyOutcomeSink *sink) override
+    {
+        m_outcomeSink = sink;
+        m_inner->setDestroyOutcomeSink(sink);
+    }
 
 private:
     // Writes the started record; its operation id is returned for the completed record.

@@ -291,6 +291,14 @@ QString AuditLog::saltedId(const QByteArray &salt, const QByteArray &sessionId)
         QMessageAuthenticationCode::hash(sessionId, salt, QCryptographicHash::Sha256).toHex());
 }
 
+QByteArray AuditLog::idSalt() const
+{
+    QFile file(m_path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    return headerSalt(file);
+}
+
 QString AuditLog::newOperationId()
 {
     quint64 bits[2];

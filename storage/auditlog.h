@@ -133,6 +133,9 @@ public:
     static constexpr int kMaxIds = 10000;
     // HMAC-SHA256(salt, id) in hex: how ids appear in records.
     static QString saltedId(const QByteArray &salt, const QByteArray &sessionId);
+    // The salt of the log's header (what saltedId() is keyed with); empty while the log has
+    // no header (nothing was appended yet) or cannot be read.
+    QByteArray idSalt() const;
     // A random operation id linking a started record to its completed record.
     static QString newOperationId();
 

@@ -11,7 +11,8 @@ public:
         : m_text(text)
     { }
 
-    JsonScan lookup(const QList<QByteArray> &path, qsizetype depth, QJsonValue *out)
+    // Finds the value of `path` and leaves the position at its first character.
+    JsonScan find(const QList<QByteArray> &path, qsizetype depth)
     {
         skipSpace();
         if (!consume('{'))
@@ -32,9 +33,9 @@ public:
                 if (depth + 1 < path.size()) {
                     if (peek() != '{')
                         return JsonScan::Missing;
-                    return lookup(path, depth + 1, out);
+                    return find(path, depth + 1);
                 }
-                return readScalar(out);
+                return JsonScan::Found;
             }
             if (!skipValue())
                 return JsonScan::Unsure;
@@ -44,6 +45,30 @@ public:
             if (!consume(','))
                 return JsonScan::Unsure;
         }
+    }
+
+    JsonScan lookup(const QList<QByteArray> &path, QJsonValue *out)
+    {
+        const JsonScan found = find(path, 0);
+        return found == JsonScan::Found ? readScalar(out) : found;
+    }
+
+    JsonScan lookupToken(const QList<QByteArray> &path, QByteArrayView *token, bool *isString)
+    {
+        const JsonScan found = find(path, 0);
+        if (found != JsonScan::Found)
+            return found;
+        const char c = peek();
+        *isString = c == '"';
+        if (c == '"')
+            return readPlainString(token) ? JsonScan::Found : JsonScan::Unsure;
+        if (c == '{' || c == '[')
+            return JsonScan::Missing;
+        const qsizetype start = m_pos;
+        if (!skipValue())
+            return JsonScan::Unsure;
+        *token = m_text.sliced(start, m_pos - start);
+        return JsonScan::Found;
     }
 
 private:
@@ -179,7 +204,15 @@ JsonScan scanJsonPath(QByteArrayView json, const QList<QByteArray> &path, QJsonV
 {
     if (path.isEmpty())
         return JsonScan::Missing;
-    return Scanner(json).lookup(path, 0, out);
+    return Scanner(json).lookup(path, out);
+}
+
+JsonScan scanJsonPathToken(QByteArrayView json, const QList<QByteArray> &path,
+                           QByteArrayView *token, bool *isString)
+{
+    if (path.isEmpty())
+        return JsonScan::Missing;
+    return Scanner(json).lookupToken(path, token, isString);
 }
 
 } // namespace SessionDesk

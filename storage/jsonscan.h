@@ -16,5 +16,9 @@ enum class JsonScan {
     Unsure, // escapes, odd syntax or damage: the caller must parse the document properly
 };
 JsonScan scanJsonPath(QByteArrayView json, const QList<QByteArray> &path, QJsonValue *out);
+// The same without building a value: `*token` is the scalar's text as it stands in `json` (a
+// string's content without its quotes, *isString set; or a number, true, false, null).
+JsonScan scanJsonPathToken(QByteArrayView json, const QList<QByteArray> &path,
+                           QByteArrayView *token, bool *isString);
 
 } // namespace SessionDesk

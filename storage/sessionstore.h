@@ -131,6 +131,33 @@ struct DestroyReport
     QString costEstimate;
 };
 
+// What became of one session in a destroy-all.
+enum class DestroyOutcome {
+    Destroyed, // deleted by this run
+    AlreadyGone, // matched, but gone when deleted (expired, or removed by someone else)
+    Failed, // the delete was refused
+    Unconfirmed, // the delete was sent and its reply lost: it may or may not be gone
+};
+
+// Receives each session's outcome while a destroy-all runs, so that a report can be written as
+// the run goes instead of being held in memory (see DestroyReportWriter). Called on the
+// store's thread. A session may be reported again with a later outcome (deleted again after a
+// reconnect or a failover); the last outcome counts.
+class DestroyOutcomeSink
+{
+public:
+    virtual ~DestroyOutcomeSink() = default;
+    // Called before the first outcome of an audited run: the salt the audit log hashes session
+    // ids with (AuditLog::saltedId) and the log's path, so that a report's ids can be checked
+    // against the log's records.
+    virtual void useIdSalt(const QByteArray &salt, const QString &auditLogPath)
+    {
+        Q_UNUSED(salt);
+        Q_UNUSED(auditLogPath);
+    }
+    virtual void sessionOutcome(const QByteArray &id, DestroyOutcome outcome) = 0;
+};
+
 // The one interface both front ends use. Synchronous and thread-confined: create, use and
 // destroy a store on one thread. Every destructive call refuses in read-only mode, touches only
 // keys of the layout and never flushes a database.
@@ -175,10 +202,17 @@ public:
     // current batch; the report then says exactly what was destroyed.
     virtual Result<DestroyReport> destroyAll(bool dryRun, const ProgressCallback &progress,
                                              const CancelToken &cancel) = 0;
+    // Whether destroyAll() tells an outcome sink about each session (see below).
+    virtual bool reportsSessionOutcomes() const { return false; }
+    // Where destroyAll() reports each session's outcome as it goes; null for nowhere. The sink
+    // must outlive the calls it is set for.
+    virtual void setDestroyOutcomeSink(DestroyOutcomeSink *sink) { m_outcomeSink = sink; }
 
 protected:
     // The one sentence every destructive call answers with in read-only mode.
     Result<void> refuseIfReadOnly(const QString &action) const;
+
+    DestroyOutcomeSink *m_outcomeSink = nullptr;
 };
 
 } // namespace SessionDesk

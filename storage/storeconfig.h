@@ -87,6 +87,9 @@ struct StoreConfig
     // loading server or a busy script before it gives up.
     int commandTimeoutMs = 30000;
     bool readOnly = false;
+    // Redis: at most this many operations per second (a command naming several keys counts
+    // once per key), to spare a production server; 0 for no limit.
+    int maxOpsPerSecond = 0;
 
     // Parses redis://[user[:password]@]host[:port][/db], rediss://... (TLS on),
     // redis-sentinel://[user[:password]@]host[:port][,host[:port]...]/MASTER[/db],

@@ -801,6 +801,48 @@ SessionFieldReader::SessionFieldReader(const SessionLayout &layout)
     m_idle = compile(m_idlePaths, nullptr);
 }
 
+SessionFieldReader::UserLookup SessionFieldReader::userBytes(const QByteArray &raw,
+                                                             QByteArrayView *user) const
+{
+    qsizetype start = 0;
+    while (start < raw.size() && QChar::isSpace(uchar(raw.at(start))))
+        ++start;
+    if (raw.size() > kMaxDecodedBytes || start == raw.size())
+        return UserLookup::None; // read() finds nothing either
+    // Other encodings and paths with wildcards or indexes need read()'s decoded tree.
+    if (raw.at(start) != '{' || !m_userPathsPlain)
+        return UserLookup::Unsure;
+    const QByteArrayView json = QByteArrayView(raw).sliced(start);
+    // As read(): the first path that names a non-empty string or an integer.
+    for (const Path &path : m_user) {
+        QByteArrayView token;
+        bool isString = false;
+        const JsonScan scan = scanJsonPathToken(json, path, &token, &isString);
+        if (scan == JsonScan::Unsure)
+            return UserLookup::Unsure;
+        if (scan == JsonScan::Missing)
+            continue;
+        if (isString) {
+            if (token.isEmpty())
+                continue;
+            *user = token;
+            return UserLookup::Found;
+        }
+        if (token == "true" || token == "false" || token == "null")
+            continue;
+        const qsizetype digits = token.startsWith('-') ? 1 : 0;
+        const bool integer = token.size() > digits && token.size() < 19
+            && std::all_of(token.begin() + digits, token.end(),
+                           [](char c) { return c >= '0' && c <= '9'; })
+            && (token.size() == digits + 1 || token.at(digits) != '0');
+        if (!integer || token == "-0")
+            return UserLookup::Unsure; // a fraction or an exponent: read() formats it
+        *user = token;
+        return UserLookup::Found;
+    }
+    return UserLookup::None;
+}
+
 SessionFields SessionFieldReader::read(const QByteArray &raw, bool userOnly) const
 {
     if (raw.isEmpty() || raw.size() > kMaxDecodedBytes)

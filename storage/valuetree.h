@@ -129,6 +129,11 @@ public:
     SessionFields read(const QByteArray &raw, bool userOnly = false) const;
     // The same from a decoded tree (a hash's fields, a value already decoded).
     SessionFields readTree(const ValueNode &root, bool userOnly = false) const;
+    // The user of a raw JSON object as its UTF-8 bytes, without building anything: `*user` is a
+    // view into `raw`. Unsure when only read() can tell (another encoding, a user path with a
+    // wildcard or an index, escapes, a fractional number, damage).
+    enum class UserLookup { Found, None, Unsure };
+    UserLookup userBytes(const QByteArray &raw, QByteArrayView *user) const;
 
 private:
     using Path = QList<QByteArray>;

@@ -2,6 +2,7 @@
 
 #include "auditedstore.h"
 #include "buildinfo.h"
+#include "destroyreport.h"
 #include "evidence.h"
 #include "keychain.h"
 #include "policy.h"
@@ -83,6 +84,8 @@ Options:
                            show --reveal)
   --timeout SECONDS        connect and command idle timeout (default 5 and 30); also how
                            long a failover, a loading or a busy server is waited out
+  --max-ops N              Redis: send at most N operations a second (a command naming
+                           several keys counts once per key), to spare a production server
   --list-schemas           print the session layouts --schema knows, one a line
   --list-profiles          print the names of the saved connections, one a line
   --version, --help
@@ -107,11 +110,13 @@ Commands:
                                        (COOKIE: the value, name=value or a Cookie: header)
   revoke ID|COOKIE...                  destroy the given sessions
   logout-user USER                     destroy every session of USER (global logout)
-  destroy-all (--dry-run | --confirm TARGET)
+  destroy-all (--dry-run | --confirm TARGET) [--report FILE]
                                        destroy every session of the layout; TARGET must equal
                                        the target name `info` prints: host:port/db,
                                        sentinel:MASTER/db, or cluster:host:port,... (the
-                                       nodes as the URL lists them)
+                                       nodes as the URL lists them); --report (Redis) writes
+                                       each session's outcome to FILE as it goes (JSON Lines,
+                                       ids hashed as in the audit log)
   profile list                         saved connections (shared with the desktop app)
   profile add NAME --store URL [OPTIONS]
                                        save a connection; a password in URL goes to the
@@ -142,6 +147,7 @@ struct Options
     bool reveal = false;
     bool dryRun = false;
     QString confirm;
+    QString report; // destroy-all --report FILE
     std::optional<QString> user;
     qint64 limit = -1;
     QString auditPath;
@@ -319,6 +325,7 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
     const QCommandLineOption reveal(QStringLiteral("reveal"));
     const QCommandLineOption dryRun(QStringLiteral("dry-run"));
     const QCommandLineOption confirm = valueOption("confirm", "TARGET");
+    const QCommandLineOption reportFile = valueOption("report", "FILE");
     const QCommandLineOption listSchemas(QStringLiteral("list-schemas"));
     const QCommandLineOption listProfiles(QStringLiteral("list-profiles"));
     const QCommandLineOption auditSyslog(QStringLiteral("audit-syslog"));
@@ -332,10 +339,10 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
     const QCommandLineOption session = valueOption("session", "ID");
     const QCommandLineOption version(QStringLiteral("version"));
     const QCommandLineOption help(QStringList{QStringLiteral("help"), QStringLiteral("h")});
-    parser.addOptions({json,         auditLog, limit,       user,         reveal,
-                       dryRun,       confirm,  listSchemas, listProfiles, auditSyslog,
-                       operatorName, reason,   policy,      outFile,      scan,
-                       log,          action,   session,     version,      help});
+    parser.addOptions({json,    auditLog,    limit,        user,        reveal,       dryRun,
+                       confirm, listSchemas, listProfiles, auditSyslog, operatorName, reason,
+                       policy,  outFile,     scan,         log,         action,       session,
+                       version, help,        reportFile});
     if (!parser.parse(arguments))
         throw UsageError{parser.errorText().endsWith(u'.') ? parser.errorText()
                                                            : parser.errorText() + u'.'};
@@ -372,6 +379,7 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
         {&reveal, {QStringLiteral("show")}},
         {&dryRun, {QStringLiteral("destroy-all")}},
         {&confirm, {QStringLiteral("destroy-all")}},
+        {&reportFile, {QStringLiteral("destroy-all")}},
         {&reason,
          {QStringLiteral("revoke"), QStringLiteral("logout-user"), QStringLiteral("destroy-all"),
           QStringLiteral("show")}},
@@ -398,6 +406,9 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
     options.reveal = parser.isSet(reveal);
     options.dryRun = parser.isSet(dryRun);
     options.confirm = parser.value(confirm);
+    options.report = parser.value(reportFile);
+    if (parser.isSet(reportFile) && options.report.isEmpty())
+        throw UsageError{QStringLiteral("--report needs a file name.")};
     options.auditPath = parser.isSet(log) ? parser.value(log)
         : parser.isSet(auditLog)          ? parser.value(auditLog)
                                           : AuditLog::defaultPath();
@@ -1120,10 +1131,37 @@ int Runner::destroyAll()
 {
     ProgressPrinter printer(m_err);
     m_store->setReason(m_options.reason);
+    // The report is written while the run goes, never held whole; it is opened before
+    // anything is destroyed, so that a report that cannot be written stops the run first.
+    std::optional<DestroyReportWriter> writer;
+    if (!m_options.report.isEmpty()) {
+        if (!m_store->reportsSessionOutcomes()) {
+            m_err << "--report is not available for " << m_store->targetName()
+                  << ": only Redis stores report each session's outcome; nothing was "
+                     "destroyed.\n";
+            return Usage;
+        }
+        writer.emplace(m_options.report);
+        if (auto started = writer->start(m_store->targetName(), m_options.dryRun); !started)
+            return report(started.error());
+        m_store->setDestroyOutcomeSink(&*writer);
+    }
     auto result = m_store->destroyAll(m_options.dryRun, printer.callback(), m_cancel);
+    m_store->setDestroyOutcomeSink(nullptr);
     if (!result)
         return report(result.error());
     const DestroyReport &r = *result;
+    bool reportBroken = false;
+    if (writer) {
+        // A report that could not be finished is a failure of its own, after the outcome.
+        if (auto finished = writer->finish(r); !finished) {
+            m_err << finished.error().message << '\n';
+            reportBroken = true;
+        } else if (!m_options.json) {
+            m_err << "Report: " << writer->path() << " (" << writer->sessionLines()
+                  << " session lines).\n";
+        }
+    }
     const QString target = m_store->targetName();
     const bool indexed = m_store->layout().hasUserIndex();
     if (m_options.json) {
@@ -1181,7 +1219,7 @@ int Runner::destroyAll()
         m_err << "Cancelled by the operator after " << r.destroyed << " sessions.\n";
         return Failure;
     }
-    return r.failed > 0 ? Failure : Ok;
+    return r.failed > 0 || reportBroken ? Failure : Ok;
 }
 
 } // namespace

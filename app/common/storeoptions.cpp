@@ -34,6 +34,7 @@ StoreOptions::StoreOptions()
     , clusterHostMap(valueOption("cluster-host-map", "ANNOUNCED=REACHABLE"))
     , readOnly(QStringLiteral("read-only"))
     , timeout(valueOption("timeout", "SECONDS"))
+    , maxOps(valueOption("max-ops", "N"))
     , maskField(valueOption("mask-field", "NAME"))
     , noMaskField(valueOption("no-mask-field", "NAME"))
     , profile(valueOption("profile", "NAME"))
@@ -47,7 +48,7 @@ void StoreOptions::addTo(QCommandLineParser &parser) const
          keyPrefix,    idAttribute,      valueAttribute, expiresAttribute, userAttribute,
          tlsCa,        tlsCert,          tlsKey,         tlsServerName,    tlsInsecure,
          sentinelUser, sentinelPassword, clusterHostMap, readOnly,         timeout,
-         profile,      settings,         maskField,      noMaskField});
+         maxOps,       profile,          settings,       maskField,        noMaskField});
 }
 
 QString StoreOptions::settingsPath(const QCommandLineParser &parser) const
@@ -66,6 +67,21 @@ Result<void> StoreOptions::applyTimeout(const QCommandLineParser &parser, StoreC
                         QStringLiteral("--timeout needs a positive number of seconds."));
         }
         config.connectTimeoutMs = config.commandTimeoutMs = int(seconds * 1000);
+    }
+    return {};
+}
+
+Result<void> StoreOptions::applyMaxOps(const QCommandLineParser &parser, StoreConfig &config) const
+{
+    if (parser.isSet(maxOps)) {
+        bool ok = false;
+        const int rate = parser.value(maxOps).toInt(&ok);
+        if (!ok || rate <= 0) {
+            return fail(StorageError::Code::InvalidArgument,
+                        QStringLiteral("--max-ops needs a whole number of operations per second "
+                                       "above 0."));
+        }
+        config.maxOpsPerSecond = rate;
     }
     return {};
 }
@@ -116,6 +132,8 @@ Result<StoreOptions::Selection> StoreOptions::readProfile(const QCommandLinePars
     }
     if (auto timed = applyTimeout(parser, selection.config); !timed)
         return std::unexpected(timed.error());
+    if (auto limited = applyMaxOps(parser, selection.config); !limited)
+        return std::unexpected(limited.error());
     auto layout = selection.profile->toLayout();
     if (!layout)
         return std::unexpected(layout.error());
@@ -215,6 +233,8 @@ Result<StoreOptions::Selection> StoreOptions::readStore(const QCommandLineParser
     c.tls.insecure = parser.isSet(tlsInsecure);
     if (auto timed = applyTimeout(parser, c); !timed)
         return std::unexpected(timed.error());
+    if (auto limited = applyMaxOps(parser, c); !limited)
+        return std::unexpected(limited.error());
 
     // DynamoDB tables default to the GOV.UK layout the seed documents describe; Redis stores
     // are sampled when they connect (SessionLayout "auto").

@@ -23,7 +23,7 @@ const char kUsage[] =
                   [--read-only] [--tls-ca FILE] [--tls-cert FILE --tls-key FILE]
                   [--tls-server-name NAME] [--tls-insecure] [--sentinel-user USER]
                   [--sentinel-password PASSWORD] [--cluster-host-map ANNOUNCED=REACHABLE]...
-                  [--timeout SECONDS]
+                  [--timeout SECONDS] [--max-ops N]
                   [--audit-log FILE] [--settings FILE] [--operator NAME] [--audit-syslog]
                   [--mask-field NAME] [--no-mask-field NAME]
 

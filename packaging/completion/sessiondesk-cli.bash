@@ -27,7 +27,7 @@ _sessiondesk_cli()
         --cluster-host-map --read-only --mask-field --no-mask-field --json --audit-log
         --audit-syslog --operator --reason --timeout --list-schemas --list-profiles --version
         --help --limit --user --reveal --dry-run --confirm --policy --scan --out --log --action
-        --session"
+        --session --report --max-ops"
     local commands="info settings evidence policies users sessions show revoke logout-user
         destroy-all profile audit"
     local audit_commands="verify show"
@@ -59,7 +59,7 @@ _sessiondesk_cli()
             mapfile -t COMPREPLY < <(compgen -W "revoke logout-user destroy-all reveal" -- "$cur")
             return
             ;;
-        --tls-ca | --tls-cert | --tls-key | --audit-log | --settings | --out | --log | --schema-file)
+        --tls-ca | --tls-cert | --tls-key | --audit-log | --settings | --out | --log | --report | --schema-file)
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             return
             ;;
@@ -72,7 +72,7 @@ _sessiondesk_cli()
         --user-field | --user-index | --key-prefix | --id-attribute | --value-attribute | \
             --expires-attribute | --user-attribute | --tls-server-name | --timeout | --limit | \
             --user | --confirm | --mask-field | --no-mask-field | --sentinel-user | \
-            --sentinel-password | --cluster-host-map | --operator | --reason | --session)
+            --sentinel-password | --cluster-host-map | --operator | --reason | --session | --max-ops)
             return # a value the program cannot guess
             ;;
     esac
@@ -87,7 +87,7 @@ _sessiondesk_cli()
                 --user-attribute | --tls-ca | --tls-cert | --tls-key | --tls-server-name | \
                 --audit-log | --timeout | --limit | --user | --confirm | --mask-field | \
                 --no-mask-field | --sentinel-user | --sentinel-password | --cluster-host-map | \
-                --operator | --reason | --policy | --out | --log | --action | --session)
+                --operator | --reason | --policy | --out | --log | --action | --session | --report | --max-ops)
                 ((i++))
                 ;;
             -*) ;;

@@ -93,6 +93,17 @@ const QHash<QByteArray, int> &keyPositions()
     return map;
 }
 
+// The verb in capitals. The tool's own commands already are, and are then shared, not copied:
+// these checks run for every command of a million-key operation.
+QByteArray upper(const QByteArray &word)
+{
+    for (const char c : word) {
+        if (c >= 'a' && c <= 'z')
+            return word.toUpper();
+    }
+    return word;
+}
+
 } // namespace
 
 int keySlot(QByteArrayView key)
@@ -110,11 +121,11 @@ QByteArray commandName(const Command &argv)
 {
     if (argv.isEmpty())
         return {};
-    const QByteArray verb = argv.first().toUpper();
+    const QByteArray verb = upper(argv.first());
     if (argv.size() > 1 && readSubcommands().contains(verb))
-        return verb + ' ' + argv.at(1).toUpper();
+        return verb + ' ' + upper(argv.at(1));
     if (argv.size() > 1 && (verb == "SCRIPT" || verb == "FUNCTION" || verb == "DEBUG"))
-        return verb + ' ' + argv.at(1).toUpper();
+        return verb + ' ' + upper(argv.at(1));
     return verb;
 }
 
@@ -122,15 +133,14 @@ KeySpec keySpec(const Command &argv)
 {
     if (argv.isEmpty())
         return {};
-    const QByteArray verb = argv.first().toUpper();
+    const QByteArray verb = upper(argv.first());
     if (verb == "MGET")
         return {KeySpec::Kind::MultiArray, 1};
     if (verb == "DEL" || verb == "UNLINK" || verb == "EXISTS" || verb == "TOUCH")
         return {KeySpec::Kind::MultiSum, 1};
     if (const auto at = keyPositions().constFind(verb); at != keyPositions().cend()) {
-        const bool hasKey = argv.size() > *at
-            && (verb != "MEMORY" || argv.at(1).toUpper() == "USAGE")
-            && (verb != "OBJECT" || argv.at(1).toUpper() != "HELP");
+        const bool hasKey = argv.size() > *at && (verb != "MEMORY" || upper(argv.at(1)) == "USAGE")
+            && (verb != "OBJECT" || upper(argv.at(1)) != "HELP");
         return hasKey ? KeySpec{KeySpec::Kind::Single, *at} : KeySpec{};
     }
     if (keylessCommands().contains(verb) || argv.size() < 2)
@@ -142,19 +152,27 @@ bool isReadCommand(const Command &argv)
 {
     if (argv.isEmpty())
         return false;
-    const QByteArray verb = argv.first().toUpper();
+    const QByteArray verb = upper(argv.first());
     if (readCommands().contains(verb))
         return true;
     const auto sub = readSubcommands().constFind(verb);
-    return sub != readSubcommands().cend() && argv.size() > 1
-        && sub->contains(argv.at(1).toUpper());
+    return sub != readSubcommands().cend() && argv.size() > 1 && sub->contains(upper(argv.at(1)));
+}
+
+bool isToolCommand(const Command &argv)
+{
+    if (isReadCommand(argv))
+        return true;
+    const QByteArray verb = argv.isEmpty() ? QByteArray() : upper(argv.first());
+    return argv.size() > 1
+        && (verb == "UNLINK" || verb == "DEL" || verb == "SREM" || verb == "ZREM");
 }
 
 bool isSafeToRetry(const Command &argv)
 {
     if (isReadCommand(argv))
         return true;
-    const QByteArray verb = argv.isEmpty() ? QByteArray() : argv.first().toUpper();
+    const QByteArray verb = argv.isEmpty() ? QByteArray() : upper(argv.first());
     return verb == "UNLINK" || verb == "DEL" || verb == "SREM" || verb == "ZREM" || verb == "HDEL";
 }
 

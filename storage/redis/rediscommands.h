@@ -34,6 +34,12 @@ KeySpec keySpec(const Command &argv);
 // it is sent.
 bool isReadCommand(const Command &argv);
 
+// Whether the tool may send `argv` at all: the reads above and the deletes the store is made of
+// (UNLINK, DEL, SREM, ZREM). Never a script (EVAL, FCALL, ...), KEYS, a blocking command
+// (BLPOP, WAIT, XREAD, ...), FLUSHDB/FLUSHALL or anything else that can stall or empty a
+// server: the router's connections refuse every other command before it is sent.
+bool isToolCommand(const Command &argv);
+
 // Whether sending `argv` again after an attempt whose reply was lost cannot do harm: reads,
 // and deletes that only remove (UNLINK, DEL, SREM, ZREM, HDEL).
 bool isSafeToRetry(const Command &argv);

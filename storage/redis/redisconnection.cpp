@@ -9,7 +9,10 @@
 
 #include <hiredis/hiredis.h>
 
+#include <QElapsedTimer>
+
 #include <cstdlib>
+#include <new>
 
 namespace SessionDesk::Redis {
 
@@ -17,38 +20,64 @@ namespace {
 
 using Code = StorageError::Code;
 
-Reply convert(const redisReply *r)
+// hiredis builds our Reply values directly (no redisReply in between): an array's elements are
+// made in place in the parent's list, which is sized when the array starts and never grows.
+Reply *replySlot(const redisReadTask *task)
 {
-    Reply out;
-    switch (r->type) {
-    case REDIS_REPLY_STRING:
-        out.type = Reply::Type::String;
-        out.string = QByteArray(r->str, qsizetype(r->len));
-        break;
-    case REDIS_REPLY_STATUS:
-        out.type = Reply::Type::Status;
-        out.string = QByteArray(r->str, qsizetype(r->len));
-        break;
-    case REDIS_REPLY_ERROR:
-        out.type = Reply::Type::Error;
-        out.string = QByteArray(r->str, qsizetype(r->len));
-        break;
-    case REDIS_REPLY_INTEGER:
-        out.type = Reply::Type::Integer;
-        out.integer = r->integer;
-        break;
-    case REDIS_REPLY_ARRAY:
-        out.type = Reply::Type::Array;
-        out.elements.reserve(qsizetype(r->elements));
-        for (size_t i = 0; i < r->elements; ++i)
-            out.elements.append(convert(r->element[i]));
-        break;
-    default:
-        out.type = Reply::Type::Nil;
-        break;
-    }
-    return out;
+    if (!task->parent)
+        return new (std::nothrow) Reply;
+    auto *parent = static_cast<Reply *>(task->parent->obj);
+    return &parent->elements[task->idx];
 }
+
+void *createString(const redisReadTask *task, char *str, size_t len)
+{
+    Reply *reply = replySlot(task);
+    if (!reply)
+        return nullptr;
+    reply->type = task->type == REDIS_REPLY_ERROR ? Reply::Type::Error
+        : task->type == REDIS_REPLY_STATUS        ? Reply::Type::Status
+                                                  : Reply::Type::String;
+    reply->string = QByteArray(str, qsizetype(len));
+    return reply;
+}
+
+void *createArray(const redisReadTask *task, int elements)
+{
+    Reply *reply = replySlot(task);
+    if (!reply)
+        return nullptr;
+    reply->type = Reply::Type::Array;
+    reply->elements.resize(elements);
+    return reply;
+}
+
+void *createInteger(const redisReadTask *task, long long value)
+{
+    Reply *reply = replySlot(task);
+    if (!reply)
+        return nullptr;
+    reply->type = Reply::Type::Integer;
+    reply->integer = value;
+    return reply;
+}
+
+void *createNil(const redisReadTask *task)
+{
+    Reply *reply = replySlot(task);
+    if (reply)
+        reply->type = Reply::Type::Nil;
+    return reply;
+}
+
+// Only a whole reply (the root) is ever freed; its elements live inside it.
+void freeReply(void *reply)
+{
+    delete static_cast<Reply *>(reply);
+}
+
+redisReplyObjectFunctions kReplyFunctions = {createString, createArray, createInteger, createNil,
+                                             freeReply};
 
 // Appends the RESP encoding of argv to `out`, formatted by hiredis.
 bool appendFormatted(QByteArray &out, const Command &argv)
@@ -194,6 +223,12 @@ void Connection::close()
     m_reader.reset();
 }
 
+void Connection::closeAfter(const StorageError &cause)
+{
+    m_lostCause = cause;
+    close();
+}
+
 StorageError Connection::transportError(const QString &what) const
 {
     const QString cause = m_socket ? socketErrorCause(*m_socket) : QStringLiteral("not connected");
@@ -208,7 +243,8 @@ Result<void> Connection::connectSocket()
 {
     close();
     m_socket = std::make_unique<QSslSocket>();
-    m_reader.reset(redisReaderCreate());
+    m_reader.reset(redisReaderCreateWithFunctions(&kReplyFunctions));
+    m_sent = m_read = 0;
     if (!m_reader)
         return fail(Code::Protocol, QStringLiteral("Out of memory creating a Redis reader."));
 
@@ -328,9 +364,15 @@ Result<Reply> Connection::command(const Command &argv)
 
 Result<QList<Reply>> Connection::pipeline(const QList<Command> &commands)
 {
+    auto ticket = send(commands);
+    if (!ticket)
+        return std::unexpected(ticket.error());
+    return receive(*ticket);
+}
+
+Result<Connection::Ticket> Connection::send(const QList<Command> &commands)
+{
     m_failedAfterSend = false;
-    if (commands.isEmpty())
-        return QList<Reply>{};
     if (m_readOnly) {
         for (const Command &argv : commands) {
             if (isReadCommand(argv))
@@ -342,74 +384,148 @@ Result<QList<Reply>> Connection::pipeline(const QList<Command> &commands)
                             .arg(name, m_config.endpoint()));
         }
     }
+    if (m_toolCommandsOnly) {
+        for (const Command &argv : commands) {
+            if (isToolCommand(argv))
+                continue;
+            return fail(Code::Refused,
+                        QStringLiteral("Refused to send %1 to %2: SessionDesk never sends "
+                                       "scripts, KEYS, blocking commands or flushes.")
+                            .arg(QString::fromUtf8(commandName(argv)), m_config.endpoint()));
+        }
+    }
     if (!isOpen()) {
         auto opened = open();
         if (!opened)
             return std::unexpected(opened.error());
     }
-    auto replies = exchange(commands);
-    if (!replies && replies.error().code != Code::InvalidArgument)
+    Ticket ticket{m_generation, m_sent, commands.size()};
+    if (commands.isEmpty())
+        return ticket;
+    auto written = write(commands);
+    if (!written) {
+        m_failedAfterSend = written.error().code != Code::InvalidArgument;
+        return std::unexpected(written.error());
+    }
+    return ticket;
+}
+
+Result<QList<Reply>> Connection::receive(const Ticket &ticket)
+{
+    m_failedAfterSend = false;
+    m_lastWaitUs = 0;
+    QList<Reply> replies;
+    if (ticket.count == 0)
+        return replies;
+    if (ticket.generation != m_generation || !m_socket) {
+        // The server session these commands went to has ended: they may have run.
         m_failedAfterSend = true;
+        if (m_lostCause)
+            return std::unexpected(*m_lostCause);
+        return fail(Code::Unreachable,
+                    QStringLiteral("Lost the connection to %1.").arg(m_config.endpoint()));
+    }
+    if (ticket.first < m_read) {
+        return fail(Code::Protocol,
+                    QStringLiteral("The replies of commands to %1 were read twice.")
+                        .arg(m_config.endpoint()));
+    }
+    replies.reserve(ticket.count);
+    auto read = this->read(ticket.first + quint64(ticket.count), ticket.first, &replies);
+    if (!read) {
+        m_failedAfterSend = true;
+        return std::unexpected(read.error());
+    }
     return replies;
 }
 
 Result<QList<Reply>> Connection::exchange(const QList<Command> &commands)
 {
-    QByteArray request;
-    for (const Command &argv : commands) {
-        if (argv.isEmpty() || !appendFormatted(request, argv))
-            return fail(Code::InvalidArgument, QStringLiteral("Cannot format a Redis command."));
-    }
-    if (m_socket->write(request) != request.size()) {
-        StorageError error = transportError(QStringLiteral("Cannot send to"));
-        close();
-        return std::unexpected(error);
-    }
-
-    auto *reader = static_cast<redisReader *>(m_reader.get());
+    if (auto written = write(commands); !written)
+        return std::unexpected(written.error());
     QList<Reply> replies;
     replies.reserve(commands.size());
+    if (auto read = this->read(m_sent, m_sent - quint64(commands.size()), &replies); !read)
+        return std::unexpected(read.error());
+    return replies;
+}
+
+Result<void> Connection::write(const QList<Command> &commands)
+{
+    m_request.clear();
+    for (const Command &argv : commands) {
+        if (argv.isEmpty() || !appendFormatted(m_request, argv))
+            return fail(Code::InvalidArgument, QStringLiteral("Cannot format a Redis command."));
+    }
+    if (m_socket->write(m_request) != m_request.size()) {
+        StorageError error = transportError(QStringLiteral("Cannot send to"));
+        closeAfter(error);
+        return std::unexpected(error);
+    }
+    m_sent += quint64(commands.size());
+    // Hand the bytes to the kernel now, so that the server starts while this thread goes on
+    // (to other servers, or to its own work); what does not fit goes out while waiting.
+    m_socket->flush();
+    // A large request is not kept for the life of the connection.
+    if (m_request.capacity() > (1 << 20))
+        m_request = QByteArray();
+    return {};
+}
+
+Result<void> Connection::read(quint64 upTo, quint64 keepFrom, QList<Reply> *out)
+{
+    auto *reader = static_cast<redisReader *>(m_reader.get());
+    QElapsedTimer waited;
     // The timeout is an idle timeout: a large reply that keeps arriving is not cut off.
-    while (replies.size() < commands.size()) {
+    while (m_read < upTo) {
         void *raw = nullptr;
         if (redisReaderGetReply(reader, &raw) != REDIS_OK) {
             const QString cause = QString::fromLatin1(reader->errstr);
-            close();
-            return fail(Code::Protocol,
-                        QStringLiteral("%1 sent something that is not Redis "
-                                       "protocol: %2.")
-                            .arg(m_config.endpoint(), cause));
-        }
-        if (raw) {
-            auto *reply = static_cast<redisReply *>(raw);
-            replies.append(convert(reply));
-            freeReplyObject(reply);
-            continue;
-        }
-        if (m_socket->bytesAvailable() == 0
-            && !m_socket->waitForReadyRead(m_config.commandTimeoutMs)) {
-            const bool timedOut = m_socket->error() == QAbstractSocket::SocketTimeoutError;
-            StorageError error = timedOut
-                ? StorageError{Code::Timeout,
-                               QStringLiteral("%1 did not answer within %2 ms.")
-                                   .arg(m_config.endpoint())
-                                   .arg(m_config.commandTimeoutMs),
-                               QString()}
-                : transportError(QStringLiteral("Lost the connection to"));
-            close();
+            StorageError error{Code::Protocol,
+                               QStringLiteral("%1 sent something that is not Redis "
+                                              "protocol: %2.")
+                                   .arg(m_config.endpoint(), cause),
+                               QString()};
+            closeAfter(error);
             return std::unexpected(error);
         }
-        // hiredis 0.14 moves its whole unread buffer after every reply it returns, so feeding
-        // it megabytes at once costs quadratic time: feed bounded chunks and drain in between.
-        const QByteArray chunk =
-            m_socket->read(std::min<qint64>(m_socket->bytesAvailable(), 16384));
-        if (redisReaderFeed(reader, chunk.constData(), size_t(chunk.size())) != REDIS_OK) {
-            close();
-            return fail(Code::Protocol,
-                        QStringLiteral("Cannot parse the reply of %1.").arg(m_config.endpoint()));
+        if (raw) {
+            std::unique_ptr<Reply> reply(static_cast<Reply *>(raw));
+            if (m_read++ >= keepFrom)
+                out->append(std::move(*reply));
+            continue;
+        }
+        if (m_socket->bytesAvailable() == 0) {
+            waited.start();
+            const bool ready = m_socket->waitForReadyRead(m_config.commandTimeoutMs);
+            m_lastWaitUs += waited.nsecsElapsed() / 1000;
+            if (!ready) {
+                const bool timedOut = m_socket->error() == QAbstractSocket::SocketTimeoutError;
+                StorageError error = timedOut
+                    ? StorageError{Code::Timeout,
+                                   QStringLiteral("%1 did not answer within %2 ms.")
+                                       .arg(m_config.endpoint())
+                                       .arg(m_config.commandTimeoutMs),
+                                   QString()}
+                    : transportError(QStringLiteral("Lost the connection to"));
+                closeAfter(error);
+                return std::unexpected(error);
+            }
+        }
+        // hiredis 0.14 moves its unread buffer after every reply it returns, so feeding it
+        // megabytes at once costs quadratic time: feed bounded chunks and drain in between.
+        char chunk[16384];
+        const qint64 got = m_socket->read(chunk, sizeof chunk);
+        if (got < 0 || redisReaderFeed(reader, chunk, size_t(got)) != REDIS_OK) {
+            StorageError error{
+                Code::Protocol,
+                QStringLiteral("Cannot parse the reply of %1.").arg(m_config.endpoint()),
+                QString()};
+            closeAfter(error);
+            return std::unexpected(error);
         }
     }
-    return replies;
+    return {};
 }
 
 } // namespace SessionDesk::Redis

@@ -8,6 +8,7 @@
 #include <QList>
 
 #include <memory>
+#include <optional>
 
 class QSslSocket;
 
@@ -42,7 +43,31 @@ public:
     // Sends all commands before reading, and returns one reply per command in order.
     Result<QList<Reply>> pipeline(const QList<Command> &commands);
 
+    // Commands sent by send() and not yet answered. Replies come back in the order the commands
+    // were sent, so tickets are received in the order they were sent: receiving a ticket first
+    // reads (and drops) the replies of earlier tickets nobody asked for.
+    struct Ticket
+    {
+        quint64 generation = 0; // the server session the commands went to
+        quint64 first = 0; // sequence number of the first command on that session
+        qsizetype count = 0;
+    };
+    // Writes commands without waiting for their replies (opening the connection first when it
+    // is closed), so that several servers, or the server and this client, work at once.
+    Result<Ticket> send(const QList<Command> &commands);
+    // The replies of a ticket, one per command in order. When the connection broke after the
+    // ticket was sent, fails and lastFailureMayHaveRun() is true.
+    Result<QList<Reply>> receive(const Ticket &ticket);
+    // How long the last receive() waited on the socket: how long the server took beyond the
+    // time this client spent elsewhere (a lower bound on its work for those commands).
+    qint64 lastWaitMicroseconds() const { return m_lastWaitUs; }
+
     void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
+    // Refuse, before sending, any command the tool never needs (see isToolCommand()): the
+    // router's connections are made this way, so no script, KEYS, blocking command or flush
+    // can reach a server whatever a caller builds. Test fixtures keep their own connections
+    // unrestricted.
+    void setToolCommandsOnly(bool only) { m_toolCommandsOnly = only; }
     bool isReadOnly() const { return m_readOnly; }
     // Counts successful opens: a changed value means a new server session, on which a SCAN
     // cursor of the old one means nothing.
@@ -59,6 +84,11 @@ private:
     Result<void> connectSocket();
     Result<void> handshake();
     Result<QList<Reply>> exchange(const QList<Command> &commands);
+    Result<void> write(const QList<Command> &commands);
+    // Reads replies until reply number `upTo` (exclusive) has come; those from number
+    // `keepFrom` on are appended to `out`, earlier ones are dropped.
+    Result<void> read(quint64 upTo, quint64 keepFrom, QList<Reply> *out);
+    void closeAfter(const StorageError &cause);
     StorageError transportError(const QString &what) const;
 
     struct ReaderDeleter
@@ -68,8 +98,16 @@ private:
 
     StoreConfig m_config;
     bool m_readOnly = false;
+    bool m_toolCommandsOnly = false;
     quint64 m_generation = 0;
     bool m_failedAfterSend = false;
+    // Commands sent and replies read on the current server session (reset by open()).
+    quint64 m_sent = 0;
+    quint64 m_read = 0;
+    qint64 m_lastWaitUs = 0;
+    // Why the last server session ended, for tickets that outlived it.
+    std::optional<StorageError> m_lostCause;
+    QByteArray m_request; // reused between writes
     std::unique_ptr<QSslSocket> m_socket;
     std::unique_ptr<void, ReaderDeleter> m_reader;
 };

@@ -51,6 +51,7 @@ Router::Router(StoreConfig config)
     : m_config(std::move(config))
     , m_readOnly(m_config.readOnly)
     , m_slotOwner(size_t(kSlotCount), nullptr)
+    , m_rateLimiter(m_config.maxOpsPerSecond)
 { }
 
 Router::~Router() = default;
@@ -62,6 +63,13 @@ void Router::setReadOnly(bool readOnly)
         node->connection->setReadOnly(readOnly);
 }
 
+void Router::setToolCommandsOnly(bool only)
+{
+    m_toolCommandsOnly = only;
+    for (auto &[address, node] : m_nodes)
+        node->connection->setToolCommandsOnly(only);
+}
+
 Router::Node *Router::nodeFor(const HostPort &address)
 {
     const QString key = address.text();
@@ -71,6 +79,7 @@ Router::Node *Router::nodeFor(const HostPort &address)
         slot->address = address;
         slot->connection = std::make_unique<Connection>(m_config.forNode(address));
         slot->connection->setReadOnly(m_readOnly);
+        slot->connection->setToolCommandsOnly(m_toolCommandsOnly);
     }
     return slot.get();
 }
@@ -251,6 +260,7 @@ Result<void> Router::resolveSentinelMaster(const QDeadlineTimer &deadline)
             if (index != m_sentinelIndex || !m_sentinel) {
                 m_sentinel =
                     std::make_unique<Connection>(m_config.forSentinel(sentinels.at(index)));
+                m_sentinel->setToolCommandsOnly(true);
                 m_sentinelIndex = index;
             }
             auto answer = m_sentinel->command({"SENTINEL", "GET-MASTER-ADDR-BY-NAME", name});
@@ -353,9 +363,11 @@ Result<void> Router::checkSentinelMaster(bool force)
     if (!force && m_sinceMasterCheck.isValid() && m_sinceMasterCheck.elapsed() < 250)
         return {};
     m_sinceMasterCheck.start();
-    if (!m_sentinel && m_sentinelIndex >= 0)
+    if (!m_sentinel && m_sentinelIndex >= 0) {
         m_sentinel =
             std::make_unique<Connection>(m_config.forSentinel(m_config.seeds.at(m_sentinelIndex)));
+        m_sentinel->setToolCommandsOnly(true);
+    }
     if (m_sentinel && !m_masters.isEmpty()) {
         auto answer = m_sentinel->command(
             {"SENTINEL", "GET-MASTER-ADDR-BY-NAME", m_config.sentinelMaster.toUtf8()});
@@ -520,8 +532,15 @@ Result<Reply> Router::runOn(Node *node, const Command &argv, const QDeadlineTime
 {
     int delay = 20;
     while (true) {
-        m_lastNode = node;
-        auto reply = node->connection->command(argv);
+        auto ticket = sendTo(node, {argv});
+        Result<Reply> reply = fail(Code::Unreachable, QString());
+        if (!ticket) {
+            reply = std::unexpected(ticket.error());
+        } else if (auto replies = node->connection->receive(*ticket); !replies) {
+            reply = std::unexpected(replies.error());
+        } else {
+            reply = replies->first();
+        }
         const bool wait =
             reply ? classify(*reply) == Fault::Wait : classify(reply.error()) == Fault::Wait;
         if (!wait || deadline.hasExpired())
@@ -561,57 +580,99 @@ Result<qint64> Router::databaseSize()
     return total;
 }
 
-Result<QList<Reply>> Router::run(const QList<Command> &commands, RunInfo *info)
+Result<Connection::Ticket> Router::sendTo(Node *node, const QList<Command> &commands)
 {
-    // One command, or the part of a multi-key command whose keys share a slot, for one node.
-    struct Part
+    qint64 operations = 0;
+    for (const Command &argv : commands) {
+        const KeySpec spec = keySpec(argv);
+        operations += spec.kind == KeySpec::Kind::MultiArray || spec.kind == KeySpec::Kind::MultiSum
+            ? std::max<qint64>(1, argv.size() - spec.first)
+            : 1;
+    }
+    m_rateLimiter.acquire(operations);
+    m_operationsSent += operations;
+    m_lastNode = node;
+    return node->connection->send(commands);
+}
+
+// One command, or the part of a multi-key command whose keys share a slot, for one node.
+struct RouterPart
+{
+    enum class State { Pending, Placed, Split };
+    Command argv;
+    qsizetype owner = 0; // index into the batch's commands
+    KeySpec::Kind combine = KeySpec::Kind::None; // how its reply joins the owner's
+    int prefix = 1; // arguments before the keys (multi-key parts)
+    QList<qsizetype> positions; // MGET: where each key's value goes in the owner's reply
+    int slot = -1; // -1: keyless, sent to the first master
+    void *askTarget = nullptr; // set by ASK: the next attempt goes to that node, after ASKING
+    int redirects = 0;
+    bool uncertain = false;
+    State state = State::Pending;
+    Reply lastError; // the last retryable error reply, returned when waiting runs out
+};
+
+struct Router::Batch
+{
+    // The parts of one round that went to one node, and the ticket of their pipeline (or why
+    // it could not be sent).
+    struct Sent
     {
-        Command argv;
-        qsizetype owner = 0; // index into `commands`
-        KeySpec::Kind combine = KeySpec::Kind::None; // how its reply joins the owner's
-        int prefix = 1; // arguments before the keys (multi-key parts)
-        QList<qsizetype> positions; // MGET: where each key's value goes in the owner's reply
-        int slot = -1; // -1: keyless, sent to the first master
-        Node *askTarget = nullptr; // set by ASK: the next attempt goes there, after ASKING
-        int redirects = 0;
-        bool uncertain = false;
-        Reply lastError; // the last retryable error reply, returned when waiting runs out
+        Node *node = nullptr;
+        std::vector<size_t> indexes;
+        Result<Connection::Ticket> ticket;
+        bool mayHaveRun = false; // when the send failed: whether bytes went out
     };
 
-    if (m_masters.isEmpty()) {
-        if (auto opened = open(); !opened)
-            return std::unexpected(opened.error());
-    }
-    const bool cluster = m_config.redisMode == StoreConfig::RedisMode::Cluster;
-    QList<Reply> out(commands.size());
-    std::vector<Part> parts;
-    parts.reserve(size_t(commands.size()));
+    qsizetype commandCount = 0;
+    std::vector<RouterPart> parts;
+    QList<Reply> out;
+    std::vector<size_t> pending; // parts still to send
+    std::vector<Sent> inFlight; // the round sent and not yet collected
+    std::vector<size_t> unrouted; // parts of this round that had no node to go to
+    bool unroutedWait = false;
+    QDeadlineTimer deadline;
+    int transportFailures = 0;
+    int delay = 20;
+    RunInfo *info = nullptr;
+};
+
+std::unique_ptr<Router::Batch> Router::prepare(const QList<Command> &commands, RunInfo *info)
+{
+    auto batch = std::make_unique<Batch>();
+    Batch &b = *batch;
+    b.commandCount = commands.size();
+    b.info = info;
+    b.deadline = QDeadlineTimer(m_config.commandTimeoutMs);
+    const bool cluster = isCluster();
+    b.out.resize(commands.size());
+    b.parts.reserve(size_t(commands.size()));
     for (qsizetype i = 0; i < commands.size(); ++i) {
         const Command &argv = commands.at(i);
         if (!cluster) {
             // One node holds everything: no slot to compute, nothing to split.
-            Part part;
+            RouterPart part;
             part.argv = argv;
             part.owner = i;
-            parts.push_back(std::move(part));
+            b.parts.push_back(std::move(part));
             continue;
         }
         const KeySpec spec = keySpec(argv);
         if (spec.kind == KeySpec::Kind::None || argv.size() <= spec.first
             || spec.kind == KeySpec::Kind::Single) {
-            Part part;
+            RouterPart part;
             part.argv = argv;
             part.owner = i;
             if (spec.kind != KeySpec::Kind::None && argv.size() > spec.first)
                 part.slot = keySlot(argv.at(spec.first));
-            parts.push_back(std::move(part));
+            b.parts.push_back(std::move(part));
             continue;
         }
         // A multi-key command: one part per slot, the reply put together from theirs.
-        QMap<int, Part> bySlot;
+        QMap<int, RouterPart> bySlot;
         for (qsizetype k = spec.first; k < argv.size(); ++k) {
             const int slot = keySlot(argv.at(k));
-            Part &part = bySlot[slot];
+            RouterPart &part = bySlot[slot];
             if (part.argv.isEmpty()) {
                 part.argv = argv.mid(0, spec.first);
                 part.owner = i;
@@ -622,19 +683,93 @@ Result<QList<Reply>> Router::run(const QList<Command> &commands, RunInfo *info)
             part.argv.append(argv.at(k));
             part.positions.append(k - spec.first);
         }
-        Reply &combined = out[i];
+        Reply &combined = b.out[i];
         if (spec.kind == KeySpec::Kind::MultiArray) {
             combined.type = Reply::Type::Array;
             combined.elements.resize(argv.size() - spec.first);
         } else {
             combined.type = Reply::Type::Integer;
         }
-        for (Part &part : bySlot)
-            parts.push_back(std::move(part));
+        for (RouterPart &part : bySlot)
+            b.parts.push_back(std::move(part));
     }
+    b.pending.resize(b.parts.size());
+    for (size_t i = 0; i < b.parts.size(); ++i)
+        b.pending[i] = i;
+    return batch;
+}
 
-    const auto place = [&out](const Part &part, const Reply &reply) {
-        Reply &target = out[part.owner];
+void Router::fillInfo(Batch &b, bool failed) const
+{
+    if (!b.info)
+        return;
+    RunInfo &info = *b.info;
+    info.uncertain = QList<bool>(b.commandCount, false);
+    info.answered = QList<bool>(b.commandCount, true);
+    for (const RouterPart &part : b.parts) {
+        if (part.uncertain)
+            info.uncertain[part.owner] = true;
+        if (part.state == RouterPart::State::Pending)
+            info.answered[part.owner] = false;
+    }
+    info.replies = failed ? b.out : QList<Reply>();
+}
+
+Result<void> Router::sendRound(Batch &b)
+{
+    b.inFlight.clear();
+    b.unrouted.clear();
+    b.unroutedWait = false;
+    if (b.pending.empty())
+        return {};
+    const bool writes = m_config.redisMode == StoreConfig::RedisMode::Sentinel
+        && std::any_of(b.pending.cbegin(), b.pending.cend(),
+                       [&](size_t index) { return !isReadCommand(b.parts[index].argv); });
+    if (auto checked = checkSentinelMaster(writes); !checked)
+        return checked;
+
+    // Group by node, keeping the commands' order within each node's pipeline.
+    for (const size_t index : b.pending) {
+        RouterPart &part = b.parts[index];
+        Node *node = part.askTarget ? static_cast<Node *>(part.askTarget)
+            : part.slot < 0         ? defaultNode()
+                                    : ownerOf(part.slot);
+        if (!node) {
+            part.lastError = errorReply("CLUSTERDOWN Hash slot not served");
+            b.unrouted.push_back(index);
+            b.unroutedWait = true;
+            continue;
+        }
+        auto group = std::find_if(b.inFlight.begin(), b.inFlight.end(),
+                                  [node](const Batch::Sent &sent) { return sent.node == node; });
+        if (group == b.inFlight.end()) {
+            b.inFlight.push_back(Batch::Sent{node, {}, {}, false});
+            group = b.inFlight.end() - 1;
+        }
+        group->indexes.push_back(index);
+    }
+    b.pending.clear();
+    // Every node gets its pipeline before any reply is read: the nodes work at once.
+    for (Batch::Sent &sent : b.inFlight) {
+        QList<Command> pipeline;
+        pipeline.reserve(qsizetype(sent.indexes.size()));
+        for (const size_t index : sent.indexes) {
+            if (b.parts[index].askTarget)
+                pipeline.append(Command{"ASKING"});
+            pipeline.append(b.parts[index].argv);
+        }
+        sent.ticket = sendTo(sent.node, pipeline);
+        sent.mayHaveRun = !sent.ticket && sent.node->connection->lastFailureMayHaveRun();
+    }
+    return {};
+}
+
+Result<bool> Router::collectRound(Batch &b)
+{
+    const bool cluster = isCluster();
+    const auto place = [&b](RouterPart &part, const Reply &reply) {
+        part.state = RouterPart::State::Placed;
+        Reply &target = b.out[part.owner];
         if (part.combine == KeySpec::Kind::None || reply.isError()) {
             if (!target.isError())
                 target = reply; // the first error of a multi-key command is its reply
@@ -649,337 +784,607 @@ Result<QList<Reply>> Router::run(const QList<Command> &commands, RunInfo *info)
             target.integer += reply.integer;
         }
     };
-    const auto fillInfo = [&] {
-        if (!info)
-            return;
-        info->uncertain = QList<bool>(commands.size(), false);
-        for (const Part &part : parts) {
-            if (part.uncertain)
-                info->uncertain[part.owner] = true;
-        }
-    };
 
-    QDeadlineTimer deadline(m_config.commandTimeoutMs);
-    std::vector<size_t> pending(parts.size());
-    for (size_t i = 0; i < parts.size(); ++i)
-        pending[i] = i;
-    int transportFailures = 0;
-    int delay = 20;
-    const bool sentinel = m_config.redisMode == StoreConfig::RedisMode::Sentinel;
-    while (!pending.empty()) {
-        const bool writes = sentinel
-            && std::any_of(pending.cbegin(), pending.cend(),
-                           [&](size_t index) { return !isReadCommand(parts[index].argv); });
-        if (auto checked = checkSentinelMaster(writes); !checked) {
-            fillInfo();
-            return std::unexpected(checked.error());
-        }
-
-        // Group by node, keeping the commands' order within each node's pipeline.
-        QList<QPair<Node *, std::vector<size_t>>> groups;
-        std::vector<size_t> next;
-        bool waitNeeded = false;
-        bool resolveNeeded = false;
-        bool refreshNeeded = false;
-        std::optional<StorageError> waitError;
-        for (const size_t index : pending) {
-            Part &part = parts[index];
-            Node *node = part.askTarget ? part.askTarget
-                : part.slot < 0         ? defaultNode()
-                                        : ownerOf(part.slot);
-            if (!node) {
-                part.lastError = errorReply("CLUSTERDOWN Hash slot not served");
-                next.push_back(index);
-                waitNeeded = refreshNeeded = true;
+    std::vector<size_t> next = std::move(b.unrouted);
+    b.unrouted.clear();
+    bool waitNeeded = b.unroutedWait;
+    bool refreshNeeded = b.unroutedWait;
+    bool resolveNeeded = false;
+    std::optional<StorageError> waitError;
+    std::optional<StorageError> transport;
+    std::optional<StorageError> fatal;
+    Node *failedNode = nullptr;
+    // Every node's replies are read, also after one failed, so that what the others did counts.
+    for (Batch::Sent &sent : b.inFlight) {
+        Node *node = sent.node;
+        Result<QList<Reply>> replies = sent.ticket
+            ? node->connection->receive(*sent.ticket)
+            : Result<QList<Reply>>(std::unexpected(sent.ticket.error()));
+        if (!replies) {
+            const Fault fault = classify(replies.error());
+            const bool mayHaveRun =
+                sent.ticket ? node->connection->lastFailureMayHaveRun() : sent.mayHaveRun;
+            const bool allSafe =
+                std::all_of(sent.indexes.cbegin(), sent.indexes.cend(),
+                            [&](size_t i) { return isSafeToRetry(b.parts[i].argv); });
+            for (const size_t index : sent.indexes)
+                b.parts[index].uncertain |= mayHaveRun && !isReadCommand(b.parts[index].argv);
+            if (fault == Fault::Fatal || (mayHaveRun && !allSafe)) {
+                if (!fatal)
+                    fatal = replies.error();
                 continue;
             }
-            auto group = std::find_if(groups.begin(), groups.end(),
-                                      [node](const auto &g) { return g.first == node; });
-            if (group == groups.end()) {
-                groups.append(qMakePair(node, std::vector<size_t>()));
-                group = groups.end() - 1;
-            }
-            group->second.push_back(index);
-        }
-
-        std::optional<StorageError> transport;
-        Node *failedNode = nullptr;
-        for (auto &[node, indexes] : groups) {
-            QList<Command> pipeline;
-            pipeline.reserve(qsizetype(indexes.size()));
-            for (const size_t index : indexes) {
-                if (parts[index].askTarget)
-                    pipeline.append(Command{"ASKING"});
-                pipeline.append(parts[index].argv);
-            }
-            m_lastNode = node;
-            auto replies = node->connection->pipeline(pipeline);
-            if (!replies) {
-                const Fault fault = classify(replies.error());
-                const bool mayHaveRun = node->connection->lastFailureMayHaveRun();
-                const bool allSafe = std::all_of(indexes.cbegin(), indexes.cend(), [&](size_t i) {
-                    return isSafeToRetry(parts[i].argv);
-                });
-                for (const size_t index : indexes) {
-                    parts[index].uncertain |= mayHaveRun && !isReadCommand(parts[index].argv);
-                }
-                if (fault == Fault::Fatal || (mayHaveRun && !allSafe)) {
-                    fillInfo();
-                    return std::unexpected(replies.error());
-                }
-                next.insert(next.end(), indexes.cbegin(), indexes.cend());
-                if (fault == Fault::Wait) {
-                    waitNeeded = true;
-                    waitError = replies.error();
-                } else if (fault == Fault::Resolve) {
-                    resolveNeeded = true;
-                    waitError = replies.error();
-                } else {
-                    transport = replies.error();
-                    failedNode = node;
-                }
-                continue;
-            }
-            qsizetype at = 0;
-            for (const size_t index : indexes) {
-                Part &part = parts[index];
-                if (part.askTarget)
-                    ++at; // ASKING's +OK
-                const Reply &reply = replies->at(at++);
-                const QByteArray code = reply.errorCode();
-                if (code == "MOVED" || code == "ASK") {
-                    if (!cluster) {
-                        fillInfo();
-                        return fail(Code::InvalidArgument,
-                                    QStringLiteral("%1 is a Redis Cluster node: open it with "
-                                                   "redis-cluster://%1.")
-                                        .arg(node->address.text()));
-                    }
-                    const auto target = redirectTarget(reply, node);
-                    if (!target || ++part.redirects > 5) {
-                        part.askTarget = nullptr;
-                        place(part, reply);
-                        continue;
-                    }
-                    Node *to = nodeFor(*target);
-                    if (code == "MOVED") {
-                        const int slot = reply.string.split(' ').value(1).toInt();
-                        if (slot >= 0 && slot < kSlotCount)
-                            m_slotOwner[size_t(slot)] = to;
-                        if (!m_masters.contains(to))
-                            m_masters.append(to);
-                        part.askTarget = nullptr;
-                        refreshNeeded = true;
-                    } else {
-                        part.askTarget = to;
-                    }
-                    next.push_back(index);
-                    continue;
-                }
-                const bool wasAsk = part.askTarget != nullptr;
-                if (code == "TRYAGAIN" && part.argv.size() - part.prefix > 1) {
-                    // Keys of a migrating slot are split between two nodes: one key at a time,
-                    // each followed to where it is. (A copy: push_back may move `parts`.)
-                    const Part source = part;
-                    for (qsizetype k = source.prefix; k < source.argv.size(); ++k) {
-                        Part single = source;
-                        single.argv = source.argv.mid(0, source.prefix);
-                        single.argv.append(source.argv.at(k));
-                        single.positions = {source.positions.value(k - source.prefix)};
-                        single.askTarget = nullptr;
-                        parts.push_back(std::move(single));
-                        next.push_back(parts.size() - 1);
-                    }
-                    continue;
-                }
-                Fault fault = classify(reply);
-                if (fault == Fault::Resolve
-                    && m_config.redisMode == StoreConfig::RedisMode::Standalone)
-                    fault = Fault::None; // a replica given as the server: nothing to find again
-                if (fault == Fault::Wait || fault == Fault::Resolve) {
-                    part.lastError = reply;
-                    next.push_back(index);
-                    waitNeeded |= fault == Fault::Wait;
-                    resolveNeeded |= fault == Fault::Resolve;
-                    continue;
-                }
-                if (wasAsk)
-                    part.askTarget = nullptr; // ASK holds for one attempt only
-                place(part, reply);
-            }
-        }
-        if (!transport && !waitNeeded && !resolveNeeded)
-            transportFailures = 0;
-        pending = std::move(next);
-        if (pending.empty())
-            break;
-        if (transport) {
-            auto recovered = recover(failedNode, *transport, deadline, transportFailures);
-            if (!recovered) {
-                fillInfo();
-                return std::unexpected(recovered.error());
+            next.insert(next.end(), sent.indexes.cbegin(), sent.indexes.cend());
+            if (fault == Fault::Wait) {
+                waitNeeded = true;
+                waitError = replies.error();
+            } else if (fault == Fault::Resolve) {
+                resolveNeeded = true;
+                waitError = replies.error();
+            } else {
+                transport = replies.error();
+                failedNode = node;
             }
             continue;
         }
-        if (resolveNeeded) {
-            auto resolved = cluster ? refreshSlotMap(false) : resolveSentinelMaster(deadline);
-            if (!resolved && classify(resolved.error()) == Fault::Fatal) {
-                fillInfo();
-                return std::unexpected(resolved.error());
-            }
-            waitNeeded = true;
-        } else if (refreshNeeded) {
-            refreshSlotMap(false); // best effort: MOVED already updated the slot that moved
-        }
-        if (waitNeeded) {
-            if (deadline.hasExpired()) {
-                if (waitError) {
-                    fillInfo();
-                    return std::unexpected(*waitError);
+        qsizetype at = 0;
+        for (const size_t index : sent.indexes) {
+            if (b.parts[index].askTarget)
+                ++at; // ASKING's +OK
+            const Reply &reply = replies->at(at++);
+            RouterPart &part = b.parts[index];
+            const QByteArray code = reply.errorCode();
+            if (code == "MOVED" || code == "ASK") {
+                if (!cluster) {
+                    if (!fatal) {
+                        fatal = StorageError{Code::InvalidArgument,
+                                             QStringLiteral("%1 is a Redis Cluster node: open it "
+                                                            "with redis-cluster://%1.")
+                                                 .arg(node->address.text()),
+                                             QString()};
+                    }
+                    continue;
                 }
-                for (const size_t index : pending)
-                    place(parts[index], parts[index].lastError);
-                break;
+                const auto target = redirectTarget(reply, node);
+                if (!target || ++part.redirects > 5) {
+                    part.askTarget = nullptr;
+                    place(part, reply);
+                    continue;
+                }
+                Node *to = nodeFor(*target);
+                if (code == "MOVED") {
+                    const int slot = reply.string.split(' ').value(1).toInt();
+                    if (slot >= 0 && slot < kSlotCount)
+                        m_slotOwner[size_t(slot)] = to;
+                    if (!m_masters.contains(to))
+                        m_masters.append(to);
+                    part.askTarget = nullptr;
+                    refreshNeeded = true;
+                } else {
+                    part.askTarget = to;
+                }
+                next.push_back(index);
+                continue;
             }
-            pause(delay, deadline);
+            const bool wasAsk = part.askTarget != nullptr;
+            if (code == "TRYAGAIN" && part.argv.size() - part.prefix > 1) {
+                // Keys of a migrating slot are split between two nodes: one key at a time,
+                // each followed to where it is. (A copy: push_back may move `parts`.)
+                part.state = RouterPart::State::Split;
+                const RouterPart source = part;
+                for (qsizetype k = source.prefix; k < source.argv.size(); ++k) {
+                    RouterPart single = source;
+                    single.state = RouterPart::State::Pending;
+                    single.argv = source.argv.mid(0, source.prefix);
+                    single.argv.append(source.argv.at(k));
+                    single.positions = {source.positions.value(k - source.prefix)};
+                    single.askTarget = nullptr;
+                    b.parts.push_back(std::move(single));
+                    next.push_back(b.parts.size() - 1);
+                }
+                continue;
+            }
+            Fault fault = classify(reply);
+            if (fault == Fault::Resolve && m_config.redisMode == StoreConfig::RedisMode::Standalone)
+                fault = Fault::None; // a replica given as the server: nothing to find again
+            if (fault == Fault::Wait || fault == Fault::Resolve) {
+                part.lastError = reply;
+                next.push_back(index);
+                waitNeeded |= fault == Fault::Wait;
+                resolveNeeded |= fault == Fault::Resolve;
+                continue;
+            }
+            if (wasAsk)
+                part.askTarget = nullptr; // ASK holds for one attempt only
+            place(part, reply);
         }
     }
-    fillInfo();
-    return out;
+    b.inFlight.clear();
+    if (fatal) {
+        fillInfo(b, true);
+        return std::unexpected(*fatal);
+    }
+    if (!transport && !waitNeeded && !resolveNeeded)
+        b.transportFailures = 0;
+    b.pending = std::move(next);
+    if (b.pending.empty())
+        return true;
+    if (transport) {
+        auto recovered = recover(failedNode, *transport, b.deadline, b.transportFailures);
+        if (!recovered) {
+            fillInfo(b, true);
+            return std::unexpected(recovered.error());
+        }
+        return false;
+    }
+    if (resolveNeeded) {
+        auto resolved = cluster ? refreshSlotMap(false) : resolveSentinelMaster(b.deadline);
+        if (!resolved && classify(resolved.error()) == Fault::Fatal) {
+            fillInfo(b, true);
+            return std::unexpected(resolved.error());
+        }
+        waitNeeded = true;
+    } else if (refreshNeeded) {
+        refreshSlotMap(false); // best effort: MOVED already updated the slot that moved
+    }
+    if (waitNeeded) {
+        if (b.deadline.hasExpired()) {
+            if (waitError) {
+                fillInfo(b, true);
+                return std::unexpected(*waitError);
+            }
+            for (const size_t index : b.pending)
+                place(b.parts[index], b.parts[index].lastError);
+            b.pending.clear();
+            return true;
+        }
+        pause(b.delay, b.deadline);
+    }
+    return false;
 }
 
-Result<void> Router::scan(const QByteArray &pattern, int count, const CancelToken &cancel,
-                          const KeyVisitor &visit)
+Result<QList<Reply>> Router::finish(Batch &b)
+{
+    while (true) {
+        auto done = collectRound(b);
+        if (!done)
+            return std::unexpected(done.error());
+        if (*done) {
+            fillInfo(b, false);
+            return b.out;
+        }
+        if (auto sent = sendRound(b); !sent) {
+            fillInfo(b, true);
+            return std::unexpected(sent.error());
+        }
+    }
+}
+
+Result<QList<Reply>> Router::run(const QList<Command> &commands, RunInfo *info)
+{
+    if (m_masters.isEmpty()) {
+        if (auto opened = open(); !opened)
+            return std::unexpected(opened.error());
+    }
+    auto batch = prepare(commands, info);
+    if (auto sent = sendRound(*batch); !sent) {
+        fillInfo(*batch, true);
+        return std::unexpected(sent.error());
+    }
+    return finish(*batch);
+}
+
+namespace {
+
+// How far through its hash table a SCAN cursor is: Redis walks buckets in reverse-binary
+// order, so the cursor's bits read backwards count the buckets done (as a fraction of 2^64).
+double cursorFraction(const QByteArray &cursor)
+{
+    bool ok = false;
+    quint64 v = cursor.toULongLong(&ok);
+    if (!ok)
+        return 0;
+    v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
+    v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
+    v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
+    v = ((v >> 8) & 0x00FF00FF00FF00FFULL) | ((v & 0x00FF00FF00FF00FFULL) << 8);
+    v = ((v >> 16) & 0x0000FFFF0000FFFFULL) | ((v & 0x0000FFFF0000FFFFULL) << 16);
+    v = (v >> 32) | (v << 32);
+    return std::clamp(double(v) / 18446744073709551616.0, 0.0, 1.0);
+}
+
+// Microseconds of a TIME reply ([seconds, microseconds]), or -1.
+qint64 timeMicroseconds(const Reply &reply)
+{
+    if (reply.type != Reply::Type::Array || reply.elements.size() != 2)
+        return -1;
+    return reply.elements.at(0).string.toLongLong() * 1000000
+        + reply.elements.at(1).string.toLongLong();
+}
+
+} // namespace
+
+void BatchTuner::observe(qint64 microseconds)
+{
+    if (microseconds > kTargetMicroseconds) {
+        const double factor = std::min(0.5, 0.8 * double(kTargetMicroseconds) / microseconds);
+        m_size = std::max(m_minimum, int(m_size * factor));
+    } else if (microseconds < kTargetMicroseconds / 3) {
+        m_size = std::min(m_maximum, m_size + std::max(1, m_size / 8));
+    }
+}
+
+RateLimiter::RateLimiter(int opsPerSecond)
+    : m_rate(std::max(0, opsPerSecond))
+    , m_tokens(m_rate / 10.0)
+{
+    m_clock.start();
+}
+
+void RateLimiter::acquire(qint64 operations)
+{
+    if (m_rate <= 0)
+        return;
+    // A tenth of a second of operations may go at once; more is paid for by sleeping.
+    const double burst = std::max(1.0, m_rate / 10.0);
+    m_tokens = std::min(burst, m_tokens + m_clock.nsecsElapsed() * 1e-9 * m_rate);
+    m_clock.restart();
+    m_tokens -= double(operations);
+    if (m_tokens < 0) {
+        const qint64 waitUs = qint64(-m_tokens * 1e6 / m_rate);
+        QThread::usleep(ulong(waitUs));
+        m_tokens += m_clock.nsecsElapsed() * 1e-9 * m_rate;
+        m_clock.restart();
+    }
+}
+
+struct Router::MasterScan
+{
+    Node *node = nullptr;
+    QByteArray cursor = "0";
+    QList<int> ownedSlots; // the slots it owned when the pass began
+    quint64 generation = 0; // the server session of the pass
+    qint64 size = -1; // DBSIZE when the pass began
+    double fraction = 0; // of its keys examined so far (estimated from the cursor)
+    BatchTuner tuner;
+    bool timed = true; // TIME is allowed: each SCAN is measured by the server's own clock
+    // This round:
+    bool sent = false;
+    bool askedSize = false;
+    Result<Connection::Ticket> ticket;
+    QElapsedTimer sentAt;
+};
+
+Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
+                                   const CancelToken &cancel, const ScanPlanner &plan,
+                                   const ScanTick &tick)
 {
     if (m_masters.isEmpty()) {
         if (auto opened = open(); !opened)
             return opened;
     }
-    const QByteArray countText = QByteArray::number(count);
+    if (m_rateLimiter.isLimited()) {
+        // A round (a batch per master) fits in about a tenth of a second of the rate, so that
+        // progress and cancel keep coming while the limiter paces the run.
+        const int perMaster =
+            m_rateLimiter.rate() / (10 * int(std::max<qsizetype>(1, m_masters.size())));
+        maxCount = std::min(maxCount, std::max(1, perMaster));
+    }
+    maxCount = std::max(1, maxCount);
+
     QBitArray done(kSlotCount);
+    std::vector<std::unique_ptr<MasterScan>> passes;
+    ScanProgress progress;
+    qint64 examinedDone = 0; // keys of the passes that are complete
     int transportFailures = 0;
     int restarts = 0;
     QDeadlineTimer deadline(m_config.commandTimeoutMs);
     int delay = 50;
-    while (true) {
-        if (cancel.isCancelled())
-            return fail(Code::Cancelled, QStringLiteral("Cancelled."));
-        // The master that owns the lowest slot not yet scanned.
-        int firstOpen = 0;
-        while (firstOpen < kSlotCount && done.testBit(firstOpen))
-            ++firstOpen;
-        if (firstOpen == kSlotCount)
-            return {};
-        Node *master = ownerOf(firstOpen);
-        if (!master) {
-            if (deadline.hasExpired()) {
-                return fail(Code::Server,
-                            QStringLiteral("The cluster at %1 serves no master for hash slot %2.")
-                                .arg(m_config.endpoint())
-                                .arg(firstOpen));
-            }
-            refreshSlotMap(false);
-            pause(delay, deadline);
-            continue;
-        }
-        if (++restarts > 1000)
-            return fail(Code::Server,
-                        QStringLiteral("Scanning %1 kept restarting: the servers keep changing.")
-                            .arg(m_config.endpoint()));
+    std::optional<ScanWork> planned; // work for the keys of the last round, not yet sent
+    std::optional<StorageError> stop;
+    bool cancelled = false;
+    bool finishing = false; // the planner or a batch said stop: no more SCANs
 
-        const auto transportFailed = [&](const StorageError &error) -> Result<void> {
-            if (classify(error) == Fault::Fatal)
-                return std::unexpected(error);
-            return recover(master, error, deadline, transportFailures);
-        };
-        if (!master->connection->isOpen()) {
-            m_lastNode = master;
-            if (auto opened = master->connection->open(); !opened) {
-                if (classify(opened.error()) == Fault::Wait && !deadline.hasExpired()) {
-                    pause(delay, deadline);
+    const auto restartPass = [&](MasterScan &pass) {
+        pass.cursor = "0";
+        pass.size = -1;
+        pass.fraction = 0;
+        ++restarts;
+    };
+    const auto passFor = [&](const Node *node) {
+        return std::find_if(passes.begin(), passes.end(),
+                            [node](const auto &pass) { return pass->node == node; });
+    };
+
+    while (true) {
+        if (!stop && !cancelled && !finishing && cancel.isCancelled()) {
+            cancelled = true;
+            planned.reset(); // planned, not attempted
+        }
+        bool scanning = !stop && !cancelled && !finishing;
+        if (scanning) {
+            if (auto checked = checkSentinelMaster(false); !checked) {
+                stop = checked.error();
+                scanning = false;
+            }
+        }
+        bool unserved = false;
+        if (scanning) {
+            // A pass whose master is no longer one is dropped (its slots are scanned again
+            // where they are now); every master that owns a slot not yet scanned gets a pass.
+            std::erase_if(passes,
+                          [&](const auto &pass) { return !m_masters.contains(pass->node); });
+            for (int slot = 0; slot < kSlotCount; ++slot) {
+                if (done.testBit(slot))
+                    continue;
+                Node *owner = ownerOf(slot);
+                if (!owner) {
+                    unserved = true;
                     continue;
                 }
-                if (auto recovered = transportFailed(opened.error()); !recovered)
-                    return recovered;
-                continue;
+                if (passFor(owner) == passes.end()) {
+                    auto pass = std::make_unique<MasterScan>();
+                    pass->node = owner;
+                    pass->tuner = BatchTuner(maxCount);
+                    passes.push_back(std::move(pass));
+                }
+            }
+            if (restarts > 1000) {
+                stop = StorageError{Code::Server,
+                                    QStringLiteral("Scanning %1 kept restarting: the servers keep "
+                                                   "changing.")
+                                        .arg(m_config.endpoint()),
+                                    QString()};
+                scanning = false;
+            } else if (unserved) {
+                if (deadline.hasExpired()) {
+                    int slot = 0;
+                    while (slot < kSlotCount && (done.testBit(slot) || ownerOf(slot)))
+                        ++slot;
+                    stop = StorageError{
+                        Code::Server,
+                        QStringLiteral("The cluster at %1 serves no master for hash slot %2.")
+                            .arg(m_config.endpoint())
+                            .arg(slot),
+                        QString()};
+                    scanning = false;
+                } else {
+                    refreshSlotMap(false);
+                }
             }
         }
-        const QList<int> masterSlots = slotsOf(master);
-        const quint64 generation = master->connection->generation();
-        const auto unchanged = [&] {
-            return m_masters.contains(master) && master->connection->generation() == generation;
-        };
-        QByteArray cursor = "0";
-        bool restart = false;
-        do {
-            if (cancel.isCancelled())
-                return fail(Code::Cancelled, QStringLiteral("Cancelled."));
-            if (auto checked = checkSentinelMaster(false); !checked)
-                return checked;
-            if (!unchanged()) {
-                restart = true;
-                break;
-            }
-            auto reply =
-                runOn(master, {"SCAN", cursor, "MATCH", pattern, "COUNT", countText}, deadline);
-            if (!reply) {
-                if (auto recovered = transportFailed(reply.error()); !recovered)
-                    return recovered;
-                restart = true;
-                break;
-            }
-            if (reply->isError()) {
-                if (classify(*reply) == Fault::Resolve
-                    && m_config.redisMode != StoreConfig::RedisMode::Standalone) {
-                    const StorageError error =
-                        errorFromReply(*reply, master->address.text(), QStringLiteral("SCAN"));
-                    if (auto recovered = transportFailed(error); !recovered)
-                        return recovered;
-                    restart = true;
-                    break;
+        if (!scanning && !planned)
+            break;
+        if (scanning && passes.empty() && !unserved && !planned)
+            break; // every slot is scanned and every batch done
+
+        // 1. Each master's next SCAN, bracketed by TIME so the server says how long it took.
+        bool waitNeeded = false;
+        for (auto &pass : passes) {
+            pass->sent = false;
+            if (!scanning)
+                continue;
+            Connection &connection = *pass->node->connection;
+            if (!connection.isOpen()) {
+                m_lastNode = pass->node;
+                if (auto opened = connection.open(); !opened) {
+                    pass->ticket = std::unexpected(opened.error());
+                    pass->sent = true;
+                    continue;
                 }
-                return std::unexpected(
-                    errorFromReply(*reply, master->address.text(), QStringLiteral("SCAN")));
             }
-            if (reply->type != Reply::Type::Array || reply->elements.size() != 2) {
-                return fail(Code::Protocol,
-                            QStringLiteral("SCAN on %1 returned an unexpected reply.")
-                                .arg(master->address.text()));
+            if (pass->cursor != "0" && connection.generation() != pass->generation)
+                restartPass(*pass); // another server session: its cursor means nothing there
+            if (pass->cursor == "0") {
+                pass->generation = connection.generation();
+                pass->ownedSlots = slotsOf(pass->node);
+            }
+            QList<Command> commands;
+            pass->askedSize = pass->size < 0;
+            if (pass->askedSize)
+                commands.append(Command{"DBSIZE"});
+            if (pass->timed)
+                commands.append(Command{"TIME"});
+            commands.append(Command{"SCAN", pass->cursor, "MATCH", pattern, "COUNT",
+                                    QByteArray::number(pass->tuner.size())});
+            if (pass->timed)
+                commands.append(Command{"TIME"});
+            pass->sentAt.start();
+            pass->ticket = sendTo(pass->node, commands);
+            pass->sent = true;
+        }
+
+        // 2. The work of the last round's keys goes right behind them.
+        std::unique_ptr<Batch> batch;
+        RunInfo info;
+        std::optional<ScanWork> work = std::move(planned);
+        planned.reset();
+        std::optional<StorageError> workError;
+        if (work && !work->commands.isEmpty()) {
+            batch = prepare(work->commands, &info);
+            if (auto sent = sendRound(*batch); !sent) {
+                fillInfo(*batch, true);
+                workError = sent.error();
+                batch.reset();
+            }
+        }
+
+        // 3. The keys of this round.
+        QList<QByteArray> keys;
+        std::vector<MasterScan *> completed;
+        std::vector<std::pair<MasterScan *, StorageError>> failed;
+        for (auto &pass : passes) {
+            if (!pass->sent)
+                continue;
+            Node *node = pass->node;
+            Result<QList<Reply>> replies = pass->ticket
+                ? node->connection->receive(*pass->ticket)
+                : Result<QList<Reply>>(std::unexpected(pass->ticket.error()));
+            if (!replies) {
+                failed.emplace_back(pass.get(), replies.error());
+                continue;
+            }
+            qsizetype at = 0;
+            if (pass->askedSize) {
+                const Reply &size = replies->at(at++);
+                if (size.type == Reply::Type::Integer)
+                    pass->size = size.integer;
+            }
+            const Reply *before = pass->timed ? &replies->at(at++) : nullptr;
+            const Reply &reply = replies->at(at++);
+            const Reply *after = pass->timed ? &replies->at(at++) : nullptr;
+            if (reply.isError()) {
+                const Fault fault = classify(reply);
+                const StorageError error =
+                    errorFromReply(reply, node->address.text(), QStringLiteral("SCAN"));
+                if (fault == Fault::Wait && !deadline.hasExpired()) {
+                    waitNeeded = true;
+                } else if (fault == Fault::Resolve
+                           && m_config.redisMode != StoreConfig::RedisMode::Standalone) {
+                    failed.emplace_back(pass.get(), error);
+                } else if (!stop) {
+                    stop = error;
+                }
+                continue;
+            }
+            if (reply.type != Reply::Type::Array || reply.elements.size() != 2) {
+                if (!stop) {
+                    stop = StorageError{Code::Protocol,
+                                        QStringLiteral("SCAN on %1 returned an unexpected reply.")
+                                            .arg(node->address.text()),
+                                        QString()};
+                }
+                continue;
             }
             transportFailures = 0;
             deadline = QDeadlineTimer(m_config.commandTimeoutMs);
             delay = 50;
-            cursor = reply->elements.at(0).string;
-            QList<QByteArray> keys;
-            keys.reserve(reply->elements.at(1).elements.size());
-            for (const Reply &key : reply->elements.at(1).elements)
-                keys.append(key.string);
-            if (!keys.isEmpty()) {
-                auto more = visit(keys);
-                if (!more)
-                    return std::unexpected(more.error());
-                if (!*more)
-                    return {};
+            const qint64 start = before ? timeMicroseconds(*before) : -1;
+            const qint64 end = after ? timeMicroseconds(*after) : -1;
+            if (start >= 0 && end >= start) {
+                pass->tuner.observe(end - start);
+            } else {
+                pass->timed = false; // TIME is not allowed (an ACL): the round trip instead
+                pass->tuner.observe(pass->sentAt.nsecsElapsed() / 1000);
             }
-            // The visitor's own commands may have found a new master or reconnected.
-            if (!unchanged()) {
-                restart = true;
+            pass->cursor = reply.elements.at(0).string;
+            pass->fraction = std::max(pass->fraction, cursorFraction(pass->cursor));
+            const QList<Reply> &returned = reply.elements.at(1).elements;
+            progress.returned += returned.size();
+            for (const Reply &key : returned)
+                keys.append(key.string);
+            if (pass->cursor == "0")
+                completed.push_back(pass.get());
+        }
+
+        // 4. While the servers do the work, this client plans the next batch.
+        if (!stop && !cancelled && !keys.isEmpty()) {
+            auto next = plan(keys);
+            if (!next) {
+                stop = next.error();
+            } else {
+                finishing |= next->last;
+                planned = std::move(*next);
+            }
+        }
+
+        // 5. The work's outcome, always taken in (even when the scan stops), so it is counted.
+        if (work) {
+            Result<QList<Reply>> replies = batch ? finish(*batch)
+                : workError                      ? Result<QList<Reply>>(std::unexpected(*workError))
+                                                 : Result<QList<Reply>>(QList<Reply>());
+            auto more = work->finish ? work->finish(replies, info) : Result<bool>(true);
+            if (!more) {
+                if (!stop)
+                    stop = more.error();
+            } else if (!*more) {
+                finishing = true;
+                planned.reset(); // planned, not attempted
+            }
+        }
+        if (stop)
+            planned.reset();
+
+        // 6. SCAN failures: find the master again (or wait) and scan it again from its start.
+        for (auto &[pass, error] : failed) {
+            if (stop)
+                break;
+            if (classify(error) == Fault::Fatal) {
+                stop = error;
                 break;
             }
-        } while (cursor != "0");
-        if (restart)
-            continue;
-        // Sentinel: a failover noticed only now means this pass may have run on a demoted
-        // master; scan the new one too.
-        if (m_config.redisMode == StoreConfig::RedisMode::Sentinel) {
-            if (auto checked = checkSentinelMaster(true); !checked)
-                return checked;
-            if (!unchanged())
+            if (classify(error) == Fault::Wait && !deadline.hasExpired()) {
+                waitNeeded = true;
                 continue;
+            }
+            if (auto recovered = recover(pass->node, error, deadline, transportFailures);
+                !recovered) {
+                stop = recovered.error();
+                break;
+            }
+            restartPass(*pass);
         }
-        for (const int slot : masterSlots)
-            done.setBit(slot);
+
+        // 7. Masters whose pass is complete. With Sentinel, a failover noticed only now means
+        // the pass may have run on a demoted master: the new one is scanned too.
+        for (MasterScan *pass : completed) {
+            if (stop)
+                break;
+            if (m_config.redisMode == StoreConfig::RedisMode::Sentinel) {
+                if (auto checked = checkSentinelMaster(true); !checked) {
+                    stop = checked.error();
+                    break;
+                }
+            }
+            if (!m_masters.contains(pass->node)
+                || pass->node->connection->generation() != pass->generation) {
+                restartPass(*pass);
+                continue;
+            }
+            for (const int slot : pass->ownedSlots)
+                done.setBit(slot);
+            examinedDone += std::max<qint64>(0, pass->size);
+            std::erase_if(passes, [pass](const auto &p) { return p.get() == pass; });
+        }
+
+        // 8. Progress, every round.
+        qint64 examined = examinedDone;
+        qint64 total = examinedDone;
+        for (const auto &pass : passes) {
+            examined += qint64(std::max<qint64>(0, pass->size) * pass->fraction);
+            total += std::max<qint64>(0, pass->size);
+        }
+        progress.examined = std::max(progress.examined, examined);
+        progress.total = std::max(total, progress.examined);
+        if (tick)
+            tick(progress);
+
+        if (waitNeeded && !stop)
+            pause(delay, deadline);
+        else if (unserved && passes.empty() && !stop)
+            pause(delay, deadline);
     }
+    if (stop)
+        return std::unexpected(*stop);
+    if (cancelled)
+        return fail(Code::Cancelled, QStringLiteral("Cancelled."));
+    return {};
+}
+
+Result<void> Router::scan(const QByteArray &pattern, int count, const CancelToken &cancel,
+                          const KeyVisitor &visit)
+{
+    // The keys go to `visit` as they come; `visit` runs its own commands, if any.
+    return scanPipelined(pattern, count, cancel,
+                         [&](const QList<QByteArray> &keys) -> Result<ScanWork> {
+                             auto more = visit(keys);
+                             if (!more)
+                                 return std::unexpected(more.error());
+                             ScanWork work;
+                             work.last = !*more;
+                             return work;
+                         },
+                         {});
 }
 
 Result<Router::ScanStep> Router::scanStep(const QByteArray &cursorToken, const QByteArray &pattern,

@@ -21,6 +21,70 @@ struct RunInfo
     // fails) it may have run although no reply came back. A delete that answers 0 after such a
     // retry may have been done by the lost attempt.
     QList<bool> uncertain;
+    // When run() fails: per command, whether its reply came (it is in `replies`), so that what
+    // was done before the failure is still counted.
+    QList<bool> answered;
+    QList<Reply> replies;
+};
+
+// How far a scan has come: keys examined so far (estimated from each master's SCAN cursor and
+// DBSIZE; exact once a master is done) of `total` (DBSIZE summed over the masters).
+struct ScanProgress
+{
+    qint64 examined = 0;
+    qint64 total = -1;
+    qint64 returned = 0; // keys SCAN returned (a key may come twice)
+};
+
+// The work a scan does for one batch of keys, overlapped with the SCAN of the next batch: the
+// commands to run for them, and what to do with their replies (or with run()'s failure and
+// what RunInfo knows). `finish` returns false to stop the scan.
+struct ScanWork
+{
+    QList<Command> commands;
+    bool last = false; // no SCAN after this batch: the operation has what it needs
+    std::function<Result<bool>(const Result<QList<Reply>> &replies, const RunInfo &info)> finish;
+};
+
+// Chooses the SCAN COUNT of one master from how long the server took for the last SCAN (as
+// measured between two TIME calls around it, or the round trip when TIME is not allowed), so
+// that no SCAN the tool sends shows in a server's SLOWLOG: it shrinks fast above the target and
+// grows slowly below a third of it, within [minimum, maximum].
+class BatchTuner
+{
+public:
+    static constexpr qint64 kTargetMicroseconds = 4000; // well under SLOWLOG's usual 10 ms
+
+    explicit BatchTuner(int maximum = 1000, int minimum = 16)
+        : m_size(maximum)
+        , m_minimum(std::min(minimum, maximum))
+        , m_maximum(maximum)
+    { }
+    int size() const { return m_size; }
+    int maximum() const { return m_maximum; }
+    // Reports that a command of the current size took `microseconds` on the server.
+    void observe(qint64 microseconds);
+
+private:
+    int m_size;
+    int m_minimum;
+    int m_maximum;
+};
+
+// A token bucket for StoreConfig::maxOpsPerSecond: acquire(n) sleeps until n more operations
+// fit in the rate. Unlimited when the rate is 0.
+class RateLimiter
+{
+public:
+    explicit RateLimiter(int opsPerSecond = 0);
+    bool isLimited() const { return m_rate > 0; }
+    int rate() const { return m_rate; }
+    void acquire(qint64 operations);
+
+private:
+    int m_rate = 0;
+    double m_tokens = 0;
+    QElapsedTimer m_clock;
 };
 
 // Sends a store's commands to the right Redis node: one standalone server, the master that a
@@ -52,10 +116,14 @@ public:
     Result<void> open();
     void setReadOnly(bool readOnly);
     bool isReadOnly() const { return m_readOnly; }
+    // On (the default): every connection refuses what the tool never sends (isToolCommand()).
+    // Only tests that use a router as an application's client turn it off.
+    void setToolCommandsOnly(bool only);
 
     // Runs `commands` and returns one reply per command, in order. Error replies that remain
     // after redirections and waiting are values, as with Connection::pipeline(). `info`, when
-    // given, is filled in on success and on failure.
+    // given, is filled in on success and on failure. Commands for different nodes are sent to
+    // all of them before any reply is read, so the nodes work at once.
     Result<QList<Reply>> run(const QList<Command> &commands, RunInfo *info = nullptr);
     // A keyless command on every master, replies in master order (see masters()).
     Result<QList<Reply>> runOnEveryMaster(const Command &command);
@@ -67,6 +135,19 @@ public:
     using KeyVisitor = std::function<Result<bool>(const QList<QByteArray> &keys)>;
     Result<void> scan(const QByteArray &pattern, int count, const CancelToken &cancel,
                       const KeyVisitor &visit);
+
+    // The streaming scan under every long operation. Every master is scanned at once (one SCAN
+    // per master per round, SCAN COUNT tuned per master by BatchTuner up to `maxCount`); the
+    // keys of a round go to `plan`, and the work it returns is sent right behind the next
+    // round's SCANs, so that the servers delete (or read) one batch while this client takes in
+    // the next. At most one batch of work is in flight. `plan` sees each key the servers return
+    // (a key may come more than once, as with scan()), `tick` is called after every round, also
+    // when a round found nothing. Cancel stops after the batch in flight; errors of SCAN end
+    // the scan once that batch is finished, so that its outcome is never lost.
+    using ScanPlanner = std::function<Result<ScanWork>(const QList<QByteArray> &keys)>;
+    using ScanTick = std::function<void(const ScanProgress &progress)>;
+    Result<void> scanPipelined(const QByteArray &pattern, int maxCount, const CancelToken &cancel,
+                               const ScanPlanner &plan, const ScanTick &tick);
 
     // One SCAN call for paged listings. The cursor is opaque: it names the master (by its
     // lowest slot), the master's own cursor and the server session it belongs to, so that a
@@ -91,6 +172,9 @@ public:
     QList<HostPort> masters() const;
     // Counts sentinel master switches and reconnections after a lost connection.
     int failovers() const { return m_failovers; }
+    bool isCluster() const { return m_config.redisMode == StoreConfig::RedisMode::Cluster; }
+    // Commands sent so far, for tests and benchmarks (a multi-key command counts once per key).
+    qint64 operationsSent() const { return m_operationsSent; }
 
 private:
     struct Node
@@ -99,6 +183,8 @@ private:
         std::unique_ptr<Connection> connection;
     };
     enum class Fault { None, Fatal, Transport, Wait, Resolve };
+    struct Batch; // one run() in progress, see redisrouter.cpp
+    struct MasterScan; // one master's pass of scanPipelined()
 
     Node *nodeFor(const HostPort &address);
     HostPort mapped(const HostPort &announced) const;
@@ -123,9 +209,20 @@ private:
     void pause(int &delayMs, const QDeadlineTimer &deadline) const;
     // One command on one node, with waits for LOADING/BUSY; transport failures are returned.
     Result<Reply> runOn(Node *node, const Command &argv, const QDeadlineTimer &deadline);
+    // run() in steps: prepare() splits the commands; sendRound() writes the pending parts to
+    // their nodes; collectRound() reads and places their replies, follows redirections and
+    // waits out faults, and says whether the batch is finished.
+    std::unique_ptr<Batch> prepare(const QList<Command> &commands, RunInfo *info);
+    Result<void> sendRound(Batch &batch);
+    Result<bool> collectRound(Batch &batch);
+    Result<QList<Reply>> finish(Batch &batch);
+    void fillInfo(Batch &batch, bool failed) const;
+    // Sends `commands` on `node`'s connection, counting them against the rate limit.
+    Result<Connection::Ticket> sendTo(Node *node, const QList<Command> &commands);
 
     StoreConfig m_config;
     bool m_readOnly = false;
+    bool m_toolCommandsOnly = true;
     std::map<QString, std::unique_ptr<Node>> m_nodes; // by "host:port"
     std::vector<Node *> m_slotOwner; // kSlotCount entries; null while a slot is not served
     QList<Node *> m_masters; // by lowest slot
@@ -135,6 +232,8 @@ private:
     qsizetype m_sentinelIndex = -1;
     QElapsedTimer m_sinceMasterCheck;
     int m_failovers = 0;
+    RateLimiter m_rateLimiter;
+    qint64 m_operationsSent = 0;
 };
 
 } // namespace SessionDesk::Redis

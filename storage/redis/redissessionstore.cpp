@@ -1,5 +1,6 @@
 #include "redissessionstore.h"
 
+#include "keystates.h"
 #include "layoutdetect.h"
 #include "redisfacts.h"
 
@@ -19,91 +20,6 @@ namespace {
 
 using Code = StorageError::Code;
 
-// What a long operation knows about each key it met, by a 61-bit hash of the key (collisions
-// are negligible at any store size): open addressing in one flat array, so a million keys take
-// 16 MB instead of the hundred a node-based set would.
-class KeyStates
-{
-public:
-    enum State : quint8 {
-        Absent = 0,
-        Seen = 1, // returned by SCAN
-        Destroyed = 2, // its delete answered 1
-        Failed = 3, // its delete answered an error
-        Unconfirmed = 4, // its delete's reply was lost, or answered 0 after a lost reply
-        Gone = 5, // its delete answered 0: removed by someone else, or expired
-    };
-
-    State value(const QByteArray &key) const
-    {
-        if (m_slots.empty())
-            return Absent;
-        const quint64 h = hashOf(key);
-        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
-            const quint64 entry = m_slots[at];
-            if (entry == 0)
-                return Absent;
-            if ((entry & ~quint64(7)) == h)
-                return State(entry & 7);
-        }
-    }
-
-    void set(const QByteArray &key, State state)
-    {
-        if ((m_used + 1) * 2 > m_slots.size())
-            grow();
-        const quint64 h = hashOf(key);
-        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
-            quint64 &entry = m_slots[at];
-            if (entry == 0)
-                ++m_used;
-            if (entry == 0 || (entry & ~quint64(7)) == h) {
-                entry = h | state;
-                return;
-            }
-        }
-    }
-
-    // Marks the key seen; false when it was met before.
-    bool insert(const QByteArray &key)
-    {
-        if (value(key) != Absent)
-            return false;
-        set(key, Seen);
-        return true;
-    }
-
-private:
-    static quint64 hashOf(const QByteArray &key)
-    {
-        // The low three bits hold the state; the hash is never 0 so that 0 marks a free slot.
-        const quint64 h = quint64(qHash(key, size_t(0x5e55104d))) & ~quint64(7);
-        return h == 0 ? 8 : h;
-    }
-
-    // Where a hash's probe starts (the low bits hold the state, so they are skipped).
-    size_t home(quint64 h) const { return size_t(h >> 3) & (m_slots.size() - 1); }
-
-    void grow()
-    {
-        std::vector<quint64> old = std::move(m_slots);
-        m_slots.assign(std::max<size_t>(1024, old.size() * 2), 0);
-        for (const quint64 entry : old) {
-            if (entry == 0)
-                continue;
-            for (size_t at = home(entry & ~quint64(7));; at = (at + 1) & (m_slots.size() - 1)) {
-                if (m_slots[at] == 0) {
-                    m_slots[at] = entry;
-                    break;
-                }
-            }
-        }
-    }
-
-    std::vector<quint64> m_slots; // a power of two in size, at most half full
-    size_t m_used = 0;
-};
-
 SessionSummary summaryFrom(const QByteArray &id, qint64 pttl, qint64 size, SessionFields fields,
                            QString type)
 {
@@ -120,6 +36,19 @@ SessionSummary summaryFrom(const QByteArray &id, qint64 pttl, qint64 size, Sessi
     s.device = std::move(fields.device);
     s.idleTimeoutSeconds = fields.idleTimeoutSeconds;
     return s;
+}
+
+// The field-value pairs of a HGETALL reply; `size` gets their bytes.
+QList<QPair<QByteArray, QByteArray>> hashFields(const Reply &reply, qint64 *size)
+{
+    QList<QPair<QByteArray, QByteArray>> fields;
+    fields.reserve(reply.elements.size() / 2);
+    *size = 0;
+    for (qsizetype f = 0; f + 1 < reply.elements.size(); f += 2) {
+        fields.append({reply.elements.at(f).string, reply.elements.at(f + 1).string});
+        *size += reply.elements.at(f).string.size() + reply.elements.at(f + 1).string.size();
+    }
+    return fields;
 }
 
 ValueNode scalarNode(const QByteArray &bytes, const QString &name)
@@ -139,20 +68,30 @@ SessionStore::SessionStore(StoreConfig config, SessionLayout layout)
     , m_readOnly(m_router.config().readOnly)
 { }
 
+std::optional<StorageError> SessionStore::blockingError(const QList<Reply> &replies,
+                                                        const QString &what) const
+{
+    // These errors are the same for every command (a permission, or a server that stayed
+    // unavailable past the router's waiting): report the first.
+    for (const Reply &reply : replies) {
+        if (!reply.isError())
+            continue;
+        const QByteArray code = reply.errorCode();
+        if (code == "NOPERM" || code == "NOAUTH" || code == "LOADING" || code == "MASTERDOWN"
+            || code == "READONLY" || code == "BUSY" || code == "CLUSTERDOWN")
+            return errorFromReply(reply, m_router.endpoint(), what);
+    }
+    return std::nullopt;
+}
+
 Result<QList<Reply>> SessionStore::run(const QList<Command> &commands, const QString &what,
                                        RunInfo *info)
 {
     auto replies = m_router.run(commands, info);
     if (!replies)
         return replies;
-    // These errors are the same for every command (a permission, or a server that stayed
-    // unavailable past the router's waiting): report the first.
-    for (const Reply &reply : *replies) {
-        const QByteArray code = reply.errorCode();
-        if (code == "NOPERM" || code == "NOAUTH" || code == "LOADING" || code == "MASTERDOWN"
-            || code == "READONLY" || code == "BUSY" || code == "CLUSTERDOWN")
-            return std::unexpected(errorFromReply(reply, m_router.endpoint(), what));
-    }
+    if (auto error = blockingError(*replies, what))
+        return std::unexpected(*error);
     return replies;
 }
 
@@ -258,21 +197,194 @@ Result<void> SessionStore::detectLayout()
     return {};
 }
 
-Result<void> SessionStore::scan(const QByteArray &pattern, const CancelToken &cancel,
-                                const KeyVisitor &visit)
+SessionStore::ValueReads SessionStore::valueReads(const QList<QByteArray> &keys, int width,
+                                                  bool timed) const
 {
-    // SCAN may repeat a key, and the router scans a master again after a failover: each key
-    // is passed on once.
-    KeyStates seen;
-    return m_router.scan(pattern, m_batchSize, cancel, [&](const QList<QByteArray> &batch) {
-        QList<QByteArray> keys;
-        keys.reserve(batch.size());
-        for (const QByteArray &key : batch) {
-            if (seen.insert(key))
-                keys.append(key);
+    static const QByteArray mget = "MGET", get = "GET", time = "TIME"; // shared, not copied
+    ValueReads reads;
+    reads.timed = timed && !m_router.isCluster();
+    reads.where.reserve(keys.size());
+    if (m_router.isCluster()) {
+        // Keys that share a slot (a user's keys with a hash tag) go in one MGET; the others,
+        // nearly all of a batch, one GET each.
+        QHash<int, qsizetype> commandOfSlot;
+        QList<int> slotOf(keys.size());
+        QHash<int, int> keysInSlot;
+        for (qsizetype i = 0; i < keys.size(); ++i)
+            ++keysInSlot[slotOf[i] = keySlot(keys.at(i))];
+        for (qsizetype i = 0; i < keys.size(); ++i) {
+            const int slot = slotOf.at(i);
+            if (keysInSlot.value(slot) == 1) {
+                reads.where.append({reads.commands.size(), -1});
+                reads.commands.append({get, keys.at(i)});
+                continue;
+            }
+            auto at = commandOfSlot.find(slot);
+            if (at == commandOfSlot.end()) {
+                at = commandOfSlot.insert(slot, reads.commands.size());
+                reads.commands.append({mget});
+            }
+            Command &command = reads.commands[*at];
+            reads.where.append({*at, command.size() - 1});
+            command.append(keys.at(i));
         }
-        return keys.isEmpty() ? Result<bool>(true) : visit(keys);
-    });
+        return reads;
+    }
+    width = std::max(1, width);
+    if (reads.timed)
+        reads.commands.append({time});
+    for (qsizetype at = 0; at < keys.size(); at += width) {
+        Command values{mget};
+        values.append(keys.mid(at, width));
+        for (qsizetype k = 0; k < values.size() - 1; ++k)
+            reads.where.append({reads.commands.size(), k});
+        reads.commands.append(values);
+    }
+    if (reads.timed)
+        reads.commands.append({time});
+    return reads;
+}
+
+Result<QList<Reply>> SessionStore::valuesFrom(const QList<Reply> &replies, const ValueReads &reads,
+                                              qint64 *serverMicroseconds) const
+{
+    if (replies.size() < reads.commands.size()) {
+        return fail(
+            Code::Protocol,
+            QStringLiteral("MGET on %1 returned an unexpected reply.").arg(m_router.endpoint()));
+    }
+    QList<Reply> values;
+    values.reserve(reads.where.size());
+    for (const auto &[command, element] : reads.where) {
+        const Reply &reply = replies.at(command);
+        const char *verb = element < 0 ? "GET" : "MGET";
+        // WRONGTYPE (from GET): the key holds no string, as MGET's nil says; callers ask TYPE.
+        if (reply.isError() && reply.errorCode() != "WRONGTYPE")
+            return std::unexpected(
+                errorFromReply(reply, m_router.endpoint(), QString::fromLatin1(verb)));
+        if (element < 0) {
+            values.append(reply.isError() ? Reply() : reply);
+            continue;
+        }
+        if (reply.type != Reply::Type::Array || element >= reply.elements.size()) {
+            return fail(Code::Protocol,
+                        QStringLiteral("MGET on %1 returned an unexpected reply.")
+                            .arg(m_router.endpoint()));
+        }
+        values.append(reply.elements.at(element));
+    }
+    if (serverMicroseconds) {
+        // TIME before and after the MGETs: the server's own time for them, per MGET.
+        *serverMicroseconds = -1;
+        const qsizetype count = reads.commands.size() - 2;
+        if (reads.timed && count > 0) {
+            const auto micros = [](const Reply &time) -> qint64 {
+                if (time.type != Reply::Type::Array || time.elements.size() != 2)
+                    return -1;
+                return time.elements.at(0).string.toLongLong() * 1000000
+                    + time.elements.at(1).string.toLongLong();
+            };
+            const qint64 start = micros(replies.first());
+            const qint64 end = micros(replies.at(reads.commands.size() - 1));
+            if (start >= 0 && end >= start)
+                *serverMicroseconds = (end - start) / count;
+        }
+    }
+    return values;
+}
+
+QList<QByteArray> SessionStore::ttlKeysOf(const QList<QByteArray> &keys) const
+{
+    QList<QByteArray> ttlKeys;
+    if (m_layout.ttlKey.isEmpty())
+        return ttlKeys;
+    ttlKeys.reserve(keys.size());
+    for (const QByteArray &key : keys) {
+        ttlKeys.append(
+            SessionLayout::expandTemplate(m_layout.ttlKey,
+                                          {{QStringLiteral("prefix"), m_layout.keyPrefix},
+                                           {QStringLiteral("key"), key},
+                                           {QStringLiteral("id"), *m_layout.idFromKey(key)}})
+                .value_or(QByteArray()));
+    }
+    return ttlKeys;
+}
+
+SessionStore::ValueReads SessionStore::userReads(const QList<QByteArray> &keys, int width,
+                                                 bool timed) const
+{
+    if (m_layout.valueType != SessionLayout::ValueType::Hash)
+        return valueReads(keys, width, timed);
+    static const QByteArray hgetall = "HGETALL"; // shared, not copied per key
+    ValueReads reads;
+    reads.hashes = true;
+    reads.commands.reserve(keys.size());
+    reads.where.reserve(keys.size());
+    for (const QByteArray &key : keys) {
+        reads.where.append({reads.commands.size(), -1});
+        reads.commands.append({hgetall, key});
+    }
+    return reads;
+}
+
+Result<void> SessionStore::visitUsers(const QList<Reply> &replies, const ValueReads &reads,
+                                      qint64 *serverMicroseconds, const UserVisitor &visit) const
+{
+    if (!reads.hashes) {
+        auto values = valuesFrom(replies, reads, serverMicroseconds);
+        if (!values)
+            return std::unexpected(values.error());
+        for (qsizetype i = 0; i < values->size(); ++i) {
+            const Reply &value = values->at(i);
+            if (value.type != Reply::Type::String) {
+                visit(i, std::nullopt, 0);
+                continue;
+            }
+            QByteArrayView user;
+            switch (m_fields.userBytes(value.string, &user)) {
+            case SessionFieldReader::UserLookup::Found:
+                visit(i, user, value.string.size());
+                break;
+            case SessionFieldReader::UserLookup::None:
+                visit(i, QByteArrayView(), value.string.size());
+                break;
+            case SessionFieldReader::UserLookup::Unsure: {
+                // Another encoding, escapes or an odd number: the full reader.
+                const QByteArray name = m_fields.read(value.string, true).user.toUtf8();
+                visit(i, QByteArrayView(name), value.string.size());
+                break;
+            }
+            }
+        }
+        return {};
+    }
+    if (serverMicroseconds)
+        *serverMicroseconds = -1;
+    if (replies.size() < reads.commands.size()) {
+        return fail(
+            Code::Protocol,
+            QStringLiteral("HGETALL on %1 returned an unexpected reply.").arg(m_router.endpoint()));
+    }
+    for (qsizetype i = 0; i < reads.commands.size(); ++i) {
+        const Reply &value = replies.at(i);
+        if (value.isError()) {
+            // WRONGTYPE: the key holds no hash; callers ask TYPE.
+            if (value.errorCode() != "WRONGTYPE")
+                return std::unexpected(
+                    errorFromReply(value, m_router.endpoint(), QStringLiteral("HGETALL")));
+            visit(i, std::nullopt, 0);
+            continue;
+        }
+        if (value.elements.isEmpty()) {
+            visit(i, std::nullopt, 0); // gone since the SCAN
+            continue;
+        }
+        qint64 size = 0;
+        const DecodedValue decoded = decodeHashFields(hashFields(value, &size));
+        const QByteArray name = m_fields.readTree(decoded.root, true).user.toUtf8();
+        visit(i, QByteArrayView(name), size);
+    }
+    return {};
 }
 
 Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &candidates,
@@ -292,28 +404,16 @@ Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &c
         return summarizeHashes(keys, userOnly);
     // Where the framework keeps the real expiry on another key (a shadow key), its PTTL wins
     // while that key exists.
-    QList<QByteArray> ttlKeys;
-    if (!userOnly && !m_layout.ttlKey.isEmpty()) {
-        for (const QByteArray &key : std::as_const(keys)) {
-            ttlKeys.append(
-                SessionLayout::expandTemplate(m_layout.ttlKey,
-                                              {{QStringLiteral("prefix"), m_layout.keyPrefix},
-                                               {QStringLiteral("key"), key},
-                                               {QStringLiteral("id"), *m_layout.idFromKey(key)}})
-                    .value_or(QByteArray()));
-        }
-    }
+    const QList<QByteArray> ttlKeys = userOnly ? QList<QByteArray>() : ttlKeysOf(keys);
 
-    // One MGET for the values (nil for a key that is gone or not a string) and, unless only
-    // users are wanted, a PTTL per key. Commands are what the server spends its time on: a
-    // users count of a million sessions sends a thousand MGETs and nothing else.
-    static const QByteArray mget = "MGET", pttlVerb = "PTTL"; // shared, not copied per key
-    QList<Command> commands;
-    commands.reserve(userOnly ? 1 : keys.size() + 1);
-    Command values{mget};
-    values.append(keys);
-    commands.append(values);
+    // The values (one MGET, or a GET per key on a cluster) and, unless only users are wanted, a
+    // PTTL per key.
+    static const QByteArray pttlVerb = "PTTL"; // shared, not copied per key
+    const ValueReads valueRead = valueReads(keys, int(keys.size()), false);
+    QList<Command> commands = valueRead.commands;
+    const qsizetype reads = commands.size();
     if (!userOnly) {
+        commands.reserve(reads + keys.size());
         for (const QByteArray &key : keys)
             commands.append({pttlVerb, key});
         for (const QByteArray &key : std::as_const(ttlKeys))
@@ -322,27 +422,20 @@ Result<QList<SessionSummary>> SessionStore::summarize(const QList<QByteArray> &c
     auto replies = run(commands, QStringLiteral("MGET"));
     if (!replies)
         return std::unexpected(replies.error());
-    const Reply &valuesReply = replies->first();
-    if (valuesReply.isError()) {
-        return std::unexpected(
-            errorFromReply(valuesReply, m_router.endpoint(), QStringLiteral("MGET")));
-    }
-    if (valuesReply.elements.size() != keys.size()) {
-        return fail(
-            Code::Protocol,
-            QStringLiteral("MGET on %1 returned an unexpected reply.").arg(m_router.endpoint()));
-    }
+    auto values = valuesFrom(*replies, valueRead, nullptr);
+    if (!values)
+        return std::unexpected(values.error());
 
     QList<SessionSummary> out;
     out.reserve(keys.size());
     QList<qsizetype> unknown; // indexes into `out` of keys that are gone or not strings
     for (qsizetype i = 0; i < keys.size(); ++i) {
-        const Reply &value = valuesReply.elements.at(i);
-        qint64 pttl = userOnly ? -1 : replies->at(1 + i).integer;
+        const Reply &value = values->at(i);
+        qint64 pttl = userOnly ? -1 : replies->at(reads + i).integer;
         if (pttl == -2)
             continue; // expired or deleted since the SCAN
-        if (!ttlKeys.isEmpty() && replies->at(1 + keys.size() + i).integer != -2)
-            pttl = replies->at(1 + keys.size() + i).integer;
+        if (!ttlKeys.isEmpty() && replies->at(reads + keys.size() + i).integer != -2)
+            pttl = replies->at(reads + keys.size() + i).integer;
         const QByteArray id = *m_layout.idFromKey(keys.at(i));
         if (value.isNil()) {
             unknown.append(out.size());
@@ -409,30 +502,40 @@ Result<StoreInfo> SessionStore::describe(const ProgressCallback &progress,
     // Counted with a PTTL per key: sessions that never expire are worth an operator's eye.
     qint64 sessions = 0;
     qint64 withoutTtl = 0;
-    auto counted = scan(m_layout.scanPattern(), cancel, [&](const QList<QByteArray> &keys) {
-        QList<Command> commands;
-        commands.reserve(keys.size());
-        for (const QByteArray &key : keys) {
-            if (m_layout.idFromKey(key)) // not the bookkeeping keys under the prefix
-                commands.append({"PTTL", key});
-        }
-        if (commands.isEmpty())
-            return Result<bool>(true);
-        auto ttls = run(commands, QStringLiteral("PTTL"));
-        if (!ttls)
-            return Result<bool>(std::unexpected(ttls.error()));
-        for (const Reply &ttl : *ttls) {
-            if (ttl.integer == -2)
-                continue;
-            ++sessions;
-            if (ttl.integer == -1)
-                ++withoutTtl;
-        }
-        p.examined = p.matched = sessions;
-        if (progress)
-            progress(p);
-        return Result<bool>(true);
-    });
+    KeyStates seen; // SCAN may repeat a key, and a master may be scanned again
+    auto counted = m_router.scanPipelined(
+        m_layout.scanPattern(), m_batchSize, cancel,
+        [&](const QList<QByteArray> &keys) -> Result<ScanWork> {
+            ScanWork work;
+            for (const QByteArray &key : keys) {
+                // Not the bookkeeping keys under the prefix (shadow keys, lock keys).
+                if (m_layout.idFromKey(key) && seen.insert(key))
+                    work.commands.append({"PTTL", key});
+            }
+            work.finish = [&](const Result<QList<Reply>> &ttls, const RunInfo &) -> Result<bool> {
+                if (!ttls)
+                    return std::unexpected(ttls.error());
+                if (auto error = blockingError(*ttls, QStringLiteral("PTTL")))
+                    return std::unexpected(*error);
+                for (const Reply &ttl : *ttls) {
+                    if (ttl.integer == -2)
+                        continue;
+                    ++sessions;
+                    if (ttl.integer == -1)
+                        ++withoutTtl;
+                }
+                return true;
+            };
+            return work;
+        },
+        [&](const ScanProgress &scanned) {
+            p.examined = scanned.examined;
+            p.matched = sessions;
+            if (scanned.total > 0)
+                p.total = scanned.total;
+            if (progress)
+                progress(p);
+        });
     if (!counted)
         return std::unexpected(counted.error());
     info.sessions = sessions;
@@ -448,7 +551,9 @@ Result<StoreInfo> SessionStore::describe(const ProgressCallback &progress,
 Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
                                          const CancelToken &cancel)
 {
-    QHash<QString, qint64> counts;
+    // Counts by the user's UTF-8 bytes, looked up without a copy; a QString is made once per
+    // user at the end, not once per session.
+    QHash<QByteArray, qint64> counts;
     UserList list;
     Progress p;
     p.phase = QStringLiteral("reading sessions");
@@ -456,27 +561,102 @@ Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
     // denominator for progress.
     if (auto size = m_router.databaseSize())
         p.total = *size;
-    auto scanned = scan(m_layout.scanPattern(), cancel, [&](const QList<QByteArray> &keys) {
-        auto summaries = summarize(keys, true);
-        if (!summaries)
-            return Result<bool>(std::unexpected(summaries.error()));
-        for (const SessionSummary &s : *summaries) {
-            ++list.sessionsExamined;
-            if (s.user.isEmpty())
-                ++list.sessionsWithoutUser;
-            else
-                ++counts[s.user];
-        }
-        p.examined += keys.size();
-        p.matched = list.sessionsExamined;
-        if (progress)
-            progress(p);
-        return Result<bool>(true);
-    });
+    KeyStates seen; // SCAN may repeat a key, and a master may be scanned again
+    // MGET width: no wider than the server answers well within SLOWLOG's 10 ms, nor than
+    // about half a megabyte of values.
+    BatchTuner width(m_batchSize);
+    bool timed = true;
+    qint64 valueBytes = 0;
+    qint64 values = 0;
+    const auto countUser = [&](QByteArrayView user) {
+        const QByteArray probe = QByteArray::fromRawData(user.data(), user.size());
+        if (auto it = counts.find(probe); it != counts.end())
+            ++*it;
+        else
+            counts.insert(user.toByteArray(), 1);
+    };
+    auto scanned = m_router.scanPipelined(
+        m_layout.scanPattern(), m_batchSize, cancel,
+        [&](const QList<QByteArray> &batch) -> Result<ScanWork> {
+            QList<QByteArray> keys;
+            keys.reserve(batch.size());
+            for (const QByteArray &key : batch) {
+                // Sessions only: not the bookkeeping keys under the prefix.
+                if (m_layout.idFromKey(key) && seen.insert(key))
+                    keys.append(key);
+            }
+            ScanWork work;
+            if (keys.isEmpty())
+                return work;
+            const qint64 averageBytes = values > 0 ? valueBytes / values : 600;
+            const int keysPerRead = int(std::clamp<qint64>(
+                (512 * 1024) / std::max<qint64>(1, averageBytes), 1, width.size()));
+            const ValueReads reads = userReads(keys, keysPerRead, timed);
+            work.commands = reads.commands;
+            work.finish = [&, keys, reads](const Result<QList<Reply>> &replies,
+                                           const RunInfo &) -> Result<bool> {
+                if (!replies)
+                    return std::unexpected(replies.error());
+                qint64 micros = -1;
+                QList<QByteArray> unknown; // gone, or not of the layout's type
+                auto visited =
+                    visitUsers(*replies, reads, &micros,
+                               [&](qsizetype i, std::optional<QByteArrayView> user, qint64 bytes) {
+                                   if (!user) {
+                                       unknown.append(keys.at(i));
+                                       return;
+                                   }
+                                   ++values;
+                                   valueBytes += bytes;
+                                   ++list.sessionsExamined;
+                                   if (user->isEmpty())
+                                       ++list.sessionsWithoutUser;
+                                   else
+                                       countUser(*user);
+                               });
+                if (!visited)
+                    return std::unexpected(visited.error());
+                if (reads.timed && micros < 0)
+                    timed = false; // TIME is not allowed: the byte budget alone
+                if (micros >= 0)
+                    width.observe(micros);
+                if (!unknown.isEmpty()) {
+                    // A key of another type under the prefix is a session without a user.
+                    QList<Command> types;
+                    for (const QByteArray &key : unknown)
+                        types.append({"TYPE", key});
+                    auto kinds = run(types, QStringLiteral("TYPE"));
+                    if (!kinds)
+                        return std::unexpected(kinds.error());
+                    for (const Reply &kind : *kinds) {
+                        if (kind.string != "none") {
+                            ++list.sessionsExamined;
+                            ++list.sessionsWithoutUser;
+                        }
+                    }
+                }
+                return true;
+            };
+            return work;
+        },
+        [&](const ScanProgress &at) {
+            p.examined = at.examined;
+            p.matched = list.sessionsExamined;
+            if (at.total > 0)
+                p.total = at.total;
+            if (progress)
+                progress(p);
+        });
     if (!scanned)
         return std::unexpected(scanned.error());
-    list.users.reserve(counts.size());
+    // Bytes that are not valid UTF-8 may name the same QString: such users are merged.
+    QHash<QString, qint64> byName;
+    byName.reserve(counts.size());
     for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        byName[QString::fromUtf8(it.key())] += it.value();
+    counts.clear();
+    list.users.reserve(byName.size());
+    for (auto it = byName.cbegin(); it != byName.cend(); ++it)
         list.users.append({it.key(), it.value()});
     std::sort(list.users.begin(), list.users.end(), [](const UserSummary &a, const UserSummary &b) {
         return a.sessions != b.sessions ? a.sessions > b.sessions : a.user < b.user;
@@ -484,32 +664,40 @@ Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
     return list;
 }
 
-Result<QList<QByteArray>> SessionStore::readUserIndex(const QString &user)
+Result<SessionStore::UserIndex> SessionStore::readUserIndex(const QString &user)
 {
+    // The type and the members in one round trip; a sorted set needs a second (SMEMBERS
+    // answers WRONGTYPE for it).
     const QByteArray key = m_layout.userIndexKey(user);
-    auto type = run({{"TYPE", key}}, QStringLiteral("TYPE"));
-    if (!type)
-        return std::unexpected(type.error());
-    const QByteArray kind = type->first().string;
-    Command read;
-    if (kind == "set")
-        read = {"SMEMBERS", key};
-    else if (kind == "zset")
-        read = {"ZRANGE", key, "0", "-1"};
-    else if (kind == "none")
-        return QList<QByteArray>{};
-    else
+    auto replies = run({{"TYPE", key}, {"SMEMBERS", key}}, QStringLiteral("TYPE"));
+    if (!replies)
+        return std::unexpected(replies.error());
+    UserIndex index;
+    index.type = replies->at(0).string;
+    const Reply *members = nullptr;
+    if (index.type == "none")
+        return index;
+    if (index.type == "set") {
+        members = &replies->at(1);
+    } else if (index.type == "zset") {
+        replies = run({{"ZRANGE", key, "0", "-1"}}, QStringLiteral("ZRANGE"));
+        if (!replies)
+            return std::unexpected(replies.error());
+        members = &replies->at(0);
+    } else {
         return fail(Code::Server,
                     QStringLiteral("The user index key %1 on %2 is a %3, not a set "
                                    "or sorted set of session ids.")
-                        .arg(displayBytes(key), targetName(), QString::fromUtf8(kind)));
-    auto members = run({read}, QString::fromLatin1(read.first()));
-    if (!members)
-        return std::unexpected(members.error());
-    QList<QByteArray> ids;
-    for (const Reply &member : members->first().elements)
-        ids.append(member.string);
-    return ids;
+                        .arg(displayBytes(key), targetName(), QString::fromUtf8(index.type)));
+    }
+    if (members->isError()) {
+        return std::unexpected(errorFromReply(*members, m_router.endpoint(),
+                                              QStringLiteral("Reading the user index")));
+    }
+    index.ids.reserve(members->elements.size());
+    for (const Reply &member : members->elements)
+        index.ids.append(member.string);
+    return index;
 }
 
 Result<SessionPage> SessionStore::sessionPage(const SessionPageRequest &request,
@@ -518,9 +706,10 @@ Result<SessionPage> SessionStore::sessionPage(const SessionPageRequest &request,
     SessionPage page;
     if (request.user && m_layout.hasUserIndex()) {
         // An index is small: one page holds all of it.
-        auto ids = readUserIndex(*request.user);
-        if (!ids)
-            return std::unexpected(ids.error());
+        auto index = readUserIndex(*request.user);
+        if (!index)
+            return std::unexpected(index.error());
+        const QList<QByteArray> *ids = &index->ids;
         for (qsizetype at = 0; at < ids->size(); at += m_batchSize) {
             if (cancel.isCancelled())
                 return fail(Code::Cancelled, QStringLiteral("Cancelled."));
@@ -584,21 +773,12 @@ Result<QList<SessionSummary>> SessionStore::summarizeHashes(const QList<QByteArr
     commands.reserve(keys.size() * (userOnly ? 1 : 3));
     for (const QByteArray &key : keys)
         commands.append({"HGETALL", key});
-    QList<QByteArray> ttlKeys;
+    const QList<QByteArray> ttlKeys = userOnly ? QList<QByteArray>() : ttlKeysOf(keys);
     if (!userOnly) {
         for (const QByteArray &key : keys)
             commands.append({"PTTL", key});
-        if (!m_layout.ttlKey.isEmpty()) {
-            for (const QByteArray &key : keys) {
-                ttlKeys.append(SessionLayout::expandTemplate(
-                                   m_layout.ttlKey,
-                                   {{QStringLiteral("prefix"), m_layout.keyPrefix},
-                                    {QStringLiteral("key"), key},
-                                    {QStringLiteral("id"), *m_layout.idFromKey(key)}})
-                                   .value_or(QByteArray()));
-                commands.append({"PTTL", ttlKeys.last()});
-            }
-        }
+        for (const QByteArray &key : ttlKeys)
+            commands.append({"PTTL", key});
     }
     auto replies = run(commands, QStringLiteral("HGETALL"));
     if (!replies)
@@ -623,12 +803,8 @@ Result<QList<SessionSummary>> SessionStore::summarizeHashes(const QList<QByteArr
         }
         if (value.elements.isEmpty())
             continue; // gone since the SCAN
-        QList<QPair<QByteArray, QByteArray>> fields;
         qint64 size = 0;
-        for (qsizetype f = 0; f + 1 < value.elements.size(); f += 2) {
-            fields.append({value.elements.at(f).string, value.elements.at(f + 1).string});
-            size += value.elements.at(f).string.size() + value.elements.at(f + 1).string.size();
-        }
+        const auto fields = hashFields(value, &size);
         out.append(summaryFrom(id, pttl, size,
                                m_fields.readTree(decodeHashFields(fields).root, userOnly),
                                QStringLiteral("hash")));
@@ -684,13 +860,8 @@ Result<std::optional<SessionDetail>> SessionStore::readSession(const QByteArray 
     }
     if (!value.isError()) {
         // A hash session: each field decoded on its own (Spring's JDK-serialized values).
-        QList<QPair<QByteArray, QByteArray>> fields;
         qint64 size = 0;
-        for (qsizetype f = 0; f + 1 < value.elements.size(); f += 2) {
-            fields.append({value.elements.at(f).string, value.elements.at(f + 1).string});
-            size += value.elements.at(f).string.size() + value.elements.at(f + 1).string.size();
-        }
-        detail.decoded = decodeHashFields(fields);
+        detail.decoded = decodeHashFields(hashFields(value, &size));
         detail.raw = QJsonDocument(toJson(detail.decoded.root, false).toObject())
                          .toJson(QJsonDocument::Compact);
         detail.summary = summaryFrom(id, pttl, size, m_fields.readTree(detail.decoded.root),
@@ -824,7 +995,8 @@ Result<RevokeReport> SessionStore::revoke(const QList<QByteArray> &ids)
 }
 
 Result<RevokeReport> SessionStore::revokeIds(const QList<QByteArray> &ids,
-                                             const std::optional<QString> &user)
+                                             const std::optional<QString> &user,
+                                             const QByteArray &indexType)
 {
     using Step = SessionLayout::RevokeStep;
     const auto uses = [&](const QString &placeholder) {
@@ -927,14 +1099,42 @@ Result<RevokeReport> SessionStore::revokeIds(const QList<QByteArray> &ids,
             target.sessionCommand = commands.size();
             commands.append({m_deleteVerb, target.key});
         }
+        // When the user's index and its type are known (logout-user), exactly these ids leave
+        // it in the same round trip as the deletes.
+        qsizetype indexCommand = -1;
+        if (user && m_layout.hasUserIndex() && (indexType == "set" || indexType == "zset")) {
+            Command remove{indexType == "zset" ? "ZREM" : "SREM", m_layout.userIndexKey(*user)};
+            for (const Target &target : std::as_const(targets))
+                remove.append(target.storedId);
+            indexCommand = commands.size();
+            commands.append(remove);
+        }
         auto results = run(commands, QString::fromLatin1(m_deleteVerb));
         if (!results)
             return std::unexpected(results.error());
         for (qsizetype i = 0; i < results->size(); ++i) {
             const Reply &r = results->at(i);
-            if (r.isError() && r.errorCode() != "WRONGTYPE")
+            if (i != indexCommand && r.isError() && r.errorCode() != "WRONGTYPE")
                 return std::unexpected(
                     errorFromReply(r, m_router.endpoint(), QStringLiteral("Deleting a session")));
+        }
+        if (indexCommand >= 0) {
+            const Reply &removed = results->at(indexCommand);
+            if (removed.errorCode() == "WRONGTYPE") {
+                // The index changed its type meanwhile: SREM, then ZREM.
+                QList<QByteArray> storedIds;
+                for (const Target &target : std::as_const(targets))
+                    storedIds.append(target.storedId);
+                auto again = removeFromUserIndex(*user, storedIds);
+                if (!again)
+                    return std::unexpected(again.error());
+                report.indexEntriesRemoved += *again;
+            } else if (removed.isError()) {
+                return std::unexpected(errorFromReply(removed, m_router.endpoint(),
+                                                      QStringLiteral("Updating the user index")));
+            } else {
+                report.indexEntriesRemoved += removed.integer;
+            }
         }
         QHash<QString, QList<QByteArray>> byUser;
         for (qsizetype t = 0; t < targets.size(); ++t) {
@@ -954,7 +1154,7 @@ Result<RevokeReport> SessionStore::revokeIds(const QList<QByteArray> &ids,
             else
                 report.notFound.append(batch.at(t));
             const QString owner = user.value_or(known.value(target.storedId).user);
-            if (!owner.isEmpty())
+            if (!owner.isEmpty() && indexCommand < 0)
                 byUser[owner].append(target.storedId);
         }
         // Exactly the ids handled here leave the index, so a login racing with this stays.
@@ -976,22 +1176,88 @@ Result<RevokeReport> SessionStore::logoutUser(const QString &user, const Progres
     if (user.isEmpty())
         return fail(Code::InvalidArgument, QStringLiteral("No user given."));
 
-    QList<QByteArray> ids;
+    RevokeReport report;
+    const auto add = [&report](const RevokeReport &batch) {
+        report.revoked.append(batch.revoked);
+        report.notFound.append(batch.notFound);
+        report.indexEntriesRemoved += batch.indexEntriesRemoved;
+        report.relatedKeysRemoved += batch.relatedKeysRemoved;
+    };
+
     if (m_layout.hasUserIndex()) {
-        auto indexed = readUserIndex(user);
-        if (!indexed)
-            return std::unexpected(indexed.error());
-        ids = *indexed;
-    } else {
-        SessionQuery query;
-        query.user = user;
-        auto found = listSessions(query, progress, cancel);
-        if (!found)
-            return std::unexpected(found.error());
-        for (const SessionSummary &s : found->sessions)
-            ids.append(s.id);
+        auto index = readUserIndex(user);
+        if (!index)
+            return std::unexpected(index.error());
+        for (qsizetype at = 0; at < index->ids.size(); at += m_batchSize) {
+            if (at > 0 && cancel.isCancelled())
+                return fail(Code::Cancelled, QStringLiteral("Cancelled."));
+            auto done = revokeIds(index->ids.mid(at, m_batchSize), user, index->type);
+            if (!done)
+                return std::unexpected(done.error());
+            add(*done);
+        }
+        return report;
     }
-    return revokeIds(ids, user);
+
+    // Without an index every session is read (its user only) and the user's are revoked, with
+    // the layout's recipe, as they are found.
+    const QByteArray wanted = user.toUtf8();
+    Progress p;
+    p.phase = QStringLiteral("finding sessions");
+    if (auto size = m_router.databaseSize())
+        p.total = *size;
+    KeyStates seen;
+    qint64 found = 0;
+    auto scanned = m_router.scanPipelined(
+        m_layout.scanPattern(), m_batchSize, cancel,
+        [&](const QList<QByteArray> &batch) -> Result<ScanWork> {
+            QList<QByteArray> keys;
+            for (const QByteArray &key : batch) {
+                // Sessions only: not the bookkeeping keys under the prefix.
+                if (m_layout.idFromKey(key) && seen.insert(key))
+                    keys.append(key);
+            }
+            ScanWork work;
+            if (keys.isEmpty())
+                return work;
+            const ValueReads reads = userReads(keys, m_batchSize, false);
+            work.commands = reads.commands;
+            work.finish = [&, keys, reads](const Result<QList<Reply>> &replies,
+                                           const RunInfo &) -> Result<bool> {
+                if (!replies)
+                    return std::unexpected(replies.error());
+                QList<QByteArray> ids;
+                auto visited =
+                    visitUsers(*replies, reads, nullptr,
+                               [&](qsizetype i, std::optional<QByteArrayView> name, qint64) {
+                                   if (name && *name == wanted)
+                                       ids.append(*m_layout.idFromKey(keys.at(i)));
+                               });
+                if (!visited)
+                    return std::unexpected(visited.error());
+                found += ids.size();
+                if (!ids.isEmpty()) {
+                    auto done = revokeIds(ids, user);
+                    if (!done)
+                        return std::unexpected(done.error());
+                    add(*done);
+                }
+                return true;
+            };
+            return work;
+        },
+        [&](const ScanProgress &at) {
+            p.examined = at.examined;
+            p.matched = found;
+            p.destroyed = report.revoked.size();
+            if (at.total > 0)
+                p.total = at.total;
+            if (progress)
+                progress(p);
+        });
+    if (!scanned)
+        return std::unexpected(scanned.error());
+    return report;
 }
 
 Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallback &progress,
@@ -1020,6 +1286,7 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
         qint64 destroyed = 0;
         qint64 failed = 0;
         qint64 unconfirmed = 0;
+        bool sessions = false; // session keys (reported to the outcome sink), not index keys
         qint64 *counter(KeyStates::State state)
         {
             switch (state) {
@@ -1033,36 +1300,48 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
                 return nullptr;
             }
         }
+        bool any() const { return destroyed > 0 || failed > 0 || unconfirmed > 0; }
     };
     Tally sessionTally;
+    sessionTally.sessions = true;
     Tally indexTally;
     const auto book = [&](Tally &tally, const QByteArray &key, KeyStates::State next) {
-        const KeyStates::State before = states.value(key);
+        const KeyStates::State before = states.exchange(key, next);
         // A confirmed delete stays confirmed: a repeat that answers 0 changes nothing.
-        if (before == next || before == KeyStates::Destroyed)
+        if (before == next || before == KeyStates::Destroyed) {
+            states.set(key, before);
             return;
+        }
         if (qint64 *count = tally.counter(before))
             --*count;
         if (qint64 *count = tally.counter(next))
             ++*count;
-        states.set(key, next);
-    };
-    // Deletes one batch and books each key. Errors that refuse a command as a whole (a
-    // permission, a replica, a server still loading or busy after the router's waiting) stop
-    // the run: those keys were not attempted.
-    const auto destroyBatch = [&](const QList<QByteArray> &keys, Tally &tally) -> Result<void> {
-        RunInfo info;
-        auto results = unlink(keys, &info);
-        if (!results) {
-            for (qsizetype i = 0; i < keys.size(); ++i) {
-                if (info.uncertain.value(i))
-                    book(tally, keys.at(i), KeyStates::Unconfirmed);
-            }
-            return std::unexpected(results.error());
+        if (tally.sessions && m_outcomeSink) {
+            const DestroyOutcome outcome = next == KeyStates::Destroyed ? DestroyOutcome::Destroyed
+                : next == KeyStates::Failed                             ? DestroyOutcome::Failed
+                : next == KeyStates::Unconfirmed ? DestroyOutcome::Unconfirmed
+                                                 : DestroyOutcome::AlreadyGone;
+            m_outcomeSink->sessionOutcome(*m_layout.idFromKey(key), outcome);
         }
+    };
+    // Books each key of one batch of deletes. Errors that refuse a command as a whole (a
+    // permission, a replica, a server still loading or busy after the router's waiting) stop
+    // the run: those keys were not attempted. When the batch failed, the deletes answered
+    // before the failure still count, and those sent without an answer are unconfirmed. The
+    // deletes of `keys` are the batch's commands from `offset` on.
+    const auto bookBatch = [&](const QList<QByteArray> &keys, qsizetype offset,
+                               const Result<QList<Reply>> &results, const RunInfo &info,
+                               Tally &tally) -> Result<void> {
+        const QList<Reply> &replies = results ? *results : info.replies;
         std::optional<StorageError> stop;
-        for (qsizetype i = 0; i < keys.size(); ++i) {
-            const Reply &r = results->at(i);
+        for (qsizetype k = 0; k < keys.size(); ++k) {
+            const qsizetype i = offset + k;
+            if (!results && !info.answered.value(i)) {
+                if (info.uncertain.value(i))
+                    book(tally, keys.at(k), KeyStates::Unconfirmed);
+                continue;
+            }
+            const Reply &r = replies.at(i);
             const QByteArray code = r.errorCode();
             if (code == "NOPERM" || code == "NOAUTH" || code == "READONLY" || code == "LOADING"
                 || code == "BUSY" || code == "MASTERDOWN" || code == "CLUSTERDOWN") {
@@ -1070,15 +1349,17 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
                     stop =
                         errorFromReply(r, m_router.endpoint(), QString::fromLatin1(m_deleteVerb));
             } else if (r.isError()) {
-                book(tally, keys.at(i), KeyStates::Failed);
+                book(tally, keys.at(k), KeyStates::Failed);
                 causes.insert(QString::fromUtf8(r.string));
             } else if (r.integer > 0) {
-                book(tally, keys.at(i), KeyStates::Destroyed);
+                book(tally, keys.at(k), KeyStates::Destroyed);
             } else {
-                book(tally, keys.at(i),
+                book(tally, keys.at(k),
                      info.uncertain.value(i) ? KeyStates::Unconfirmed : KeyStates::Gone);
             }
         }
+        if (!results)
+            return std::unexpected(results.error());
         if (stop)
             return std::unexpected(*stop);
         return {};
@@ -1087,66 +1368,114 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
         report.destroyed = sessionTally.destroyed;
         report.failed = sessionTally.failed;
         report.unconfirmed = sessionTally.unconfirmed;
-        p.examined = report.examined;
         p.matched = report.matched;
         p.destroyed = report.destroyed;
         p.failed = report.failed;
     };
-
-    // The layout's bookkeeping keys (shadow keys, lock keys, expiry sets) go with the sessions:
-    // those under the session prefix in the same scan, the others in a scan of their own.
-    Tally bookkeepingTally;
-    qint64 bookkeepingFound = 0;
-    const auto sortBookkeeping = [&](const QList<QByteArray> &keys, QList<QByteArray> *sessionKeys,
-                                     QList<QByteArray> *bookkeeping) {
+    // One UNLINK per key: each key's own answer says whether this run removed it, which the
+    // report and the outcome sink need (a multi-key UNLINK only says how many).
+    const auto deletes = [&](const QList<QByteArray> &keys, QList<Command> *commands) {
         for (const QByteArray &key : keys) {
-            const bool isSession = m_layout.idFromKey(key).has_value();
-            if (!isSession && !m_layout.isBookkeepingKey(key))
-                continue;
-            if (states.value(key) == KeyStates::Absent) {
-                states.set(key, KeyStates::Seen);
-                ++report.examined;
-                if (isSession)
-                    ++report.matched;
-                else
-                    ++bookkeepingFound;
-            }
-            (isSession ? sessionKeys : bookkeeping)->append(key);
+            Q_ASSERT(m_layout.ownsKey(key));
+            commands->append({m_deleteVerb, key});
         }
     };
-    auto sessions = m_router.scan(
-        m_layout.scanPattern(), m_batchSize, cancel, [&](const QList<QByteArray> &keys) {
-            QList<QByteArray> sessionKeys, bookkeeping;
-            sortBookkeeping(keys, &sessionKeys, &bookkeeping);
-            Result<void> done;
-            if (!dryRun && !sessionKeys.isEmpty())
-                done = destroyBatch(sessionKeys, sessionTally);
-            if (done && !dryRun && !bookkeeping.isEmpty())
-                done = destroyBatch(bookkeeping, bookkeepingTally);
+    // The keys of one batch that are deleted together, counted in `counter` when met for the
+    // first time and booked in `tally`.
+    struct DeleteGroup
+    {
+        QList<QByteArray> keys;
+        qint64 *counter = nullptr;
+        Tally *tally = nullptr;
+    };
+    // The keys SCAN returned (repeats too, so a key back after a failover is deleted again);
+    // those met for the first time are counted when their batch is done.
+    const auto planDeletes = [&](const QList<DeleteGroup> &groups) -> ScanWork {
+        QList<qint64> fresh;
+        ScanWork work;
+        for (const DeleteGroup &group : groups) {
+            qint64 count = 0;
+            for (const QByteArray &key : group.keys)
+                count += states.insert(key) ? 1 : 0;
+            fresh.append(count);
+            if (!dryRun)
+                deletes(group.keys, &work.commands);
+        }
+        work.finish = [&, groups, fresh](const Result<QList<Reply>> &results,
+                                         const RunInfo &info) -> Result<bool> {
+            Result<void> booked;
+            qsizetype offset = 0;
+            for (qsizetype g = 0; g < groups.size(); ++g) {
+                const DeleteGroup &group = groups.at(g);
+                *group.counter += fresh.at(g);
+                if (dryRun)
+                    continue;
+                // Every group is booked, also after another one's failure.
+                auto done = bookBatch(group.keys, offset, results, info, *group.tally);
+                if (!done && booked)
+                    booked = std::unexpected(done.error());
+                offset += group.keys.size();
+            }
             publish();
-            if (progress)
-                progress(p);
-            return done ? Result<bool>(true) : Result<bool>(std::unexpected(done.error()));
-        });
+            if (!booked)
+                return std::unexpected(booked.error());
+            return true;
+        };
+        return work;
+    };
+    const auto tick = [&](const ScanProgress &scanned) {
+        p.examined = scanned.examined;
+        if (scanned.total > 0)
+            p.total = scanned.total;
+        if (progress)
+            progress(p);
+    };
+
+    // The layout's bookkeeping keys (shadow keys, lock keys, expiry sets) go with the sessions:
+    // those under the session prefix in the same scan and batch, the others in a scan of their
+    // own. Keys the pattern matches that are neither are left alone.
+    Tally bookkeepingTally;
+    qint64 bookkeepingFound = 0;
+    const auto sortKeys = [&](const QList<QByteArray> &keys, QList<QByteArray> *sessionKeys,
+                              QList<QByteArray> *bookkeeping) {
+        for (const QByteArray &key : keys) {
+            if (m_layout.idFromKey(key)) {
+                if (sessionKeys)
+                    sessionKeys->append(key);
+            } else if (m_layout.isBookkeepingKey(key)) {
+                bookkeeping->append(key);
+            }
+        }
+    };
+    auto sessions = m_router.scanPipelined(
+        m_layout.scanPattern(), m_batchSize, cancel,
+        [&](const QList<QByteArray> &keys) -> Result<ScanWork> {
+            QList<QByteArray> sessionKeys, bookkeeping;
+            sortKeys(keys, &sessionKeys, &bookkeeping);
+            return planDeletes({{sessionKeys, &report.matched, &sessionTally},
+                                {bookkeeping, &bookkeepingFound, &bookkeepingTally}});
+        },
+        tick);
+    report.examined = p.examined;
     for (const QByteArray &pattern : m_layout.bookkeepingScanPatterns()) {
         if (!sessions || m_layout.scanCovers(pattern))
             continue;
-        sessions = m_router.scan(pattern, m_batchSize, cancel, [&](const QList<QByteArray> &keys) {
-            QList<QByteArray> sessionKeys, bookkeeping;
-            sortBookkeeping(keys, &sessionKeys, &bookkeeping);
-            Result<void> done;
-            if (!dryRun && !bookkeeping.isEmpty())
-                done = destroyBatch(bookkeeping, bookkeepingTally);
-            publish();
-            if (progress)
-                progress(p);
-            return done ? Result<bool>(true) : Result<bool>(std::unexpected(done.error()));
-        });
+        sessions = m_router.scanPipelined(
+            pattern, m_batchSize, cancel,
+            [&](const QList<QByteArray> &keys) -> Result<ScanWork> {
+                QList<QByteArray> bookkeeping;
+                sortKeys(keys, nullptr, &bookkeeping);
+                return planDeletes({{bookkeeping, &bookkeepingFound, &bookkeepingTally}});
+            },
+            [&](const ScanProgress &) {
+                // The sessions' counts stay; cancel and progress still come.
+                if (progress)
+                    progress(p);
+            });
     }
     // After the first delete an error must not lose the counts: report what was done.
     if (!sessions && sessions.error().code != Code::Cancelled) {
-        if (report.destroyed == 0 && report.failed == 0 && report.unconfirmed == 0
-            && bookkeepingTally.destroyed == 0)
+        if (!sessionTally.any() && !bookkeepingTally.any())
             return std::unexpected(sessions.error());
         report.abortReason = sessions.error().message;
     }
@@ -1156,29 +1485,25 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
     // sessions that remain.
     qint64 indexKeysFound = 0;
     if (!report.cancelled && report.abortReason.isEmpty() && m_layout.hasUserIndex()) {
-        auto indexes = m_router.scan(m_layout.userIndexScanPattern(), m_batchSize, cancel,
-                                     [&](const QList<QByteArray> &keys) {
-                                         QList<QByteArray> ours;
-                                         for (const QByteArray &key : keys) {
-                                             if (!m_layout.userFromIndexKey(key))
-                                                 continue;
-                                             ours.append(key);
-                                             if (states.value(key) == KeyStates::Absent) {
-                                                 states.set(key, KeyStates::Seen);
-                                                 ++indexKeysFound;
-                                             }
-                                         }
-                                         if (!dryRun && !ours.isEmpty()) {
-                                             if (auto done = destroyBatch(ours, indexTally); !done)
-                                                 return Result<bool>(std::unexpected(done.error()));
-                                         }
-                                         return Result<bool>(true);
-                                     });
+        auto indexes = m_router.scanPipelined(
+            m_layout.userIndexScanPattern(), m_batchSize, cancel,
+            [&](const QList<QByteArray> &keys) -> Result<ScanWork> {
+                QList<QByteArray> ours;
+                for (const QByteArray &key : keys) {
+                    if (m_layout.userFromIndexKey(key))
+                        ours.append(key);
+                }
+                return planDeletes({{ours, &indexKeysFound, &indexTally}});
+            },
+            [&](const ScanProgress &) {
+                // The sessions' counts stay; the index clean-up is
+                // short, but cancel and progress still come.
+                if (progress)
+                    progress(p);
+            });
         if (!indexes && indexes.error().code != Code::Cancelled) {
             // As with sessions: an error before anything was deleted is just an error.
-            if (report.destroyed == 0 && report.failed == 0 && report.unconfirmed == 0
-                && indexTally.destroyed == 0 && indexTally.failed == 0
-                && indexTally.unconfirmed == 0)
+            if (!sessionTally.any() && !bookkeepingTally.any() && !indexTally.any())
                 return std::unexpected(indexes.error());
             report.abortReason = indexes.error().message;
         }

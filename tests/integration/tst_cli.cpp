@@ -8,11 +8,13 @@
 #include "tlsmaterial.h"
 #include "valuetree.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -61,6 +63,8 @@ private slots:
     void revokeUnknownExitsOne();
     void readOnlyRefuses();
     void destroyAllConfirmation();
+    void destroyAllStreamsReport();
+    void maxOpsLimitsTheRate();
     void unwritableAuditLogRefusesChanges();
     void dynamoDbWithCustomAttributes();
 
@@ -172,6 +176,17 @@ void TestCli::usageErrorsExitTwo_data()
         << QStringList{QStringLiteral("--store"), url, QStringLiteral("--schema"),
                        QStringLiteral("nope"), QStringLiteral("info")}
         << QStringLiteral("connect-redis");
+    QTest::newRow("max-ops zero") << QStringList{
+        QStringLiteral("--store"), url, QStringLiteral("--max-ops"), QStringLiteral("0"),
+        QStringLiteral("users")} << QStringLiteral("--max-ops");
+    QTest::newRow("max-ops not a number")
+        << QStringList{QStringLiteral("--store"), url, QStringLiteral("--max-ops"),
+                       QStringLiteral("fast"), QStringLiteral("users")}
+        << QStringLiteral("--max-ops");
+    QTest::newRow("report of another command")
+        << QStringList{QStringLiteral("--store"), url, QStringLiteral("users"),
+                       QStringLiteral("--report"), QStringLiteral("r.jsonl")}
+        << QStringLiteral("--report");
     QTest::newRow("index pattern without placeholder")
         << QStringList{QStringLiteral("--store"), url, QStringLiteral("--user-index"),
                        QStringLiteral("idx"), QStringLiteral("info")}
@@ -418,6 +433,96 @@ void TestCli::destroyAllConfirmation()
     QFile audit(m_auditPath);
     QVERIFY(audit.open(QIODevice::ReadOnly));
     QVERIFY(audit.readAll().contains("\"action\":\"destroy-all\""));
+}
+
+void TestCli::destroyAllStreamsReport()
+{
+    // 500 more sessions, so that the report spans many batches.
+    QStringList mset{QStringLiteral("MSET")};
+    for (int i = 0; i < 500; ++i)
+        mset << QStringLiteral("sess:bulk%1").arg(i) << QStringLiteral("{}");
+    m_server.cli(mset);
+    const QString path = m_home.filePath(QStringLiteral("destroy-report.jsonl"));
+
+    // A report that cannot be written stops the run before anything is destroyed.
+    const Run unwritable =
+        cli(store() << QStringLiteral("destroy-all") << QStringLiteral("--confirm")
+                    << m_server.target() << QStringLiteral("--report")
+                    << m_home.filePath(QStringLiteral("no/such/dir/r.jsonl")));
+    QCOMPARE(unwritable.exitCode, 2); // a bad argument
+    QVERIFY2(unwritable.oneLineError(), unwritable.err.constData());
+    QVERIFY(unwritable.err.contains("no/such/dir/r.jsonl"));
+    QCOMPARE(m_server.cli({QStringLiteral("DBSIZE")}).trimmed(), QByteArray("503"));
+
+    const Run done = cli(store() << QStringLiteral("--json") << QStringLiteral("destroy-all")
+                                 << QStringLiteral("--confirm") << m_server.target()
+                                 << QStringLiteral("--report") << path);
+    QCOMPARE(done.exitCode, 0);
+    QCOMPARE(done.json()[QStringLiteral("destroyed")].toInt(), 502);
+    QCOMPARE(m_server.cli({QStringLiteral("DBSIZE")}).trimmed(), QByteArray("1"));
+
+    QFile report(path);
+    QVERIFY(report.open(QIODevice::ReadOnly));
+    QCOMPARE(report.permissions() & (QFileDevice::ReadOther | QFileDevice::ReadGroup),
+             QFileDevice::Permissions());
+    const QList<QByteArray> lines = report.readAll().trimmed().split('\n');
+    QCOMPARE(lines.size(), 1 + 502 + 1); // header, one line per session, summary
+    const QJsonObject header = QJsonDocument::fromJson(lines.first()).object();
+    QCOMPARE(header[QStringLiteral("report")].toString(), QStringLiteral("destroy-all"));
+    QCOMPARE(header[QStringLiteral("target")].toString(), m_server.target());
+    QCOMPARE(header[QStringLiteral("audit_log")].toString(), m_auditPath);
+    const QJsonObject summary =
+        QJsonDocument::fromJson(lines.last()).object()[QStringLiteral("summary")].toObject();
+    QCOMPARE(summary[QStringLiteral("destroyed")].toInt(), 502);
+    QCOMPARE(summary[QStringLiteral("session_lines")].toInt(), 502);
+
+    // Ids are hashed as the audit log hashes them: each session's line is found by the salt
+    // of the log's destroy-all record, and no id appears in clear.
+    auto entries = AuditLog(m_auditPath).entries();
+    QVERIFY(entries);
+    QString salt;
+    for (const auto &entry : *entries) {
+        if (entry.action == u"destroy-all")
+            salt = entry.salt;
+    }
+    QVERIFY(!salt.isEmpty());
+    QSet<QString> ids;
+    for (qsizetype i = 1; i + 1 < lines.size(); ++i) {
+        const QJsonObject line = QJsonDocument::fromJson(lines.at(i)).object();
+        QCOMPARE(line[QStringLiteral("outcome")].toString(), QStringLiteral("destroyed"));
+        ids.insert(line[QStringLiteral("id")].toString());
+    }
+    QCOMPARE(ids.size(), 502);
+    const QByteArray key = QByteArray::fromHex(salt.toLatin1());
+    QVERIFY(ids.contains(AuditLog::saltedId(key, "aaa111")));
+    QVERIFY(ids.contains(AuditLog::saltedId(key, "bbb222")));
+    for (int i = 0; i < 500; ++i)
+        QVERIFY(ids.contains(AuditLog::saltedId(key, "bulk" + QByteArray::number(i))));
+    report.seek(0);
+    const QByteArray all = report.readAll();
+    QVERIFY(!all.contains("aaa111"));
+    QVERIFY(!all.contains("bulk1"));
+}
+
+void TestCli::maxOpsLimitsTheRate()
+{
+    QStringList mset{QStringLiteral("MSET")};
+    for (int i = 0; i < 400; ++i)
+        mset << QStringLiteral("sess:rate%1").arg(i) << QStringLiteral("{}");
+    m_server.cli(mset);
+    // About 400 MGET keys plus SCANs at 200 a second: at least a second and a half (a tenth of
+    // a second may go at once). Unlimited, the same takes a few milliseconds.
+    QElapsedTimer clock;
+    clock.start();
+    const Run limited = cli(store() << QStringLiteral("--json") << QStringLiteral("--max-ops")
+                                    << QStringLiteral("200") << QStringLiteral("users"));
+    const qint64 elapsed = clock.elapsed();
+    QCOMPARE(limited.exitCode, 0);
+    QVERIFY2(elapsed >= 1500, QByteArray::number(elapsed).constData());
+    // The limit slows the run down; it changes nothing it finds.
+    const Run unlimited = cli(store() << QStringLiteral("--json") << QStringLiteral("users"));
+    QCOMPARE(unlimited.exitCode, 0);
+    QCOMPARE(limited.json(), unlimited.json());
 }
 
 void TestCli::unwritableAuditLogRefusesChanges()

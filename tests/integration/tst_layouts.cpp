@@ -97,6 +97,8 @@ private slots:
     void detectsEachRecordedFramework();
     void listsUsersTimesAndDevicesOfEachFramework_data();
     void listsUsersTimesAndDevicesOfEachFramework();
+    void logsUsersOutOfEachFramework_data();
+    void logsUsersOutOfEachFramework();
     void mixedStoreCannotDecide();
     void strayKeysDoNotStopDetection();
     void emptyStoreFallsBackAndSaysSo();
@@ -337,6 +339,46 @@ void TestLayouts::listsUsersTimesAndDevicesOfEachFramework()
             QVERIFY2(found->device.contains(u"Mozilla/5.0"_s), qPrintable(found->device));
         }
     }
+}
+
+void TestLayouts::logsUsersOutOfEachFramework_data()
+{
+    detectsEachRecordedFramework_data();
+}
+
+// Without a user index logout-user reads every session's user in whatever encoding, as the
+// listing does, and revokes exactly that user's sessions with the layout's recipe.
+void TestLayouts::logsUsersOutOfEachFramework()
+{
+    QFETCH(QString, framework);
+    QFETCH(QString, schema);
+    loadFixture(framework);
+    auto store = open(schema);
+    QVERIFY(!store->layout().hasUserIndex());
+    QVERIFY(store->connect());
+    store->setBatchSize(2); // several scan rounds, each with its own revoke
+    const auto before = store->listUsers({}, {});
+    QVERIFY(before);
+    QVERIFY2(!before->users.isEmpty(), qPrintable(framework));
+    const UserSummary target = before->users.first();
+
+    const auto logout = store->logoutUser(target.user, {}, {});
+    QVERIFY2(logout, qPrintable(logout ? QString() : logout.error().message));
+    QCOMPARE(logout->revoked.size(), target.sessions);
+    QVERIFY(logout->notFound.isEmpty());
+    for (const QByteArray &id : logout->revoked)
+        QVERIFY2(!exists(store->layout().keyForId(id)), id.constData());
+
+    const auto after = store->listUsers({}, {});
+    QVERIFY(after);
+    QList<UserSummary> expected = before->users.mid(1);
+    QCOMPARE(after->users.size(), expected.size());
+    for (qsizetype i = 0; i < expected.size(); ++i) {
+        QCOMPARE(after->users.at(i).user, expected.at(i).user);
+        QCOMPARE(after->users.at(i).sessions, expected.at(i).sessions);
+    }
+    QCOMPARE(after->sessionsWithoutUser, before->sessionsWithoutUser);
+    verifyOutsidersIntact();
 }
 
 void TestLayouts::mixedStoreCannotDecide()
@@ -611,6 +653,17 @@ void TestLayouts::springPlainRepository()
     QCOMPARE(report->relatedKeysRemoved, 0);
     QVERIFY(!exists(kSpringPrefix + id));
     QCOMPARE(keys().size(), kOutsiders.size() + 2);
+
+    // Without a principal index logout-user reads each hash for its user.
+    const auto logout = store->logoutUser(u"alice@example.com"_s, {}, {});
+    QVERIFY2(logout, qPrintable(logout ? QString() : logout.error().message));
+    QList<QByteArray> revoked = logout->revoked;
+    QList<QByteArray> alice = byUser.value("alice@example.com");
+    std::sort(revoked.begin(), revoked.end());
+    std::sort(alice.begin(), alice.end());
+    QCOMPARE(revoked, alice);
+    QCOMPARE(keys().size(), kOutsiders.size());
+    verifyOutsidersIntact();
 }
 
 // --- Rails and PHP -------------------------------------------------------------------------

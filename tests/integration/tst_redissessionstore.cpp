@@ -6,6 +6,7 @@
 #include "redis/redissessionstore.h"
 #include "redisserver.h"
 
+#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QTest>
 
@@ -54,6 +55,8 @@ private slots:
     void destroyAllDryRunChangesNothing();
     void destroyAllTouchesOnlyTheLayout();
     void destroyAllCancelReportsExactly();
+    void progressKeepsComingOnALongScanWithFewMatches();
+    void cancelStopsWithinOneBatch();
     void readOnlyRefusesChanges();
     void describeReportsServer();
     void aclUserWithMinimalCommands();
@@ -474,6 +477,79 @@ void TestRedisSessionStore::destroyAllCancelReportsExactly()
     QCOMPARE(countKeys("sess:*"), 3006 - report->destroyed);
     QCOMPARE(report->indexKeysDestroyed, 0);
     QCOMPARE(countKeys("user-sessions:*"), 3);
+    verifyOutsidersIntact();
+}
+
+void TestRedisSessionStore::progressKeepsComingOnALongScanWithFewMatches()
+{
+    // 200,000 keys outside the layout around the six sessions: a long scan that matches little.
+    for (int chunk = 0; chunk < 200; ++chunk) {
+        Command mset{"MSET"};
+        for (int i = 0; i < 1000; ++i) {
+            mset.append("other:" + QByteArray::number(chunk * 1000 + i));
+            mset.append("x");
+        }
+        put({mset});
+    }
+    const qint64 dbsize = m_direct->command({"DBSIZE"})->integer;
+    auto s = store();
+    s->setBatchSize(50); // many rounds, so that the run lasts
+    QElapsedTimer clock;
+    clock.start();
+    qint64 last = 0;
+    qint64 longestGap = 0;
+    int calls = 0;
+    Progress final;
+    auto list = s->listUsers(
+        [&](const Progress &p) {
+            longestGap = std::max(longestGap, clock.elapsed() - last);
+            last = clock.elapsed();
+            ++calls;
+            QVERIFY(p.examined <= p.total);
+            final = p;
+        },
+        {});
+    QVERIFY(list);
+    QCOMPARE(list->sessionsExamined, 6);
+    // Progress every round, whether or not the round matched anything: far more often than
+    // every 250 ms, up to the end, with examined / DBSIZE as the measure.
+    QVERIFY2(calls >= 200000 / 50 / 2, QByteArray::number(calls).constData());
+    QVERIFY2(longestGap < 250, QByteArray::number(longestGap).constData());
+    QVERIFY2(clock.elapsed() - last < 250, "the last progress came long before the end");
+    QCOMPARE(final.total, dbsize);
+    QCOMPARE(final.examined, dbsize);
+    QCOMPARE(final.matched, 6);
+}
+
+void TestRedisSessionStore::cancelStopsWithinOneBatch()
+{
+    QList<Command> many;
+    for (int i = 0; i < 5000; ++i)
+        many.append({"SET", "sess:q-" + QByteArray::number(i), "{}"});
+    put(many);
+    auto s = store();
+    const int batch = 100;
+    s->setBatchSize(batch);
+    CancelToken cancel;
+    qint64 destroyedAtCancel = -1;
+    auto report = s->destroyAll(
+        false,
+        [&](const Progress &p) {
+            if (destroyedAtCancel < 0 && p.destroyed >= 500) {
+                destroyedAtCancel = p.destroyed;
+                cancel.cancel();
+            }
+        },
+        cancel);
+    QVERIFY(report);
+    QVERIFY(report->cancelled);
+    // At most the one batch already in flight when cancel came is finished after it.
+    QVERIFY(report->destroyed >= destroyedAtCancel);
+    QVERIFY2(
+        report->destroyed <= destroyedAtCancel + batch,
+        qPrintable(
+            QStringLiteral("%1 after cancel at %2").arg(report->destroyed).arg(destroyedAtCancel)));
+    QCOMPARE(countKeys("sess:*"), 5006 - report->destroyed);
     verifyOutsidersIntact();
 }
 

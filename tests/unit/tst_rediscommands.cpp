@@ -1,11 +1,14 @@
 // Unit tests for what the Redis router knows about commands: Redis Cluster's hash slots (the
 // CRC16 check value, Redis's documented examples, hash tags), where a command's keys are, the
-// read allow-list a read-only connection enforces, and which commands may be sent twice.
+// read allow-list a read-only connection enforces, the tool's own allow-list (no script, KEYS,
+// blocking command or flush, ever), and which commands may be sent twice.
 
 #include "redis/rediscommands.h"
+#include "redis/redisconnection.h"
 
 #include <QTest>
 
+using namespace SessionDesk;
 using namespace SessionDesk::Redis;
 
 class TestRedisCommands final : public QObject
@@ -21,6 +24,10 @@ private slots:
     void readAllowList_data();
     void readAllowList();
     void retrySafety();
+    void toolNeverSendsScriptsKeysBlockingOrFlushes_data();
+    void toolNeverSendsScriptsKeysBlockingOrFlushes();
+    void toolSendsWhatTheStoreNeeds();
+    void routerConnectionsRefuseBeforeSending();
 };
 
 void TestRedisCommands::hashSlots_data()
@@ -195,6 +202,126 @@ void TestRedisCommands::retrySafety()
     QVERIFY(!isSafeToRetry({"INCR", "k"}));
     QVERIFY(!isSafeToRetry({"LPUSH", "k", "v"}));
     QVERIFY(!isSafeToRetry({"EVAL", "return 1", "0"}));
+}
+
+void TestRedisCommands::toolNeverSendsScriptsKeysBlockingOrFlushes_data()
+{
+    QTest::addColumn<Command>("argv");
+    // Every Redis 7 command that runs a script, lists all keys, blocks the connection (or the
+    // server), empties data, or stalls a server for long.
+    for (const Command &forbidden : QList<Command>{
+             {"EVAL", "return 1", "0"},
+             {"EVALSHA", "abc", "0"},
+             {"EVAL_RO", "return 1", "0"},
+             {"EVALSHA_RO", "abc", "0"},
+             {"FCALL", "f", "0"},
+             {"FCALL_RO", "f", "0"},
+             {"SCRIPT", "LOAD", "return 1"},
+             {"SCRIPT", "FLUSH"},
+             {"FUNCTION", "LOAD", "#!lua name=x"},
+             {"FUNCTION", "FLUSH"},
+             {"KEYS", "*"},
+             {"keys", "sess:*"},
+             {"FLUSHDB"},
+             {"FLUSHDB", "ASYNC"},
+             {"FLUSHALL"},
+             {"flushall", "async"},
+             {"BLPOP", "k", "0"},
+             {"BRPOP", "k", "0"},
+             {"BRPOPLPUSH", "a", "b", "0"},
+             {"BLMOVE", "a", "b", "LEFT", "LEFT", "0"},
+             {"BLMPOP", "0", "1", "k", "LEFT"},
+             {"BZPOPMIN", "k", "0"},
+             {"BZPOPMAX", "k", "0"},
+             {"BZMPOP", "0", "1", "k", "MIN"},
+             {"XREAD", "BLOCK", "0", "STREAMS", "s", "$"},
+             {"XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "s", ">"},
+             {"WAIT", "1", "0"},
+             {"WAITAOF", "1", "0", "0"},
+             {"SUBSCRIBE", "c"},
+             {"PSUBSCRIBE", "*"},
+             {"SSUBSCRIBE", "c"},
+             {"MONITOR"},
+             {"SYNC"},
+             {"PSYNC", "?", "-1"},
+             {"DEBUG", "SLEEP", "1"},
+             {"CLIENT", "PAUSE", "1000"},
+             {"SAVE"},
+             {"BGSAVE"},
+             {"SHUTDOWN"},
+             {"SWAPDB", "0", "1"},
+             {"SORT", "k"},
+             {"MIGRATE", "h", "1", "k", "0", "1"},
+             {"MULTI"},
+             {"EXEC"},
+             {"SET", "k", "v"},
+             {"HELLO", "3"},
+             {"UNLINK"},
+             {},
+         })
+        QTest::newRow(commandName(forbidden).isEmpty() ? "empty"
+                                                       : commandName(forbidden).constData())
+            << forbidden;
+}
+
+void TestRedisCommands::toolNeverSendsScriptsKeysBlockingOrFlushes()
+{
+    QFETCH(Command, argv);
+    QVERIFY(!isToolCommand(argv));
+}
+
+void TestRedisCommands::toolSendsWhatTheStoreNeeds()
+{
+    // The commands the store and the router are made of (see redissessionstore.cpp,
+    // redisrouter.cpp, redisfacts.cpp): refusing one of them would break an operation.
+    for (const Command &needed : QList<Command>{
+             {"SCAN", "0", "MATCH", "sess:*", "COUNT", "1000"},
+             {"MGET", "sess:a", "sess:b"},
+             {"GET", "sess:a"},
+             {"PTTL", "sess:a"},
+             {"TYPE", "sess:a"},
+             {"TIME"},
+             {"DBSIZE"},
+             {"UNLINK", "sess:a"},
+             {"DEL", "sess:a"},
+             {"SREM", "user-sessions:u", "a"},
+             {"ZREM", "user-sessions:u", "a"},
+             {"SMEMBERS", "user-sessions:u"},
+             {"ZRANGE", "user-sessions:u", "0", "-1"},
+             {"HGETALL", "sess:h"},
+             {"COMMAND", "INFO", "UNLINK"},
+             {"INFO", "server"},
+             {"CONFIG", "GET", "save"},
+             {"ACL", "WHOAMI"},
+             {"PUBSUB", "NUMSUB", "__sentinel__:hello"},
+             {"CLUSTER", "SHARDS"},
+             {"SENTINEL", "GET-MASTER-ADDR-BY-NAME", "m"},
+             {"ROLE"},
+             {"ASKING"},
+             {"SLOWLOG", "GET", "10"},
+         })
+        QVERIFY2(isToolCommand(needed), commandName(needed).constData());
+}
+
+void TestRedisCommands::routerConnectionsRefuseBeforeSending()
+{
+    // Nothing listens on port 1: a command that were sent would fail to connect instead.
+    StoreConfig config = *StoreConfig::fromUrl(QStringLiteral("redis://127.0.0.1:1"));
+    config.connectTimeoutMs = 500;
+    Connection connection(config);
+    connection.setToolCommandsOnly(true);
+    for (const Command &forbidden : QList<Command>{
+             {"EVAL", "return 1", "0"}, {"KEYS", "*"}, {"FLUSHALL"}, {"BLPOP", "k", "0"}}) {
+        auto refused = connection.pipeline({{"GET", "k"}, forbidden});
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().code, StorageError::Code::Refused);
+        QVERIFY2(refused.error().message.contains(QString::fromUtf8(commandName(forbidden))),
+                 qPrintable(refused.error().message));
+    }
+    // An allowed command does go out (and fails to connect).
+    auto unreachable = connection.pipeline({{"GET", "k"}});
+    QVERIFY(!unreachable);
+    QVERIFY(unreachable.error().code != StorageError::Code::Refused);
 }
 
 QTEST_GUILESS_MAIN(TestRedisCommands)

@@ -97,6 +97,8 @@ private slots:
     void scanJsonPath_data();
     void scanJsonPath();
     void extractSessionFieldsWithEscapesFallsBackToParser();
+    void userBytesAgreesWithRead_data();
+    void userBytesAgreesWithRead();
 
     // displayBytes / unescapeBytes
     void displayBytesRoundTrip_data();
@@ -757,6 +759,55 @@ void TestValueTree::extractsSessionFields()
     QVERIFY(!none.startedAt.isValid());
     QVERIFY(!none.lastAccessAt.isValid());
     QVERIFY(none.device.isEmpty());
+}
+
+void TestValueTree::userBytesAgreesWithRead_data()
+{
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<QStringList>("userFields");
+    QTest::addColumn<int>("lookup"); // SessionFieldReader::UserLookup
+    QTest::addColumn<QString>("user"); // what read() finds
+    using Lookup = SessionFieldReader::UserLookup;
+    const QStringList plain{u"user_id"_s, u"passport.user"_s};
+    QTest::newRow("json string") << QByteArray(R"({"passport":{"user":"ann"}})") << plain
+                                 << int(Lookup::Found) << u"ann"_s;
+    QTest::newRow("json integer") << QByteArray(R"({"user_id":42})") << plain << int(Lookup::Found)
+                                  << u"42"_s;
+    QTest::newRow("json without user")
+        << QByteArray(R"({"cookie":{}})") << plain << int(Lookup::None) << QString();
+    QTest::newRow("empty") << QByteArray() << plain << int(Lookup::None) << QString();
+    QTest::newRow("escape") << QByteArray(R"({"user_id":"\u00e9ve"})") << plain
+                            << int(Lookup::Unsure) << u"éve"_s;
+    QTest::newRow("fraction") << QByteArray(R"({"user_id":4.5})") << plain << int(Lookup::Unsure)
+                              << u"4.5"_s;
+    // Not JSON: only read() decodes it.
+    QTest::newRow("php session") << QByteArray(R"(user_id|s:3:"ann";)") << plain
+                                 << int(Lookup::Unsure) << u"ann"_s;
+    QTest::newRow("json array") << QByteArray(R"([{"user_id":"ann"}])") << plain
+                                << int(Lookup::Unsure) << QString();
+    // Paths with a wildcard or an index need the tree.
+    QTest::newRow("wildcard path") << QByteArray(R"({"warden":{"user":{"key":[["ann"]]}}})")
+                                   << QStringList{u"warden.user.*.0.0"_s, u"warden.*.key.0.0"_s}
+                                   << int(Lookup::Unsure) << u"ann"_s;
+    QTest::newRow("index path") << QByteArray(R"({"users":["ann","bob"]})")
+                                << QStringList{u"users.1"_s} << int(Lookup::Unsure) << u"bob"_s;
+}
+
+// The listings' fast path finds the same user as read(), or leaves the value to read().
+void TestValueTree::userBytesAgreesWithRead()
+{
+    QFETCH(QByteArray, raw);
+    QFETCH(QStringList, userFields);
+    QFETCH(int, lookup);
+    QFETCH(QString, user);
+    SessionLayout layout = connectRedis();
+    layout.userFields = userFields;
+    const SessionFieldReader reader(layout);
+    QCOMPARE(reader.read(raw, true).user, user);
+    QByteArrayView found;
+    QCOMPARE(int(reader.userBytes(raw, &found)), lookup);
+    if (lookup == int(SessionFieldReader::UserLookup::Found))
+        QCOMPARE(QString::fromUtf8(found), user);
 }
 
 void TestValueTree::extractSessionFieldsOfNonJson_data()

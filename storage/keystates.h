@@ -1,0 +1,129 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHashFunctions>
+
+#include <algorithm>
+#include <vector>
+
+namespace SessionDesk {
+
+// What a long operation knows about each key (or id) it met, by a 61-bit hash of the key
+// (collisions are negligible at any store size): open addressing in one flat array, so that a
+// million keys take 16 MB instead of the hundred a node-based set of the keys would, and no key
+// is kept.
+class KeyStates
+{
+public:
+    enum State : quint8 {
+        Absent = 0,
+        Seen = 1, // met (returned by SCAN, listed on a page)
+        Destroyed = 2, // its delete answered 1
+        Failed = 3, // its delete answered an error
+        Unconfirmed = 4, // its delete's reply was lost, or answered 0 after a lost reply
+        Gone = 5, // its delete answered 0: removed by someone else, or expired
+    };
+
+    State value(const QByteArray &key) const
+    {
+        if (m_slots.empty())
+            return Absent;
+        const quint64 h = hashOf(key);
+        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
+            const quint64 entry = m_slots[at];
+            if (entry == 0)
+                return Absent;
+            if ((entry & ~quint64(7)) == h)
+                return State(entry & 7);
+        }
+    }
+
+    void set(const QByteArray &key, State state)
+    {
+        if ((m_used + 1) * 2 > m_slots.size())
+            grow();
+        const quint64 h = hashOf(key);
+        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
+            quint64 &entry = m_slots[at];
+            if (entry == 0)
+                ++m_used;
+            if (entry == 0 || (entry & ~quint64(7)) == h) {
+                entry = h | state;
+                return;
+            }
+        }
+    }
+
+    // Sets the key's state and returns the one it had, with a single lookup.
+    State exchange(const QByteArray &key, State state)
+    {
+        if ((m_used + 1) * 2 > m_slots.size())
+            grow();
+        const quint64 h = hashOf(key);
+        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
+            quint64 &entry = m_slots[at];
+            if (entry == 0) {
+                ++m_used;
+                entry = h | state;
+                return Absent;
+            }
+            if ((entry & ~quint64(7)) == h) {
+                const State before = State(entry & 7);
+                entry = h | state;
+                return before;
+            }
+        }
+    }
+
+    // Marks the key seen; false when it was met before (its state is then left as it was).
+    bool insert(const QByteArray &key)
+    {
+        if ((m_used + 1) * 2 > m_slots.size())
+            grow();
+        const quint64 h = hashOf(key);
+        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
+            quint64 &entry = m_slots[at];
+            if (entry == 0) {
+                ++m_used;
+                entry = h | Seen;
+                return true;
+            }
+            if ((entry & ~quint64(7)) == h)
+                return false;
+        }
+    }
+
+    size_t size() const { return m_used; }
+
+private:
+    static quint64 hashOf(const QByteArray &key)
+    {
+        // The low three bits hold the state; the hash is never 0 so that 0 marks a free slot.
+        const quint64 h = quint64(qHash(key, size_t(0x5e55104d))) & ~quint64(7);
+        return h == 0 ? 8 : h;
+    }
+
+    // Where a hash's probe starts (the low bits hold the state, so they are skipped).
+    size_t home(quint64 h) const { return size_t(h >> 3) & (m_slots.size() - 1); }
+
+    void grow()
+    {
+        std::vector<quint64> old = std::move(m_slots);
+        m_slots.assign(std::max<size_t>(1024, old.size() * 2), 0);
+        for (const quint64 entry : old) {
+            if (entry == 0)
+                continue;
+            for (size_t at = home(entry & ~quint64(7));; at = (at + 1) & (m_slots.size() - 1)) {
+                if (m_slots[at] == 0) {
+                    m_slots[at] = entry;
+                    break;
+                }
+            }
+        }
+    }
+
+    std::vector<quint64> m_slots; // a power of two in size, at most half full
+    size_t m_used = 0;
+};
+
+} // namespace SessionDesk
