@@ -179,16 +179,17 @@ void TestLayouts::loadFixture(const QString &name, const QByteArray &renamePrefi
     QList<Command> commands;
     for (const QJsonValue &entry : recorded.value(u"keys"_s).toArray()) {
         const QJsonObject key = entry.toObject();
-        QByteArray name = QByteArray::fromBase64(key.value(u"key_base64"_s).toString().toLatin1());
-        if (!renamePrefix.isEmpty() && name.startsWith(renamePrefix))
-            name = toPrefix + name.mid(renamePrefix.size());
+        QByteArray keyName =
+            QByteArray::fromBase64(key.value(u"key_base64"_s).toString().toLatin1());
+        if (!renamePrefix.isEmpty() && keyName.startsWith(renamePrefix))
+            keyName = toPrefix + keyName.mid(renamePrefix.size());
         const QString type = key.value(u"type"_s).toString();
         if (type == u"string") {
             commands.append(
-                {"SET", name,
+                {"SET", keyName,
                  QByteArray::fromBase64(key.value(u"value_base64"_s).toString().toLatin1())});
         } else if (type == u"set") {
-            Command sadd{"SADD", name};
+            Command sadd{"SADD", keyName};
             for (const QJsonValue &member : key.value(u"members"_s).toArray())
                 sadd.append(member.toString().toUtf8());
             commands.append(sadd);
@@ -197,7 +198,7 @@ void TestLayouts::loadFixture(const QString &name, const QByteArray &renamePrefi
         }
         const qint64 ttl = key.value(u"ttl_ms"_s).toInteger();
         if (ttl > 0)
-            commands.append({"PEXPIRE", name, QByteArray::number(ttl)});
+            commands.append({"PEXPIRE", keyName, QByteArray::number(ttl)});
     }
     put(commands);
 }
