@@ -1,6 +1,7 @@
 #include "storeclient.h"
 
 #include "auditedstore.h"
+#include "destroyreport.h"
 #include "storefactory.h"
 
 #include <QElapsedTimer>
@@ -309,17 +310,43 @@ StoreClient::RequestId StoreClient::logoutUser(const QString &user, const QStrin
         });
 }
 
-StoreClient::RequestId StoreClient::destroyAll(bool dryRun, const QString &reason, qint64 planned)
+StoreClient::RequestId StoreClient::destroyAll(bool dryRun, const QString &reason, qint64 planned,
+                                               const QString &sessionReportPath)
 {
     const bool writable = m_writesAllowed;
     return run<DestroyReport>(
         Lane::Bulk,
-        [dryRun, reason, planned, writable](AuditedStore &store, const ProgressCallback &progress,
-                                            const CancelToken &cancel) {
+        [dryRun, reason, planned, writable,
+         sessionReportPath](AuditedStore &store, const ProgressCallback &progress,
+                            const CancelToken &cancel) -> Result<DestroyReport> {
             store.setReadOnly(!writable);
             store.setReason(reason);
             store.setPlannedCount(planned);
-            return store.destroyAll(dryRun, progress, cancel);
+            if (sessionReportPath.isEmpty() || dryRun)
+                return store.destroyAll(dryRun, progress, cancel);
+            if (!store.reportsSessionOutcomes()) {
+                return std::unexpected(StorageError{
+                    StorageError::Code::InvalidArgument,
+                    QStringLiteral("A per-session report is not available for %1: only Redis "
+                                   "stores report each session's outcome. Nothing was destroyed.")
+                        .arg(store.targetName()),
+                    QString()});
+            }
+            // Opened before anything is destroyed, so that a report that cannot be written
+            // stops the run first.
+            DestroyReportWriter writer(sessionReportPath);
+            if (auto started = writer.start(store.targetName(), false); !started)
+                return std::unexpected(started.error());
+            store.setDestroyOutcomeSink(&writer);
+            auto report = store.destroyAll(false, progress, cancel);
+            store.setDestroyOutcomeSink(nullptr);
+            if (!report)
+                return report;
+            report->sessionReportPath = sessionReportPath;
+            if (auto finished = writer.finish(*report); !finished)
+                report->sessionReportError = finished.error().message;
+            report->sessionReportLines = writer.sessionLines();
+            return report;
         },
         [this, dryRun](RequestId id, const DestroyReport &report) {
             emit destroyed(id, report);

@@ -60,8 +60,14 @@ public:
     // `reason` and `planned` (the count the operator confirmed) are kept in the audit record.
     RequestId logoutUser(const QString &user, const QString &reason = QString(),
                          qint64 planned = -1);
-    // dryRun counts only. `reason` and `planned` are kept in the audit record.
-    RequestId destroyAll(bool dryRun, const QString &reason = QString(), qint64 planned = -1);
+    // dryRun counts only. `reason` and `planned` are kept in the audit record. With
+    // `sessionReportPath`, each session's outcome streams to that file as the run goes (see
+    // DestroyReportWriter); a file that cannot be created fails the request before anything is
+    // destroyed.
+    RequestId destroyAll(bool dryRun, const QString &reason = QString(), qint64 planned = -1,
+                         const QString &sessionReportPath = QString());
+    // Whether destroyAll() can write a per-session report (Redis stores can).
+    bool reportsSessionOutcomes() const { return m_config.kind == StoreConfig::Kind::Redis; }
     void cancel(RequestId id);
 
 signals:

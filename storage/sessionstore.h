@@ -129,6 +129,11 @@ struct DestroyReport
     // what the real run would cost; -1 and empty elsewhere.
     double consumedCapacityUnits = -1;
     QString costEstimate;
+    // When the run streamed each session's outcome to a file (DestroyReportWriter): the file,
+    // its session lines, and why it is incomplete (empty when it was written whole).
+    QString sessionReportPath;
+    qint64 sessionReportLines = 0;
+    QString sessionReportError;
 };
 
 // What became of one session in a destroy-all.

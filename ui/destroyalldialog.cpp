@@ -2,7 +2,9 @@
 
 #include "messagebanner.h"
 
+#include <QCheckBox>
 #include <QCloseEvent>
+#include <QDir>
 #include <QFileDialog>
 #include <QFont>
 #include <QFormLayout>
@@ -20,6 +22,7 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 #include <QStackedWidget>
+#include <QStandardPaths>
 #include <QStyle>
 #include <QVBoxLayout>
 
@@ -225,6 +228,47 @@ QWidget *DestroyAllDialog::buildPreviewPage()
     m_reasonEdit->setAccessibleName(tr("Reason"));
     reasonLabel->setBuddy(m_reasonEdit);
 
+    // Each session's outcome as it is known, ids hashed: streamed to the file by the run.
+    QHBoxLayout *sessionReportRow = nullptr;
+    if (m_client && m_client->reportsSessionOutcomes()) {
+        m_sessionReportCheck = new QCheckBox(
+            tr("&Write each session's outcome to a file (ids as salted hashes):"), page);
+        m_sessionReportCheck->setObjectName(QStringLiteral("sessionReportCheck"));
+        m_sessionReportEdit = new QLineEdit(page);
+        m_sessionReportEdit->setObjectName(QStringLiteral("sessionReportEdit"));
+        m_sessionReportEdit->setAccessibleName(tr("Per-session report file"));
+        m_sessionReportEdit->setEnabled(false);
+        m_sessionReportBrowse = new QPushButton(tr("Browse…"), page);
+        m_sessionReportBrowse->setObjectName(QStringLiteral("sessionReportBrowse"));
+        m_sessionReportBrowse->setAutoDefault(false);
+        m_sessionReportBrowse->setEnabled(false);
+        connect(m_sessionReportCheck, &QCheckBox::toggled, this, [this](bool on) {
+            m_sessionReportEdit->setEnabled(on);
+            m_sessionReportBrowse->setEnabled(on);
+            if (on && m_sessionReportEdit->text().isEmpty()) {
+                const QString folder =
+                    QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+                m_sessionReportEdit->setText(
+                    QDir(folder.isEmpty() ? QDir::homePath() : folder)
+                        .filePath(
+                            QStringLiteral("destroy-all-%1-%2.jsonl")
+                                .arg(QString(m_target).replace(
+                                         QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]")),
+                                         QStringLiteral("_")),
+                                     QDateTime::currentDateTime().toString(
+                                         QStringLiteral("yyyyMMdd-HHmmss")))));
+            }
+            updateDestroyButton();
+        });
+        connect(m_sessionReportEdit, &QLineEdit::textChanged, this,
+                &DestroyAllDialog::updateDestroyButton);
+        connect(m_sessionReportBrowse, &QPushButton::clicked, this,
+                &DestroyAllDialog::browseSessionReport);
+        sessionReportRow = new QHBoxLayout;
+        sessionReportRow->addWidget(m_sessionReportEdit, 1);
+        sessionReportRow->addWidget(m_sessionReportBrowse);
+    }
+
     m_previewCancel = new QPushButton(tr("Cancel"), page);
     m_previewCancel->setObjectName(QStringLiteral("cancelButton"));
     m_previewCancel->setAccessibleName(tr("Cancel"));
@@ -253,6 +297,10 @@ QWidget *DestroyAllDialog::buildPreviewPage()
     layoutBox->addWidget(m_confirmEdit);
     layoutBox->addWidget(reasonLabel);
     layoutBox->addWidget(m_reasonEdit);
+    if (sessionReportRow) {
+        layoutBox->addWidget(m_sessionReportCheck);
+        layoutBox->addLayout(sessionReportRow);
+    }
     layoutBox->addStretch(1);
     layoutBox->addLayout(buttons);
     return page;
@@ -399,7 +447,10 @@ void DestroyAllDialog::startRun()
     m_cancelRunButton->setEnabled(true);
     m_runStartedAt = QDateTime::currentDateTimeUtc();
     m_runClock.start();
-    m_runId = m_client->destroyAll(false, m_reason, m_count);
+    const QString sessionReport = m_sessionReportCheck && m_sessionReportCheck->isChecked()
+        ? m_sessionReportEdit->text().trimmed()
+        : QString();
+    m_runId = m_client->destroyAll(false, m_reason, m_count, sessionReport);
     showRunProgress(0, 0, 0, 0);
     m_pages->setCurrentIndex(int(Page::Run));
     m_cancelRunButton->setFocus();
@@ -460,6 +511,8 @@ void DestroyAllDialog::updateWritesNotice()
     m_writesNotice->setVisible(!notice.isEmpty());
     m_confirmEdit->setEnabled(m_client && m_client->writesAllowed());
     m_reasonEdit->setEnabled(m_client && m_client->writesAllowed());
+    if (m_sessionReportCheck)
+        m_sessionReportCheck->setEnabled(m_client && m_client->writesAllowed());
 }
 
 void DestroyAllDialog::updateDestroyButton()
@@ -469,9 +522,11 @@ void DestroyAllDialog::updateDestroyButton()
     m_destroyButton->setText(label);
     m_destroyButton->setAccessibleName(label);
     const bool somethingToDestroy = m_count > 0 || m_indexKeys > 0;
+    const bool sessionReportReady = !m_sessionReportCheck || !m_sessionReportCheck->isChecked()
+        || !m_sessionReportEdit->text().trimmed().isEmpty();
     m_destroyButton->setEnabled(m_client && m_client->writesAllowed() && m_count >= 0
                                 && somethingToDestroy && m_confirmEdit->text() == m_target
-                                && page() == Page::Preview);
+                                && page() == Page::Preview && sessionReportReady);
 }
 
 void DestroyAllDialog::onProgress(StoreClient::RequestId id, const Progress &progress)
@@ -567,8 +622,10 @@ void DestroyAllDialog::onFailed(StoreClient::RequestId id, const StorageError &e
         m_runFinishedAt = QDateTime::currentDateTimeUtc();
         m_runId = 0;
         m_banner->showMessage(error.message, MessageBanner::Kind::Error);
-        if (error.code == StorageError::Code::Refused) {
-            // Refused before it started (writes not allowed): nothing was destroyed.
+        if (error.code == StorageError::Code::Refused
+            || error.code == StorageError::Code::InvalidArgument) {
+            // Refused before it started (writes not allowed, a report file that cannot be
+            // written): nothing was destroyed.
             m_pages->setCurrentIndex(int(Page::Preview));
             updateWritesNotice();
             updateDestroyButton();
@@ -630,6 +687,15 @@ void DestroyAllDialog::showReport()
         lines << tr("Completed.");
     if (m_client)
         lines << tr("The audit log %1 records this operation.").arg(m_client->auditLogPath());
+    if (!r.sessionReportPath.isEmpty()) {
+        if (r.sessionReportError.isEmpty()) {
+            lines << tr("Each session's outcome (%1 lines) is in %2.")
+                         .arg(number(r.sessionReportLines), r.sessionReportPath);
+        } else {
+            lines << tr("The per-session report %1 is incomplete: %2")
+                         .arg(r.sessionReportPath, r.sessionReportError);
+        }
+    }
     m_reportSummary->setText(lines.join(u'\n'));
 
     m_reportErrors->setPlainText(r.errors.join(u'\n'));
@@ -678,6 +744,13 @@ QString DestroyAllDialog::reportText() const
         rows.append({tr("Index keys destroyed"), QString::number(r.indexKeysDestroyed)});
     if (m_client)
         rows.append({tr("Audit log"), m_client->auditLogPath()});
+    if (!r.sessionReportPath.isEmpty()) {
+        rows.append(
+            {tr("Per-session report"),
+             r.sessionReportError.isEmpty()
+                 ? r.sessionReportPath
+                 : tr("%1 (incomplete: %2)").arg(r.sessionReportPath, r.sessionReportError)});
+    }
 
     qsizetype width = 0;
     for (const auto &row : rows)
@@ -730,6 +803,15 @@ QByteArray DestroyAllDialog::reportJson() const
         {QStringLiteral("errors"), QJsonArray::fromStringList(r.errors)},
         {QStringLiteral("auditLog"), m_client ? m_client->auditLogPath() : QString()},
     };
+    if (!r.sessionReportPath.isEmpty()) {
+        json.insert(
+            QStringLiteral("sessionReport"),
+            QJsonObject{{QStringLiteral("path"), r.sessionReportPath},
+                        {QStringLiteral("lines"), r.sessionReportLines},
+                        {QStringLiteral("error"),
+                         r.sessionReportError.isEmpty() ? QJsonValue()
+                                                        : QJsonValue(r.sessionReportError)}});
+    }
     return QJsonDocument(json).toJson(QJsonDocument::Indented);
 }
 
@@ -752,6 +834,15 @@ void DestroyAllDialog::saveReportInteractively()
     if (fileName.isEmpty())
         return;
     saveReport(fileName);
+}
+
+void DestroyAllDialog::browseSessionReport()
+{
+    const QString fileName =
+        QFileDialog::getSaveFileName(this, tr("Per-Session Report"), m_sessionReportEdit->text(),
+                                     tr("JSON Lines (*.jsonl);;All files (*)"));
+    if (!fileName.isEmpty())
+        m_sessionReportEdit->setText(fileName);
 }
 
 bool DestroyAllDialog::saveReport(const QString &fileName)

@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QPointer>
 
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -77,6 +78,7 @@ private:
     void startRun();
     void requestCancel();
     void saveReportInteractively();
+    void browseSessionReport();
     void updateWritesNotice();
     void updateDestroyButton();
 
@@ -111,6 +113,10 @@ private:
     QLabel *m_writesNotice = nullptr;
     QLineEdit *m_confirmEdit = nullptr;
     QLineEdit *m_reasonEdit = nullptr;
+    // The optional per-session report (Redis stores only); null when the store has none.
+    QCheckBox *m_sessionReportCheck = nullptr;
+    QLineEdit *m_sessionReportEdit = nullptr;
+    QPushButton *m_sessionReportBrowse = nullptr;
     QPushButton *m_previewCancel = nullptr;
     QPushButton *m_destroyButton = nullptr;
 

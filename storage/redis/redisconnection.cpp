@@ -221,6 +221,8 @@ void Connection::close()
         m_socket.reset();
     }
     m_reader.reset();
+    m_outstanding.clear();
+    m_readAhead.clear();
 }
 
 void Connection::closeAfter(const StorageError &cause)
@@ -245,6 +247,8 @@ Result<void> Connection::connectSocket()
     m_socket = std::make_unique<QSslSocket>();
     m_reader.reset(redisReaderCreateWithFunctions(&kReplyFunctions));
     m_sent = m_read = 0;
+    m_outstanding.clear();
+    m_readAhead.clear();
     if (!m_reader)
         return fail(Code::Protocol, QStringLiteral("Out of memory creating a Redis reader."));
 
@@ -407,6 +411,7 @@ Result<Connection::Ticket> Connection::send(const QList<Command> &commands)
         m_failedAfterSend = written.error().code != Code::InvalidArgument;
         return std::unexpected(written.error());
     }
+    m_outstanding.emplace(ticket.first, ticket.count);
     return ticket;
 }
 
@@ -425,12 +430,22 @@ Result<QList<Reply>> Connection::receive(const Ticket &ticket)
         return fail(Code::Unreachable,
                     QStringLiteral("Lost the connection to %1.").arg(m_config.endpoint()));
     }
+    const bool outstanding = m_outstanding.erase(ticket.first) > 0;
     if (ticket.first < m_read) {
-        return fail(Code::Protocol,
-                    QStringLiteral("The replies of commands to %1 were read twice.")
-                        .arg(m_config.endpoint()));
+        // Read ahead while other commands were answered: its replies so far were kept.
+        auto kept = m_readAhead.find(ticket.first);
+        const quint64 readSoFar = std::min(m_read, ticket.first + quint64(ticket.count));
+        if (!outstanding || kept == m_readAhead.end()
+            || quint64(kept->second.size()) != readSoFar - ticket.first) {
+            return fail(Code::Protocol,
+                        QStringLiteral("The replies of commands to %1 were read twice.")
+                            .arg(m_config.endpoint()));
+        }
+        replies = std::move(kept->second);
+        m_readAhead.erase(kept);
+    } else {
+        replies.reserve(ticket.count);
     }
-    replies.reserve(ticket.count);
     auto read = this->read(ticket.first + quint64(ticket.count), ticket.first, &replies);
     if (!read) {
         m_failedAfterSend = true;
@@ -491,8 +506,11 @@ Result<void> Connection::read(quint64 upTo, quint64 keepFrom, QList<Reply> *out)
         }
         if (raw) {
             std::unique_ptr<Reply> reply(static_cast<Reply *>(raw));
-            if (m_read++ >= keepFrom)
+            const quint64 number = m_read++;
+            if (number >= keepFrom)
                 out->append(std::move(*reply));
+            else
+                keepForTicket(number, std::move(*reply));
             continue;
         }
         if (m_socket->bytesAvailable() == 0) {
@@ -526,6 +544,16 @@ Result<void> Connection::read(quint64 upTo, quint64 keepFrom, QList<Reply> *out)
         }
     }
     return {};
+}
+
+void Connection::keepForTicket(quint64 number, Reply &&reply)
+{
+    auto ticket = m_outstanding.upper_bound(number);
+    if (ticket == m_outstanding.begin())
+        return;
+    --ticket;
+    if (number < ticket->first + quint64(ticket->second))
+        m_readAhead[ticket->first].append(std::move(reply));
 }
 
 } // namespace SessionDesk::Redis

@@ -7,6 +7,7 @@
 #include <QByteArray>
 #include <QList>
 
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -44,8 +45,9 @@ public:
     Result<QList<Reply>> pipeline(const QList<Command> &commands);
 
     // Commands sent by send() and not yet answered. Replies come back in the order the commands
-    // were sent, so tickets are received in the order they were sent: receiving a ticket first
-    // reads (and drops) the replies of earlier tickets nobody asked for.
+    // were sent; reading past a ticket not yet received keeps its replies for its receive(), so
+    // tickets may be received in any order and commands may run while others are in flight
+    // (a ticket that is never received holds its replies until the connection closes).
     struct Ticket
     {
         quint64 generation = 0; // the server session the commands went to
@@ -86,8 +88,10 @@ private:
     Result<QList<Reply>> exchange(const QList<Command> &commands);
     Result<void> write(const QList<Command> &commands);
     // Reads replies until reply number `upTo` (exclusive) has come; those from number
-    // `keepFrom` on are appended to `out`, earlier ones are dropped.
+    // `keepFrom` on are appended to `out`, earlier ones are kept for their ticket when one is
+    // outstanding and dropped otherwise.
     Result<void> read(quint64 upTo, quint64 keepFrom, QList<Reply> *out);
+    void keepForTicket(quint64 number, Reply &&reply);
     void closeAfter(const StorageError &cause);
     StorageError transportError(const QString &what) const;
 
@@ -104,6 +108,10 @@ private:
     // Commands sent and replies read on the current server session (reset by open()).
     quint64 m_sent = 0;
     quint64 m_read = 0;
+    // Tickets sent and not yet received (first command's number -> count), and the replies
+    // already read for them: both of the current server session.
+    std::map<quint64, qsizetype> m_outstanding;
+    std::map<quint64, QList<Reply>> m_readAhead;
     qint64 m_lastWaitUs = 0;
     // Why the last server session ended, for tickets that outlived it.
     std::optional<StorageError> m_lostCause;

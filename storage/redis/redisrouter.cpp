@@ -1081,6 +1081,16 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
     QDeadlineTimer deadline(m_config.commandTimeoutMs);
     int delay = 50;
     std::optional<ScanWork> planned; // work for the keys of the last round, not yet sent
+    // Work sent in the last round, finished in this one. On the heap: its batch points at its
+    // RunInfo.
+    struct SentWork
+    {
+        ScanWork work;
+        std::unique_ptr<Batch> batch;
+        RunInfo info;
+        std::optional<StorageError> sendError;
+    };
+    std::unique_ptr<SentWork> inFlight;
     std::optional<StorageError> stop;
     bool cancelled = false;
     bool finishing = false; // the planner or a batch said stop: no more SCANs
@@ -1153,9 +1163,9 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
                 }
             }
         }
-        if (!scanning && !planned)
+        if (!scanning && !planned && !inFlight)
             break;
-        if (scanning && passes.empty() && !unserved && !planned)
+        if (scanning && passes.empty() && !unserved && !planned && !inFlight)
             break; // every slot is scanned and every batch done
 
         // 1. Each master's next SCAN, bracketed by TIME so the server says how long it took.
@@ -1195,21 +1205,41 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
         }
 
         // 2. The work of the last round's keys goes right behind them.
-        std::unique_ptr<Batch> batch;
-        RunInfo info;
-        std::optional<ScanWork> work = std::move(planned);
-        planned.reset();
-        std::optional<StorageError> workError;
-        if (work && !work->commands.isEmpty()) {
-            batch = prepare(work->commands, &info);
-            if (auto sent = sendRound(*batch); !sent) {
-                fillInfo(*batch, true);
-                workError = sent.error();
-                batch.reset();
+        std::unique_ptr<SentWork> sending;
+        if (planned) {
+            sending = std::make_unique<SentWork>();
+            sending->work = std::move(*planned);
+            planned.reset();
+            if (!sending->work.commands.isEmpty()) {
+                sending->batch = prepare(sending->work.commands, &sending->info);
+                if (auto sent = sendRound(*sending->batch); !sent) {
+                    fillInfo(*sending->batch, true);
+                    sending->sendError = sent.error();
+                    sending->batch.reset();
+                }
             }
         }
 
-        // 3. The keys of this round.
+        // 3. The outcome of the work sent a round earlier, always taken in (even when the scan
+        // stops), so it is counted. Its replies come before this round's on every connection.
+        if (inFlight) {
+            SentWork &previous = *inFlight;
+            Result<QList<Reply>> replies = previous.batch ? finish(*previous.batch)
+                : previous.sendError ? Result<QList<Reply>>(std::unexpected(*previous.sendError))
+                                     : Result<QList<Reply>>(QList<Reply>());
+            auto more = previous.work.finish ? previous.work.finish(replies, previous.info)
+                                             : Result<bool>(true);
+            inFlight.reset();
+            if (!more) {
+                if (!stop)
+                    stop = more.error();
+            } else if (!*more) {
+                finishing = true;
+            }
+        }
+        inFlight = std::move(sending);
+
+        // 4. The keys of this round.
         QList<QByteArray> keys;
         std::vector<MasterScan *> completed;
         std::vector<std::pair<MasterScan *, StorageError>> failed;
@@ -1277,8 +1307,8 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
                 completed.push_back(pass.get());
         }
 
-        // 4. While the servers do the work, this client plans the next batch.
-        if (!stop && !cancelled && !keys.isEmpty()) {
+        // 5. While the servers do the work, this client plans the next batch.
+        if (!stop && !cancelled && !finishing && !keys.isEmpty()) {
             auto next = plan(keys);
             if (!next) {
                 stop = next.error();
@@ -1287,23 +1317,8 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
                 planned = std::move(*next);
             }
         }
-
-        // 5. The work's outcome, always taken in (even when the scan stops), so it is counted.
-        if (work) {
-            Result<QList<Reply>> replies = batch ? finish(*batch)
-                : workError                      ? Result<QList<Reply>>(std::unexpected(*workError))
-                                                 : Result<QList<Reply>>(QList<Reply>());
-            auto more = work->finish ? work->finish(replies, info) : Result<bool>(true);
-            if (!more) {
-                if (!stop)
-                    stop = more.error();
-            } else if (!*more) {
-                finishing = true;
-                planned.reset(); // planned, not attempted
-            }
-        }
         if (stop)
-            planned.reset();
+            planned.reset(); // planned, not attempted
 
         // 6. SCAN failures: find the master again (or wait) and scan it again from its start.
         for (auto &[pass, error] : failed) {

@@ -139,11 +139,14 @@ public:
     // The streaming scan under every long operation. Every master is scanned at once (one SCAN
     // per master per round, SCAN COUNT tuned per master by BatchTuner up to `maxCount`); the
     // keys of a round go to `plan`, and the work it returns is sent right behind the next
-    // round's SCANs, so that the servers delete (or read) one batch while this client takes in
-    // the next. At most one batch of work is in flight. `plan` sees each key the servers return
-    // (a key may come more than once, as with scan()), `tick` is called after every round, also
-    // when a round found nothing. Cancel stops after the batch in flight; errors of SCAN end
-    // the scan once that batch is finished, so that its outcome is never lost.
+    // round's SCANs; its outcome (`finish`) is taken in one round later, behind the following
+    // SCANs and work, so that the servers always have a batch to do while this client books
+    // the last one and plans the next. At most two batches of work are in flight, and `finish`
+    // runs in the order the batches were planned; it may run commands of its own. `plan` sees
+    // each key the servers return (a key may come more than once, as with scan()), `tick` is
+    // called after every round, also when a round found nothing. Cancel stops after the
+    // batches in flight; errors end the scan once they are finished, so that no outcome of a
+    // batch sent is ever lost.
     using ScanPlanner = std::function<Result<ScanWork>(const QList<QByteArray> &keys)>;
     using ScanTick = std::function<void(const ScanProgress &progress)>;
     Result<void> scanPipelined(const QByteArray &pattern, int maxCount, const CancelToken &cancel,

@@ -15,7 +15,9 @@
 #     keys cannot span slots);
 #   - logout-user latency p50/p99 over BENCH_LOGOUTS (10000) random users with the index
 #     (bench_redis_ops, in one process: no process start or audit fsync per call);
-# and the load average before and after. Prints figures; not a pass/fail test.
+# and the load average before and after. Each row also shows the seconds the servers spent
+# executing commands (INFO commandstats): the floor under any client's wall time on one server.
+# Prints figures; not a pass/fail test.
 #
 # Usage: tests/bench/bench_redis_scale.sh [build dir]       (default: build)
 #   BENCH_TOPOLOGIES ("standalone cluster"), BENCH_SESSIONS, BENCH_USERS, BENCH_LOGOUTS.
@@ -159,7 +161,17 @@ slowlog_reset() {
     for port in "${ports[@]}"; do
         rcli "$port" config set slowlog-log-slower-than 1000 >/dev/null # record all above 1 ms
         rcli "$port" slowlog reset >/dev/null
+        rcli "$port" config resetstat >/dev/null # for server_seconds
     done
+}
+# Seconds the masters spent executing commands since slowlog_reset (INFO commandstats, summed):
+# what the servers cannot do faster, whoever the client is. Over several masters it is CPU
+# time spread over their cores, not wall time.
+server_seconds() {
+    local port
+    for port in "${ports[@]}"; do rcli "$port" info commandstats; done \
+        | sed -n 's/^cmdstat_.*usec=\([0-9]*\),.*/\1/p' \
+        | awk '{ t += $1 } END { printf "%.2f", t / 1e6 }'
 }
 # The largest SLOWLOG entry since slowlog_reset, over every master: "N us (COMMAND), K >10 ms".
 slowlog_max() {
@@ -188,7 +200,7 @@ measure() {
     /usr/bin/time -f %M -o "$work/rss" timeout "$limit_seconds" "$@" >"$work/out" 2>"$work/err" || status=$?
     WALL=$(elapsed "$t0")
     [[ $status -eq 0 ]] || { log "FAILED ($status): $*"; sed 's/^/  /' "$work/err" >&2; note="FAILED; $note"; }
-    row "$label" "$WALL" "$(tail -n 1 "$work/rss")" "$(slowlog_max)" "$note"
+    row "$label" "$WALL" "$(tail -n 1 "$work/rss")" "$(slowlog_max)" "$note" "$(server_seconds)"
 }
 
 # measure_shell LABEL NOTE 'pipeline': the same for a shell pipeline (RSS: its largest process).
@@ -199,12 +211,13 @@ measure_shell() {
     timeout "$limit_seconds" bash -o pipefail -c "$3" >"$work/out" 2>"$work/err" || status=$?
     WALL=$(elapsed "$t0")
     [[ $status -eq 0 ]] || { log "FAILED ($status): $3"; sed 's/^/  /' "$work/err" >&2; note="FAILED; $note"; }
-    row "$label" "$WALL" "-" "$(slowlog_max)" "$note"
+    row "$label" "$WALL" "-" "$(slowlog_max)" "$note" "$(server_seconds)"
 }
 
+# row LABEL WALL RSS SLOWLOG NOTE [SERVER_SECONDS]
 row() {
-    rows+=("$(printf '%-11s %-44s %8s %9s  %-40s %s' "$topology" "$1" "$2" "$3" "$4" "$5")")
-    log "  $1: $2 s, RSS $3 KiB, slowlog: $4; $5"
+    rows+=("$(printf '%-11s %-44s %8s %8s %9s  %-40s %s' "$topology" "$1" "$2" "${6:--}" "$3" "$4" "$5")")
+    log "  $1: $2 s (servers busy ${6:--} s), RSS $3 KiB, slowlog: $4; $5"
 }
 
 json_field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);process.stdout.write(String(process.argv[1].split(".").reduce((o,k)=>o[k],j)))})' "$1"; }
@@ -291,7 +304,7 @@ main() {
     done
     printf '\n%s sessions for %s users, %s cores, %s; load average %s at the start, %s at the end\n' \
         "$sessions" "$users" "$(nproc)" "$(date -u +%Y-%m-%dT%H:%MZ)" "$start_load" "$(load)"
-    printf '%-11s %-44s %8s %9s  %-40s %s\n' topology what "wall s" "RSS KiB" "largest SLOWLOG" notes
+    printf '%-11s %-44s %8s %8s %9s  %-40s %s\n' topology what "wall s" "server s" "RSS KiB" "largest SLOWLOG" notes
     printf '%s\n' "${rows[@]}"
 }
 

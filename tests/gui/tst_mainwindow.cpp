@@ -16,12 +16,15 @@
 #include "usersmodel.h"
 
 #include <QAction>
+#include <QCheckBox>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QProcess>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTableView>
@@ -343,6 +346,29 @@ void TestMainWindow::destroyAllNeedsTypedTarget()
     QTest::keyClicks(confirm, m_server.target());
     QVERIFY(destroy->isEnabled());
     QVERIFY(destroy->text().contains(QStringLiteral("6")));
+
+    // A per-session report: a file that cannot be created stops the run before it starts.
+    auto *reportCheck = dialog->findChild<QCheckBox *>(QStringLiteral("sessionReportCheck"));
+    auto *reportEdit = dialog->findChild<QLineEdit *>(QStringLiteral("sessionReportEdit"));
+    QVERIFY(reportCheck && reportEdit);
+    QVERIFY(!reportEdit->isEnabled());
+    reportCheck->setChecked(true);
+    QVERIFY(reportEdit->isEnabled());
+    QVERIFY(reportEdit->text().endsWith(QStringLiteral(".jsonl"))); // a suggested name
+    reportEdit->clear();
+    QVERIFY(!destroy->isEnabled()); // checked without a file
+    reportEdit->setText(m_dir.filePath(QStringLiteral("no-such-folder/sessions.jsonl")));
+    QVERIFY(destroy->isEnabled());
+    QTest::mouseClick(destroy, Qt::LeftButton);
+    auto *banner = dialog->findChild<MessageBanner *>();
+    QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
+    QVERIFY2(banner->text().contains(QStringLiteral("sessions.jsonl")), qPrintable(banner->text()));
+    QCOMPARE(dialog->page(), DestroyAllDialog::Page::Preview);
+    QVERIFY(!dialog->hasReport());
+    QVERIFY(exists("sess:a1")); // nothing was destroyed
+
+    const QString sessionReport = m_dir.filePath(QStringLiteral("sessions.jsonl"));
+    reportEdit->setText(sessionReport);
     QTest::mouseClick(destroy, Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(dialog->hasReport(), 10000);
     QCOMPARE(dialog->lastReport().destroyed, 6);
@@ -350,6 +376,31 @@ void TestMainWindow::destroyAllNeedsTypedTarget()
     for (const char *key : {"sess:a1", "sess:b1", "sess:c1", "user-sessions:alice"})
         QVERIFY(!exists(key));
     QVERIFY(exists("other:keep"));
+    // The report names each destroyed session by a hash, never by its id, and ends with the
+    // run's summary.
+    QCOMPARE(dialog->lastReport().sessionReportPath, sessionReport);
+    QVERIFY2(dialog->lastReport().sessionReportError.isEmpty(),
+             qPrintable(dialog->lastReport().sessionReportError));
+    QCOMPARE(dialog->lastReport().sessionReportLines, 6);
+    QFile lines(sessionReport);
+    QVERIFY(lines.open(QIODevice::ReadOnly));
+    const QByteArray written = lines.readAll();
+    QCOMPARE(written.count("\"outcome\":\"destroyed\""), 6);
+    QVERIFY(written.trimmed().split('\n').last().startsWith("{\"summary\""));
+    static const QRegularExpression hashedId(QStringLiteral("^[0-9a-f]{64}$"));
+    int ids = 0;
+    for (const QByteArray &line : written.trimmed().split('\n')) {
+        const QJsonObject entry = QJsonDocument::fromJson(line).object();
+        if (!entry.contains(QStringLiteral("id")))
+            continue;
+        ++ids;
+        QVERIFY2(hashedId.match(entry.value(QStringLiteral("id")).toString()).hasMatch(),
+                 line.constData());
+    }
+    QCOMPARE(ids, 6);
+    QVERIFY(dialog->findChild<QLabel *>(QStringLiteral("reportSummary"))
+                ->text()
+                .contains(sessionReport));
     const QString reportFile = m_dir.filePath(QStringLiteral("report.json"));
     DestroyAllDialog::setNextSaveFileName(reportFile);
     QTest::mouseClick(dialog->findChild<QPushButton *>(QStringLiteral("saveReportButton")),

@@ -41,6 +41,7 @@ class TestRedisConnection final : public QObject
 private slots:
     void initTestCase();
     void pipelineKeepsOrderAndBinary();
+    void ticketsAnswerInAnyOrder();
     void largeValueRoundTrips();
     void errorRepliesAreValues();
     void selectsDatabase();
@@ -93,6 +94,54 @@ void TestRedisConnection::pipelineKeepsOrderAndBinary()
         expected.append('\0').append("\xff\r\n", 3);
         QCOMPARE(read->at(i).string, expected);
     }
+}
+
+// Commands in flight (tickets) keep their replies while a later ticket or a command of its own
+// is answered first: a long operation may run a command between sending a batch and reading it.
+void TestRedisConnection::ticketsAnswerInAnyOrder()
+{
+    Connection connection(configFor(m_plain));
+    QVERIFY(connection.open());
+    QVERIFY(connection.pipeline({{"SET", "order:a", "A"}, {"SET", "order:b", "B"}}));
+    auto first = connection.send({{"GET", "order:a"}, {"ECHO", "one"}});
+    auto second = connection.send({{"GET", "order:b"}});
+    auto third = connection.send({{"ECHO", "three"}, {"ECHO", "four"}});
+    QVERIFY(first && second && third);
+    // A command of its own reads past all three tickets.
+    auto between = connection.command({"ECHO", "between"});
+    QVERIFY(between);
+    QCOMPARE(between->string, QByteArray("between"));
+    auto thirdReplies = connection.receive(*third);
+    QVERIFY(thirdReplies);
+    QCOMPARE(thirdReplies->size(), 2);
+    QCOMPARE(thirdReplies->at(1).string, QByteArray("four"));
+    auto firstReplies = connection.receive(*first);
+    QVERIFY(firstReplies);
+    QCOMPARE(firstReplies->size(), 2);
+    QCOMPARE(firstReplies->at(0).string, QByteArray("A"));
+    QCOMPARE(firstReplies->at(1).string, QByteArray("one"));
+    auto secondReplies = connection.receive(*second);
+    QVERIFY(secondReplies);
+    QCOMPARE(secondReplies->size(), 1);
+    QCOMPARE(secondReplies->at(0).string, QByteArray("B"));
+    // A ticket is answered once.
+    QVERIFY(!connection.receive(*second));
+
+    // A ticket read part of the way by a later one: the rest still comes in order.
+    QList<Command> echoes;
+    for (int i = 0; i < 3000; ++i)
+        echoes.append({"ECHO", QByteArray::number(i)});
+    auto big = connection.send(echoes);
+    auto after = connection.send({{"ECHO", "after"}});
+    QVERIFY(big && after);
+    auto afterReplies = connection.receive(*after);
+    QVERIFY(afterReplies);
+    QCOMPARE(afterReplies->at(0).string, QByteArray("after"));
+    auto bigReplies = connection.receive(*big);
+    QVERIFY(bigReplies);
+    QCOMPARE(bigReplies->size(), 3000);
+    for (int i = 0; i < 3000; i += 499)
+        QCOMPARE(bigReplies->at(i).string, QByteArray::number(i));
 }
 
 void TestRedisConnection::largeValueRoundTrips()

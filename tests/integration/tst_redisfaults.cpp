@@ -195,8 +195,11 @@ void TestRedisFaults::serverRestartedWithItsDataResumes()
     QVERIFY2(report, report ? "" : qPrintable(report.error().message));
     QVERIFY2(report->abortReason.isEmpty(), qPrintable(report->abortReason));
     QCOMPARE(report->matched, 3000);
-    QCOMPARE(report->destroyed, 3000);
-    QCOMPARE(report->unconfirmed, 0);
+    // The batch in flight at the restart may have run (and been written to the AOF) without
+    // its answers arriving: sent again, those deletes answer 0 and are unconfirmed.
+    QCOMPARE(report->destroyed + report->unconfirmed, 3000);
+    QVERIFY2(report->unconfirmed < 400, qPrintable(QString::number(report->unconfirmed)));
+    QCOMPARE(report->failed, 0);
     QCOMPARE(report->indexKeysDestroyed, 10);
     QVERIFY(s->router().failovers() >= 1); // it reconnected
     Connection after(*StoreConfig::fromUrl(server.url()));
@@ -238,7 +241,12 @@ void TestRedisFaults::connectionResetIsRetried()
     QCOMPARE(resets, 2);
     QVERIFY2(report, report ? "" : qPrintable(report.error().message));
     QVERIFY2(report->abortReason.isEmpty(), qPrintable(report->abortReason));
-    QCOMPARE(report->destroyed, 2000);
+    // The batch in flight at the reset was sent again (UNLINK is safe to repeat): a key it had
+    // already removed answers 0 then, and is unconfirmed, never destroyed twice nor lost.
+    QCOMPARE(report->matched, 2000);
+    QCOMPARE(report->destroyed + report->unconfirmed, 2000);
+    QVERIFY2(report->unconfirmed < 200, qPrintable(QString::number(report->unconfirmed)));
+    QCOMPARE(report->failed, 0);
     QCOMPARE(report->indexKeysDestroyed, 10);
     QCOMPARE(countKeys(direct, "*"), 1);
 }
@@ -309,9 +317,10 @@ void TestRedisFaults::pausedWritesLeaveUnconfirmedDeletes()
     QVERIFY(paused);
     QVERIFY2(report, report ? "" : qPrintable(report.error().message));
     QVERIFY(!report->abortReason.isEmpty());
-    // One SCAN batch: COUNT 200 is a number of hash buckets, so a batch holds about 200 keys,
-    // a few more or fewer.
-    QVERIFY2(report->unconfirmed >= 100 && report->unconfirmed < 400,
+    // The batches in flight, one or two (the next one is sent before the last one's answers
+    // are read): COUNT 200 is a number of hash buckets, so a batch holds about 200 keys, a few
+    // more or fewer.
+    QVERIFY2(report->unconfirmed >= 100 && report->unconfirmed < 800,
              qPrintable(QString::number(report->unconfirmed)));
     QCOMPARE(report->matched, report->destroyed + report->unconfirmed);
     const qint64 remaining = countKeys(direct, "sess:*");

@@ -347,9 +347,12 @@ void TestRedisSentinel::failoverDuringDestroyAllKeepsCountsExact()
     QVERIFY2(report, report ? "" : qPrintable(report.error().message));
     QVERIFY2(report->abortReason.isEmpty(), qPrintable(report->abortReason));
     QCOMPARE(report->matched, 3006);
-    QCOMPARE(report->destroyed, 3006);
+    // The batch in flight when the master was demoted lost its answers: its deletes were sent
+    // again on the new master, and those that had already taken effect (and replicated) answer
+    // 0 there, so they are unconfirmed. Every session is counted once, by its latest outcome.
+    QCOMPARE(report->destroyed + report->unconfirmed, 3006);
+    QVERIFY2(report->unconfirmed < 400, qPrintable(QString::number(report->unconfirmed)));
     QCOMPARE(report->failed, 0);
-    QCOMPARE(report->unconfirmed, 0);
     QCOMPARE(report->indexKeysDestroyed, 3);
     QVERIFY(s->router().failovers() >= 1);
     const int after = setup.masterIndex();
@@ -503,10 +506,12 @@ void TestRedisSentinel::killedMasterFailsOverAutomatically()
     QVERIFY2(report, report ? "" : qPrintable(report.error().message));
     QVERIFY2(report->abortReason.isEmpty(), qPrintable(report->abortReason));
     // Deletes the replica had not received before the kill come back on the new master; they
-    // are deleted again and counted once.
+    // are deleted again and counted once. Those of the batch in flight that had reached the
+    // replica answer 0 when sent again: unconfirmed.
     QCOMPARE(report->matched, 2006);
-    QCOMPARE(report->destroyed, 2006);
-    QCOMPARE(report->unconfirmed, 0);
+    QCOMPARE(report->destroyed + report->unconfirmed, 2006);
+    QVERIFY2(report->unconfirmed < 400, qPrintable(QString::number(report->unconfirmed)));
+    QCOMPARE(report->failed, 0);
     // The store asked whichever sentinel knew first; the test asks sentinel 0 once all know.
     QVERIFY2(setup.waitForSwitches(1), qPrintable(setup.errorString()));
     const int after = setup.masterIndex();
