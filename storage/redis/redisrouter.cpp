@@ -5,6 +5,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <deque>
 
 namespace SessionDesk::Redis {
 
@@ -1089,8 +1090,9 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
         std::unique_ptr<Batch> batch;
         RunInfo info;
         std::optional<StorageError> sendError;
+        bool readsOnly = true;
     };
-    std::unique_ptr<SentWork> inFlight;
+    std::deque<std::unique_ptr<SentWork>> inFlight;
     std::optional<StorageError> stop;
     bool cancelled = false;
     bool finishing = false; // the planner or a batch said stop: no more SCANs
@@ -1163,9 +1165,9 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
                 }
             }
         }
-        if (!scanning && !planned && !inFlight)
+        if (!scanning && !planned && inFlight.empty())
             break;
-        if (scanning && passes.empty() && !unserved && !planned && !inFlight)
+        if (scanning && passes.empty() && !unserved && !planned && inFlight.empty())
             break; // every slot is scanned and every batch done
 
         // 1. Each master's next SCAN, bracketed by TIME so the server says how long it took.
@@ -1210,6 +1212,8 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
             sending = std::make_unique<SentWork>();
             sending->work = std::move(*planned);
             planned.reset();
+            sending->readsOnly = std::all_of(sending->work.commands.cbegin(),
+                                             sending->work.commands.cend(), isReadCommand);
             if (!sending->work.commands.isEmpty()) {
                 sending->batch = prepare(sending->work.commands, &sending->info);
                 if (auto sent = sendRound(*sending->batch); !sent) {
@@ -1222,14 +1226,21 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
 
         // 3. The outcome of the work sent a round earlier, always taken in (even when the scan
         // stops), so it is counted. Its replies come before this round's on every connection.
-        if (inFlight) {
-            SentWork &previous = *inFlight;
+        // Reads go two batches deep (the one being finished and two sent), which keeps a server
+        // busy while this client parses values; changes go one deep, so that cancel or a fault
+        // meets at most one batch sent and not yet answered.
+        const bool readsOnly = std::all_of(inFlight.cbegin(), inFlight.cend(),
+                                           [](const auto &sent) { return sent->readsOnly; })
+            && (!sending || sending->readsOnly);
+        const size_t depth = readsOnly ? 2 : 1;
+        if (!inFlight.empty() && (inFlight.size() >= depth || !scanning || !sending)) {
+            SentWork &previous = *inFlight.front();
             Result<QList<Reply>> replies = previous.batch ? finish(*previous.batch)
                 : previous.sendError ? Result<QList<Reply>>(std::unexpected(*previous.sendError))
                                      : Result<QList<Reply>>(QList<Reply>());
             auto more = previous.work.finish ? previous.work.finish(replies, previous.info)
                                              : Result<bool>(true);
-            inFlight.reset();
+            inFlight.pop_front();
             if (!more) {
                 if (!stop)
                     stop = more.error();
@@ -1237,7 +1248,8 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
                 finishing = true;
             }
         }
-        inFlight = std::move(sending);
+        if (sending)
+            inFlight.push_back(std::move(sending));
 
         // 4. The keys of this round.
         QList<QByteArray> keys;

@@ -139,10 +139,12 @@ public:
     // The streaming scan under every long operation. Every master is scanned at once (one SCAN
     // per master per round, SCAN COUNT tuned per master by BatchTuner up to `maxCount`); the
     // keys of a round go to `plan`, and the work it returns is sent right behind the next
-    // round's SCANs; its outcome (`finish`) is taken in one round later, behind the following
-    // SCANs and work, so that the servers always have a batch to do while this client books
-    // the last one and plans the next. At most two batches of work are in flight, and `finish`
-    // runs in the order the batches were planned; it may run commands of its own. `plan` sees
+    // round's SCANs; its outcome (`finish`) is taken in a round or two later, behind the
+    // following SCANs and work, so that the servers always have a batch to do while this client
+    // books the last one and plans the next. Work that changes keys is finished one round
+    // later (at most one batch sent and unanswered when a round ends), reads two rounds later.
+    // `finish` runs in the order the batches were planned; it may run commands of its own.
+    // `plan` sees
     // each key the servers return (a key may come more than once, as with scan()), `tick` is
     // called after every round, also when a round found nothing. Cancel stops after the
     // batches in flight; errors end the scan once they are finished, so that no outcome of a
