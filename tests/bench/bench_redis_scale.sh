@@ -52,7 +52,9 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_port() {
     local port
     while true; do
-        port=$((20000 + RANDOM % 20000))
+        # below the kernel's ephemeral range (32768 on), bus port (+10000) included: a
+        # client socket of the run cannot hold the port when the server binds it
+        port=$((15000 + RANDOM % 7000))
         port_in_use "$port" || port_in_use $((port + 10000)) || { echo "$port"; return; }
     done
 }
