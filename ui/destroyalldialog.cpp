@@ -671,7 +671,11 @@ void DestroyAllDialog::showReport()
     QStringList lines;
     lines << tr("Destroyed: %1 of %2 matched").arg(number(r.destroyed), number(r.matched));
     lines << tr("Failed: %1").arg(number(r.failed));
-    if (r.unconfirmed > 0) {
+    if (r.unconfirmed > 0 && r.abortReason.isEmpty()) {
+        lines << tr("Unconfirmed (the reply was lost to a fault; sent again, they were already "
+                    "gone, removed by this run or by someone else): %1")
+                     .arg(number(r.unconfirmed));
+    } else if (r.unconfirmed > 0) {
         lines << tr("Sent but unconfirmed (the reply was lost; they may or may not be gone): %1")
                      .arg(number(r.unconfirmed));
     }

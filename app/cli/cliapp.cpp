@@ -1198,7 +1198,13 @@ int Runner::destroyAll()
         if (r.bookkeepingKeysDestroyed > 0)
             m_out << " (and " << r.bookkeepingKeysDestroyed << " bookkeeping keys of the layout)";
         m_out << " in " << target << " (" << r.failed << " failed, " << r.durationMs << " ms).\n";
-        if (r.unconfirmed > 0) {
+        if (r.unconfirmed > 0 && r.abortReason.isEmpty()) {
+            // Sent again after the connection came back, they answered 0: gone, by this run's
+            // first delete or by expiry or another client.
+            m_out << r.unconfirmed
+                  << " more lost their delete's reply to a fault and were gone when it was sent "
+                     "again: removed by this run or by someone else.\n";
+        } else if (r.unconfirmed > 0) {
             m_out << r.unconfirmed
                   << " more were sent for deletion but their reply was lost: they may or may not "
                      "be gone.\n";
