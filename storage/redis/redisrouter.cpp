@@ -1082,8 +1082,8 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
     QDeadlineTimer deadline(m_config.commandTimeoutMs);
     int delay = 50;
     std::optional<ScanWork> planned; // work for the keys of the last round, not yet sent
-    // Work sent in the last round, finished in this one. On the heap: its batch points at its
-    // RunInfo.
+    // Work sent and not yet finished, oldest first (see step 3). On the heap: its batch points
+    // at its RunInfo.
     struct SentWork
     {
         ScanWork work;
@@ -1224,8 +1224,8 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
             }
         }
 
-        // 3. The outcome of the work sent a round earlier, always taken in (even when the scan
-        // stops), so it is counted. Its replies come before this round's on every connection.
+        // 3. The outcome of the oldest work sent, always taken in (even when the scan stops), so
+        // it is counted. Its replies come before this round's on every connection.
         // Reads go two batches deep (the one being finished and two sent), which keeps a server
         // busy while this client parses values; changes go one deep, so that cancel or a fault
         // meets at most one batch sent and not yet answered.

@@ -1236,7 +1236,9 @@ Result<RevokeReport> SessionStore::logoutUser(const QString &user, const Progres
                 if (!visited)
                     return std::unexpected(visited.error());
                 found += ids.size();
-                if (!ids.isEmpty()) {
+                // Reads run ahead of this callback: after cancel, the sessions of batches read
+                // before it are found but not revoked.
+                if (!ids.isEmpty() && !cancel.isCancelled()) {
                     auto done = revokeIds(ids, user);
                     if (!done)
                         return std::unexpected(done.error());

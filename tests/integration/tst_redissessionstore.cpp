@@ -543,10 +543,11 @@ void TestRedisSessionStore::cancelStopsWithinOneBatch()
         cancel);
     QVERIFY(report);
     QVERIFY(report->cancelled);
-    // At most the one batch already in flight when cancel came is finished after it.
+    // At most the one batch already in flight when cancel came is finished after it. SCAN
+    // COUNT counts hash buckets, so a batch holds about `batch` keys, a few more or fewer.
     QVERIFY(report->destroyed >= destroyedAtCancel);
     QVERIFY2(
-        report->destroyed <= destroyedAtCancel + batch,
+        report->destroyed <= destroyedAtCancel + batch * 3 / 2,
         qPrintable(
             QStringLiteral("%1 after cancel at %2").arg(report->destroyed).arg(destroyedAtCancel)));
     QCOMPARE(countKeys("sess:*"), 5006 - report->destroyed);
