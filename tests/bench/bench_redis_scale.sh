@@ -16,7 +16,8 @@
 #   - logout-user latency p50/p99 over BENCH_LOGOUTS (10000) random users with the index
 #     (bench_redis_ops, in one process: no process start or audit fsync per call);
 # and the load average before and after. Each row also shows the seconds the servers spent
-# executing commands (INFO commandstats): the floor under any client's wall time on one server.
+# executing commands (INFO commandstats) and the CPU seconds their processes used: on one
+# server, the floor under any client's wall time.
 # Prints figures; not a pass/fail test.
 #
 # Usage: tests/bench/bench_redis_scale.sh [build dir]       (default: build)
@@ -165,15 +166,27 @@ slowlog_reset() {
         rcli "$port" slowlog reset >/dev/null
         rcli "$port" config resetstat >/dev/null # for server_seconds
     done
+    CPU_START=$(cpu_ticks)
 }
-# Seconds the masters spent executing commands since slowlog_reset (INFO commandstats, summed):
-# what the servers cannot do faster, whoever the client is. Over several masters it is CPU
-# time spread over their cores, not wall time.
+# CPU ticks (user + system) of every redis-server of ours so far.
+cpu_ticks() {
+    local pid total=0
+    for pid in "${pids[@]}"; do
+        [[ -r /proc/$pid/stat ]] && total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+    done
+    echo "$total"
+}
+# "COMMANDS/CPU": seconds the masters spent executing commands since slowlog_reset (INFO
+# commandstats, summed), and the CPU seconds their processes used (commands plus reading
+# requests and writing replies): what the servers cannot do faster, whoever the client is.
+# Over several masters it is CPU time spread over their cores, not wall time.
 server_seconds() {
-    local port
-    for port in "${ports[@]}"; do rcli "$port" info commandstats; done \
+    local port commands
+    commands=$(for port in "${ports[@]}"; do rcli "$port" info commandstats; done \
         | sed -n 's/^cmdstat_.*usec=\([0-9]*\),.*/\1/p' \
-        | awk '{ t += $1 } END { printf "%.2f", t / 1e6 }'
+        | awk '{ t += $1 } END { printf "%.2f", t / 1e6 }')
+    awk -v c="$commands" -v t=$(($(cpu_ticks) - CPU_START)) -v hz="$(getconf CLK_TCK)" \
+        'BEGIN { printf "%s/%.2f", c, t / hz }'
 }
 # The largest SLOWLOG entry since slowlog_reset, over every master: "N us (COMMAND), K >10 ms".
 slowlog_max() {
@@ -218,8 +231,8 @@ measure_shell() {
 
 # row LABEL WALL RSS SLOWLOG NOTE [SERVER_SECONDS]
 row() {
-    rows+=("$(printf '%-11s %-44s %8s %8s %9s  %-40s %s' "$topology" "$1" "$2" "${6:--}" "$3" "$4" "$5")")
-    log "  $1: $2 s (servers busy ${6:--} s), RSS $3 KiB, slowlog: $4; $5"
+    rows+=("$(printf '%-11s %-44s %8s %10s %9s  %-40s %s' "$topology" "$1" "$2" "${6:--}" "$3" "$4" "$5")")
+    log "  $1: $2 s (servers' commands/CPU ${6:--} s), RSS $3 KiB, slowlog: $4; $5"
 }
 
 json_field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);process.stdout.write(String(process.argv[1].split(".").reduce((o,k)=>o[k],j)))})' "$1"; }
@@ -306,7 +319,7 @@ main() {
     done
     printf '\n%s sessions for %s users, %s cores, %s; load average %s at the start, %s at the end\n' \
         "$sessions" "$users" "$(nproc)" "$(date -u +%Y-%m-%dT%H:%MZ)" "$start_load" "$(load)"
-    printf '%-11s %-44s %8s %8s %9s  %-40s %s\n' topology what "wall s" "server s" "RSS KiB" "largest SLOWLOG" notes
+    printf '%-11s %-44s %8s %10s %9s  %-40s %s\n' topology what "wall s" "srv cmd/cpu" "RSS KiB" "largest SLOWLOG" notes
     printf '%s\n' "${rows[@]}"
 }
 
