@@ -35,6 +35,13 @@ namespace {
 
 std::optional<QString> g_nextSaveFileName;
 
+// A target name as part of a file name: "127.0.0.1:6379/0" -> "127.0.0.1_6379_0".
+QString fileNamePart(QString text)
+{
+    static const QRegularExpression unsafe(QStringLiteral("[^A-Za-z0-9._-]"));
+    return text.replace(unsafe, QStringLiteral("_"));
+}
+
 // tr()'s plural count is an int.
 int plural(qint64 n)
 {
@@ -250,13 +257,10 @@ QWidget *DestroyAllDialog::buildPreviewPage()
                     QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
                 m_sessionReportEdit->setText(
                     QDir(folder.isEmpty() ? QDir::homePath() : folder)
-                        .filePath(
-                            QStringLiteral("destroy-all-%1-%2.jsonl")
-                                .arg(QString(m_target).replace(
-                                         QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]")),
-                                         QStringLiteral("_")),
-                                     QDateTime::currentDateTime().toString(
-                                         QStringLiteral("yyyyMMdd-HHmmss")))));
+                        .filePath(QStringLiteral("destroy-all-%1-%2.jsonl")
+                                      .arg(fileNamePart(m_target),
+                                           QDateTime::currentDateTime().toString(
+                                               QStringLiteral("yyyyMMdd-HHmmss")))));
             }
             updateDestroyButton();
         });
@@ -828,10 +832,8 @@ void DestroyAllDialog::saveReportInteractively()
     } else {
         const QString suggested =
             QStringLiteral("destroy-all-%1-%2.txt")
-                .arg(
-                    QString(m_target).replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9._-]")),
-                                              QStringLiteral("_")),
-                    m_runStartedAt.toString(QStringLiteral("yyyyMMdd-HHmmss")));
+                .arg(fileNamePart(m_target),
+                     m_runStartedAt.toString(QStringLiteral("yyyyMMdd-HHmmss")));
         fileName = QFileDialog::getSaveFileName(this, tr("Save Report"), suggested,
                                                 tr("Text (*.txt);;JSON (*.json)"));
     }
