@@ -38,59 +38,30 @@ public:
         }
     }
 
-    void set(const QByteArray &key, State state)
-    {
-        if ((m_used + 1) * 2 > m_slots.size())
-            grow();
-        const quint64 h = hashOf(key);
-        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
-            quint64 &entry = m_slots[at];
-            if (entry == 0)
-                ++m_used;
-            if (entry == 0 || (entry & ~quint64(7)) == h) {
-                entry = h | state;
-                return;
-            }
-        }
-    }
+    void set(const QByteArray &key, State state) { exchange(key, state); }
 
     // Sets the key's state and returns the one it had, with a single lookup.
     State exchange(const QByteArray &key, State state)
     {
-        if ((m_used + 1) * 2 > m_slots.size())
-            grow();
         const quint64 h = hashOf(key);
-        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
-            quint64 &entry = m_slots[at];
-            if (entry == 0) {
-                ++m_used;
-                entry = h | state;
-                return Absent;
-            }
-            if ((entry & ~quint64(7)) == h) {
-                const State before = State(entry & 7);
-                entry = h | state;
-                return before;
-            }
-        }
+        quint64 &entry = slotFor(h);
+        const State before = State(entry & 7); // Absent for a free slot
+        if (entry == 0)
+            ++m_used;
+        entry = h | state;
+        return before;
     }
 
     // Marks the key seen; false when it was met before (its state is then left as it was).
     bool insert(const QByteArray &key)
     {
-        if ((m_used + 1) * 2 > m_slots.size())
-            grow();
         const quint64 h = hashOf(key);
-        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
-            quint64 &entry = m_slots[at];
-            if (entry == 0) {
-                ++m_used;
-                entry = h | Seen;
-                return true;
-            }
-            if ((entry & ~quint64(7)) == h)
-                return false;
-        }
+        quint64 &entry = slotFor(h);
+        if (entry != 0)
+            return false;
+        ++m_used;
+        entry = h | Seen;
+        return true;
     }
 
     size_t size() const { return m_used; }
@@ -105,6 +76,19 @@ private:
 
     // Where a hash's probe starts (the low bits hold the state, so they are skipped).
     size_t home(quint64 h) const { return size_t(h >> 3) & (m_slots.size() - 1); }
+
+    // The hash's slot: its entry, or the free slot where it goes (room is made first, so that
+    // a new entry keeps the table at most half full).
+    quint64 &slotFor(quint64 h)
+    {
+        if ((m_used + 1) * 2 > m_slots.size())
+            grow();
+        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
+            quint64 &entry = m_slots[at];
+            if (entry == 0 || (entry & ~quint64(7)) == h)
+                return entry;
+        }
+    }
 
     void grow()
     {

@@ -994,7 +994,8 @@ double cursorFraction(const QByteArray &cursor)
     return std::clamp(double(v) / 18446744073709551616.0, 0.0, 1.0);
 }
 
-// Microseconds of a TIME reply ([seconds, microseconds]), or -1.
+} // namespace
+
 qint64 timeMicroseconds(const Reply &reply)
 {
     if (reply.type != Reply::Type::Array || reply.elements.size() != 2)
@@ -1002,8 +1003,6 @@ qint64 timeMicroseconds(const Reply &reply)
     return reply.elements.at(0).string.toLongLong() * 1000000
         + reply.elements.at(1).string.toLongLong();
 }
-
-} // namespace
 
 void BatchTuner::observe(qint64 microseconds)
 {

@@ -46,6 +46,9 @@ struct ScanWork
     std::function<Result<bool>(const Result<QList<Reply>> &replies, const RunInfo &info)> finish;
 };
 
+// Microseconds of a TIME reply ([seconds, microseconds]), or -1 for any other reply.
+qint64 timeMicroseconds(const Reply &reply);
+
 // Chooses the SCAN COUNT of one master from how long the server took for the last SCAN (as
 // measured between two TIME calls around it, or the round trip when TIME is not allowed), so
 // that no SCAN the tool sends shows in a server's SLOWLOG: it shrinks fast above the target and

@@ -278,19 +278,24 @@ Result<QList<Reply>> SessionStore::valuesFrom(const QList<Reply> &replies, const
         *serverMicroseconds = -1;
         const qsizetype count = reads.commands.size() - 2;
         if (reads.timed && count > 0) {
-            const auto micros = [](const Reply &time) -> qint64 {
-                if (time.type != Reply::Type::Array || time.elements.size() != 2)
-                    return -1;
-                return time.elements.at(0).string.toLongLong() * 1000000
-                    + time.elements.at(1).string.toLongLong();
-            };
-            const qint64 start = micros(replies.first());
-            const qint64 end = micros(replies.at(reads.commands.size() - 1));
+            const qint64 start = timeMicroseconds(replies.first());
+            const qint64 end = timeMicroseconds(replies.at(reads.commands.size() - 1));
             if (start >= 0 && end >= start)
                 *serverMicroseconds = (end - start) / count;
         }
     }
     return values;
+}
+
+QList<QByteArray> SessionStore::newSessionKeys(const QList<QByteArray> &keys, KeyStates &seen) const
+{
+    QList<QByteArray> sessions;
+    sessions.reserve(keys.size());
+    for (const QByteArray &key : keys) {
+        if (m_layout.idFromKey(key) && seen.insert(key))
+            sessions.append(key);
+    }
+    return sessions;
 }
 
 QList<QByteArray> SessionStore::ttlKeysOf(const QList<QByteArray> &keys) const
@@ -507,11 +512,8 @@ Result<StoreInfo> SessionStore::describe(const ProgressCallback &progress,
         m_layout.scanPattern(), m_batchSize, cancel,
         [&](const QList<QByteArray> &keys) -> Result<ScanWork> {
             ScanWork work;
-            for (const QByteArray &key : keys) {
-                // Not the bookkeeping keys under the prefix (shadow keys, lock keys).
-                if (m_layout.idFromKey(key) && seen.insert(key))
-                    work.commands.append({"PTTL", key});
-            }
+            for (const QByteArray &key : newSessionKeys(keys, seen))
+                work.commands.append({"PTTL", key});
             work.finish = [&](const Result<QList<Reply>> &ttls, const RunInfo &) -> Result<bool> {
                 if (!ttls)
                     return std::unexpected(ttls.error());
@@ -578,13 +580,7 @@ Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
     auto scanned = m_router.scanPipelined(
         m_layout.scanPattern(), m_batchSize, cancel,
         [&](const QList<QByteArray> &batch) -> Result<ScanWork> {
-            QList<QByteArray> keys;
-            keys.reserve(batch.size());
-            for (const QByteArray &key : batch) {
-                // Sessions only: not the bookkeeping keys under the prefix.
-                if (m_layout.idFromKey(key) && seen.insert(key))
-                    keys.append(key);
-            }
+            const QList<QByteArray> keys = newSessionKeys(batch, seen);
             ScanWork work;
             if (keys.isEmpty())
                 return work;
@@ -1211,12 +1207,7 @@ Result<RevokeReport> SessionStore::logoutUser(const QString &user, const Progres
     auto scanned = m_router.scanPipelined(
         m_layout.scanPattern(), m_batchSize, cancel,
         [&](const QList<QByteArray> &batch) -> Result<ScanWork> {
-            QList<QByteArray> keys;
-            for (const QByteArray &key : batch) {
-                // Sessions only: not the bookkeeping keys under the prefix.
-                if (m_layout.idFromKey(key) && seen.insert(key))
-                    keys.append(key);
-            }
+            const QList<QByteArray> keys = newSessionKeys(batch, seen);
             ScanWork work;
             if (keys.isEmpty())
                 return work;

@@ -6,6 +6,10 @@
 #include <functional>
 #include <optional>
 
+namespace SessionDesk {
+class KeyStates;
+}
+
 namespace SessionDesk::Redis {
 
 // SessionStore over one Redis database: a standalone server, the master a set of sentinels
@@ -59,6 +63,10 @@ private:
     // and bookkeeping keys of the layout are left out.
     Result<QList<SessionSummary>> summarize(const QList<QByteArray> &keys, bool userOnly = false);
     Result<QList<SessionSummary>> summarizeHashes(const QList<QByteArray> &keys, bool userOnly);
+    // Of the keys a SCAN returned, the session keys (not the layout's bookkeeping keys under its
+    // prefix) not met before, in `seen`: SCAN may repeat a key, and a master may be scanned
+    // again.
+    QList<QByteArray> newSessionKeys(const QList<QByteArray> &keys, KeyStates &seen) const;
     // The keys whose PTTL is the real TTL of the sessions `keys` (the layout's ttlKey), one per
     // key; empty when the layout has none.
     QList<QByteArray> ttlKeysOf(const QList<QByteArray> &keys) const;
