@@ -96,8 +96,11 @@ HostPort Router::mapped(const HostPort &announced) const
 
 void Router::setSingleMaster(Node *node)
 {
-    std::fill(m_slotOwner.begin(), m_slotOwner.end(), node);
-    m_masters = {node};
+    if (m_masters.size() != 1 || m_masters.first() != node || m_slotOwner.front() != node) {
+        std::fill(m_slotOwner.begin(), m_slotOwner.end(), node);
+        m_masters = {node};
+        ++m_topologyVersion;
+    }
     m_lastNode = node;
 }
 
@@ -447,6 +450,7 @@ Result<void> Router::loadSlotMap(Node *from)
         }
     }
     m_slotOwner = std::move(owners);
+    ++m_topologyVersion;
     m_masters.clear();
     for (Node *owner : m_slotOwner) {
         if (owner && !m_masters.contains(owner))
@@ -857,6 +861,7 @@ Result<bool> Router::collectRound(Batch &b)
                     const int slot = reply.string.split(' ').value(1).toInt();
                     if (slot >= 0 && slot < kSlotCount)
                         m_slotOwner[size_t(slot)] = to;
+                    ++m_topologyVersion;
                     if (!m_masters.contains(to))
                         m_masters.append(to);
                     part.askTarget = nullptr;
@@ -1096,11 +1101,17 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
     bool cancelled = false;
     bool finishing = false; // the planner or a batch said stop: no more SCANs
 
+    // The passes are planned again only when the slot map, the masters or the slots scanned
+    // change: walking every slot each round would cost more than a small batch.
+    quint64 plannedTopology = m_topologyVersion - 1;
+    bool replanNeeded = true;
+    bool unserved = false; // a slot not yet scanned has no master (at the last planning)
     const auto restartPass = [&](MasterScan &pass) {
         pass.cursor = "0";
         pass.size = -1;
         pass.fraction = 0;
         ++restarts;
+        replanNeeded = true;
     };
     const auto passFor = [&](const Node *node) {
         return std::find_if(passes.begin(), passes.end(),
@@ -1119,8 +1130,12 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
                 scanning = false;
             }
         }
-        bool unserved = false;
-        if (scanning) {
+        if (!scanning)
+            unserved = false; // nothing more is scanned: nothing to wait for
+        if (scanning && (replanNeeded || unserved || plannedTopology != m_topologyVersion)) {
+            replanNeeded = false;
+            plannedTopology = m_topologyVersion;
+            unserved = false;
             // A pass whose master is no longer one is dropped (its slots are scanned again
             // where they are now); every master that owns a slot not yet scanned gets a pass.
             std::erase_if(passes,
@@ -1369,6 +1384,7 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
             }
             for (const int slot : pass->ownedSlots)
                 done.setBit(slot);
+            replanNeeded = true;
             examinedDone += std::max<qint64>(0, pass->size);
             std::erase_if(passes, [pass](const auto &p) { return p.get() == pass; });
         }

@@ -234,6 +234,8 @@ private:
     std::map<QString, std::unique_ptr<Node>> m_nodes; // by "host:port"
     std::vector<Node *> m_slotOwner; // kSlotCount entries; null while a slot is not served
     QList<Node *> m_masters; // by lowest slot
+    // Changes whenever m_slotOwner or m_masters may have: long scans re-plan their passes then.
+    quint64 m_topologyVersion = 0;
     Node *m_lastNode = nullptr;
     // Sentinel mode: the sentinel that answered last, and when it was last asked.
     std::unique_ptr<Connection> m_sentinel;
