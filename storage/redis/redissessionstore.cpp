@@ -3,6 +3,7 @@
 #include "keystates.h"
 #include "layoutdetect.h"
 #include "redisfacts.h"
+#include "usercounts.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -289,12 +290,15 @@ Result<QList<Reply>> SessionStore::valuesFrom(const QList<Reply> &replies, const
 
 QList<QByteArray> SessionStore::newSessionKeys(const QList<QByteArray> &keys, KeyStates &seen) const
 {
-    QList<QByteArray> sessions;
-    sessions.reserve(keys.size());
+    QList<QByteArray> candidates;
+    candidates.reserve(keys.size());
     for (const QByteArray &key : keys) {
-        if (m_layout.idFromKey(key) && seen.insert(key))
-            sessions.append(key);
+        if (m_layout.idFromKey(key))
+            candidates.append(key);
     }
+    QList<QByteArray> sessions;
+    sessions.reserve(candidates.size());
+    seen.insertBatch(candidates, [&](qsizetype i) { sessions.append(candidates.at(i)); });
     return sessions;
 }
 
@@ -555,7 +559,7 @@ Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
 {
     // Counts by the user's UTF-8 bytes, looked up without a copy; a QString is made once per
     // user at the end, not once per session.
-    QHash<QByteArray, qint64> counts;
+    UserCounts counts;
     UserList list;
     Progress p;
     p.phase = QStringLiteral("reading sessions");
@@ -570,13 +574,6 @@ Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
     bool timed = true;
     qint64 valueBytes = 0;
     qint64 values = 0;
-    const auto countUser = [&](QByteArrayView user) {
-        const QByteArray probe = QByteArray::fromRawData(user.data(), user.size());
-        if (auto it = counts.find(probe); it != counts.end())
-            ++*it;
-        else
-            counts.insert(user.toByteArray(), 1);
-    };
     auto scanned = m_router.scanPipelined(
         m_layout.scanPattern(), m_batchSize, cancel,
         [&](const QList<QByteArray> &batch) -> Result<ScanWork> {
@@ -608,8 +605,9 @@ Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
                                    if (user->isEmpty())
                                        ++list.sessionsWithoutUser;
                                    else
-                                       countUser(*user);
+                                       counts.queue(*user);
                                });
+                counts.flush();
                 if (!visited)
                     return std::unexpected(visited.error());
                 if (reads.timed && micros < 0)
@@ -645,15 +643,23 @@ Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
         });
     if (!scanned)
         return std::unexpected(scanned.error());
-    // Bytes that are not valid UTF-8 may name the same QString: such users are merged.
-    QHash<QString, qint64> byName;
-    byName.reserve(counts.size());
-    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
-        byName[QString::fromUtf8(it.key())] += it.value();
-    counts.clear();
-    list.users.reserve(byName.size());
-    for (auto it = byName.cbegin(); it != byName.cend(); ++it)
-        list.users.append({it.key(), it.value()});
+    list.users.reserve(counts.size());
+    bool allUtf8 = true;
+    counts.forEach([&](QByteArrayView user, qint64 sessions) {
+        allUtf8 = allUtf8 && user.isValidUtf8();
+        list.users.append({QString::fromUtf8(user), sessions});
+    });
+    counts = {};
+    if (!allUtf8) {
+        // Bytes that are not valid UTF-8 may name the same QString: such users are merged.
+        QHash<QString, qint64> byName;
+        byName.reserve(list.users.size());
+        for (const UserSummary &user : std::as_const(list.users))
+            byName[user.user] += user.sessions;
+        list.users.clear();
+        for (auto it = byName.cbegin(); it != byName.cend(); ++it)
+            list.users.append({it.key(), it.value()});
+    }
     std::sort(list.users.begin(), list.users.end(), [](const UserSummary &a, const UserSummary &b) {
         return a.sessions != b.sessions ? a.sessions > b.sessions : a.user < b.user;
     });

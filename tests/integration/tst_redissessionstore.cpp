@@ -41,6 +41,7 @@ private slots:
     void initTestCase();
     void init();
     void listsUsersAndCounts();
+    void usersOfInvalidUtf8ShareTheirName();
     void listsSessionsWithTtlAndSize();
     void userLookupWithoutIndexScans();
     void pagesCoverEverySessionOnce();
@@ -158,6 +159,29 @@ void TestRedisSessionStore::listsUsersAndCounts()
     QCOMPARE(list->users.at(2).user, QStringLiteral("carol"));
     QCOMPARE(list->sessionsExamined, 7);
     QCOMPARE(list->sessionsWithoutUser, 1);
+}
+
+void TestRedisSessionStore::usersOfInvalidUtf8ShareTheirName()
+{
+    // Two ids that differ only in bytes that are not UTF-8 read as the same text: the view
+    // lists that name once, with both sessions, never twice with one each.
+    put({{"SET", "sess:bad1",
+          "{\"cookie\":{},\"passport\":{\"user\":\"\xff"
+          "bob\"}}"},
+         {"SET", "sess:bad2",
+          "{\"cookie\":{},\"passport\":{\"user\":\"\xfe"
+          "bob\"}}"}});
+    auto list = store()->listUsers({}, {});
+    QVERIFY(list);
+    const QString replaced = QStringLiteral("\uFFFDbob");
+    QList<UserSummary> named;
+    for (const UserSummary &user : list->users) {
+        if (user.user == replaced)
+            named.append(user);
+    }
+    QCOMPARE(named.size(), 1);
+    QCOMPARE(named.first().sessions, 2);
+    QCOMPARE(list->users.size(), 4); // the fixture's three users and the replaced name
 }
 
 void TestRedisSessionStore::listsSessionsWithTtlAndSize()
