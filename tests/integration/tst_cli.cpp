@@ -58,6 +58,7 @@ private slots:
     void tlsInsecureWarns();
     void infoJson();
     void usersAndSessionsJson();
+    void usersJsonKeepsOddNames();
     void showMasksUnlessRevealed();
     void revokeByCookie();
     void revokeUnknownExitsOne();
@@ -334,6 +335,36 @@ void TestCli::usersAndSessionsJson()
     QCOMPARE(limited.exitCode, 0);
     QVERIFY(limited.out.contains("2 users, 2 sessions (0 without a user)"));
     QVERIFY(limited.out.contains("1 users shown"));
+}
+
+void TestCli::usersJsonKeepsOddNames()
+{
+    // `users --json` writes its array itself: every character a user id can hold must come
+    // back unchanged through a JSON parser.
+    const QString odd = QStringLiteral("q\"uo\\te\nd\t\u0001\u001f\u00e9\u4e2d/\U0001F600 x");
+    const QJsonObject session{
+        {QStringLiteral("cookie"), QJsonObject()},
+        {QStringLiteral("passport"), QJsonObject{{QStringLiteral("user"), odd}}}};
+    m_server.cli({QStringLiteral("SET"), QStringLiteral("sess:ccc333"),
+                  QString::fromUtf8(QJsonDocument(session).toJson(QJsonDocument::Compact)),
+                  QStringLiteral("EX"), QStringLiteral("3600")});
+    const Run users = cli(store() << QStringLiteral("--json") << QStringLiteral("users"));
+    QCOMPARE(users.exitCode, 0);
+    QJsonParseError error;
+    const QJsonDocument parsed = QJsonDocument::fromJson(users.out, &error);
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+    QStringList names;
+    for (const QJsonValue &u : parsed.array())
+        names << u[QStringLiteral("user")].toString();
+    QVERIFY2(names.contains(odd), qPrintable(names.join(u'|')));
+    QCOMPARE(names.size(), 3);
+    // The layout QJsonDocument would have written.
+    QCOMPARE(users.out, parsed.toJson(QJsonDocument::Indented));
+
+    m_server.cli({QStringLiteral("FLUSHALL")});
+    const Run none = cli(store() << QStringLiteral("--json") << QStringLiteral("users"));
+    QCOMPARE(none.exitCode, 0);
+    QCOMPARE(none.out, QByteArray("[\n]\n"));
 }
 
 void TestCli::showMasksUnlessRevealed()
