@@ -133,7 +133,9 @@ private:
     QString m_layoutNote;
     QByteArray m_deleteVerb = "UNLINK";
     bool m_readOnly = false;
-    int m_batchSize = 1000;
+    // 200: on a million sessions the server spent a fifth less CPU per key than with 1,000 (its
+    // caches still hold a batch's keys when the MGET or UNLINK for them comes).
+    int m_batchSize = 200;
 };
 
 } // namespace SessionDesk::Redis
