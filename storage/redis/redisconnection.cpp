@@ -91,12 +91,15 @@ bool appendFormatted(QByteArray &out, const Command &argv)
         ptrs.push_back(arg.constData());
         lens.push_back(size_t(arg.size()));
     }
-    char *formatted = nullptr;
-    const int len = redisFormatCommandArgv(&formatted, int(argv.size()), ptrs.data(), lens.data());
+    // The sds variant writes the lengths with hiredis's own integer formatting; the plain one
+    // calls sprintf for each, which was a tenth of the CPU of a million single-key UNLINKs.
+    sds formatted = nullptr;
+    const long long len =
+        redisFormatSdsCommandArgv(&formatted, int(argv.size()), ptrs.data(), lens.data());
     if (len < 0 || !formatted)
         return false;
-    out.append(formatted, len);
-    redisFreeCommand(formatted);
+    out.append(formatted, qsizetype(len));
+    redisFreeSdsCommand(formatted);
     return true;
 }
 

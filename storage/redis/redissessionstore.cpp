@@ -1333,6 +1333,7 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
                                Tally &tally) -> Result<void> {
         const QList<Reply> &replies = results ? *results : info.replies;
         std::optional<StorageError> stop;
+        states.prefetch(keys);
         for (qsizetype k = 0; k < keys.size(); ++k) {
             const qsizetype i = offset + k;
             if (!results && !info.answered.value(i)) {
@@ -1394,8 +1395,7 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
         ScanWork work;
         for (const DeleteGroup &group : groups) {
             qint64 count = 0;
-            for (const QByteArray &key : group.keys)
-                count += states.insert(key) ? 1 : 0;
+            states.insertBatch(group.keys, [&](qsizetype) { ++count; });
             fresh.append(count);
             if (!dryRun)
                 deletes(group.keys, &work.commands);
