@@ -13,6 +13,8 @@
 #     `redis-cli --scan --pattern 'sess:*' | xargs -n 1000 redis-cli unlink` (on the cluster,
 #     per master at once: --scan | a RESP UNLINK per key | redis-cli --pipe, as UNLINK of many
 #     keys cannot span slots);
+#   - beside each of users and destroy-all, its floor: bench_redis_floor, the pipelined SCAN +
+#     MGET / UNLINK prototype in C with no bookkeeping, on every master at once;
 #   - logout-user latency p50/p99 over BENCH_LOGOUTS (10000) random users with the index
 #     (bench_redis_ops, in one process: no process start or audit fsync per call);
 # and the load average before and after. Each row also shows the seconds the servers spent
@@ -28,6 +30,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 build=${1:-build}
 cli=$build/app/sessiondesk-cli
 ops=$build/tests/bench_redis_ops
+floor_tool=$build/tests/bench_redis_floor
 sessions=${BENCH_SESSIONS:-1000000}
 users=${BENCH_USERS:-100000}
 logouts=${BENCH_LOGOUTS:-10000}
@@ -197,6 +200,7 @@ slowlog_max() {
             for (const part of text.split(/\n(?=\[)/)) {
                 if (!part.trim()) continue;
                 for (const entry of JSON.parse(part)) {
+                    if (String(entry[3][0]).toLowerCase() === "slowlog") continue; // ours
                     const us = Number(entry[2]);
                     if (us > 10000) over++;
                     if (us > max) { max = us; what = String(entry[3][0]) + " " + (entry[3].length - 1) + " args"; }
@@ -235,6 +239,21 @@ row() {
     log "  $1: $2 s (servers' commands/CPU ${6:--} s), RSS $3 KiB, slowlog: $4; $5"
 }
 
+# floor users|destroy: bench_redis_floor on every master at once, 200 keys per SCAN (the CLI's
+# default): the least any client can do for the same keys (see bench_redis_floor.cpp).
+floor() {
+    local what=$1 mode=mget per_key='' commands
+    [[ $what == destroy ]] && mode=unlink
+    [[ ${#ports[@]} -gt 1 ]] && per_key=per-key # keys of many slots: one command per key
+    rm -f "$work"/floor-*.out
+    commands=$(for port in "${ports[@]}"; do printf '"%s" %s "sess:*" 200 %s %s >"%s" & ' \
+        "$floor_tool" "$port" "$mode" "$per_key" "$work/floor-$port.out"; done)
+    measure_shell "floor: pipelined SCAN + ${mode^^}${per_key:+ per key} (C)" "" "$commands wait"
+}
+floor_note() {
+    cat "$work"/floor-*.out | awk '{ keys += $1; bytes += $3 } END { printf "%d keys, %d value bytes", keys, bytes }'
+}
+
 json_field() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s);process.stdout.write(String(process.argv[1].split(".").reduce((o,k)=>o[k],j)))})' "$1"; }
 users_note() {
     node -e 'const a=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));
@@ -270,6 +289,8 @@ run_topology() {
         measure_shell "baseline: per master --scan | GETs | count" "" "$baseline"
     fi
     rows[-1]+="$(cat "$work/out")"
+    floor users
+    rows[-1]+="$(floor_note)"
 
     measure "sessiondesk-cli destroy-all" "" "${sd[@]}" destroy-all --confirm "$target"
     rows[-1]+="$(json_field destroyed <"$work/out") destroyed; left $(count 'sess:*')"
@@ -290,6 +311,10 @@ run_topology() {
     fi
     rows[-1]+="left $(count 'sess:*')"
 
+    fill plain
+    floor destroy
+    rows[-1]+="$(floor_note); left $(count 'sess:*')"
+
     fill index
     local t0
     t0=$(date +%s.%N)
@@ -307,6 +332,7 @@ run_topology() {
 main() {
     [[ -x $cli ]] || die "no CLI at $cli (cmake --build $build --target sessiondesk-cli)"
     [[ -x $ops ]] || die "no $ops (cmake --build $build --target bench_redis_ops)"
+    [[ -x $floor_tool ]] || die "no $floor_tool (cmake --build $build --target bench_redis_floor)"
     command -v /usr/bin/time >/dev/null || die "/usr/bin/time is missing"
     [[ -d tests/e2e/node_modules/redis ]] || die "tests/e2e/node_modules is missing (npm ci --prefix tests/e2e)"
     work=$(mktemp -d "${TMPDIR:-/tmp}/sessiondesk-bench-scale.XXXXXX")
