@@ -77,6 +77,8 @@ int main(int argc, char **argv)
         redisAppendCommandArgv(context, 6, scan, nullptr);
         readWork(); // the previous round's work, sent before this SCAN
         redisReply *reply = next(context);
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
+            die("SCAN returned an unexpected reply", nullptr);
         cursor = reply->element[0]->str;
         const redisReply *found = reply->element[1];
         keys += static_cast<long long>(found->elements);
