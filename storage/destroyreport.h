@@ -4,9 +4,12 @@
 
 #include <QFile>
 #include <QJsonObject>
-#include <QMessageAuthenticationCode>
+
+#include <memory>
 
 namespace SessionDesk {
+
+class IdMac;
 
 // Streams the report of a destroy-all to a file while the run goes, never holding it whole, as
 // JSON Lines (one object per line):
@@ -52,7 +55,7 @@ private:
     bool m_headerWritten = false;
     QByteArray m_salt;
     QString m_auditLogPath;
-    QMessageAuthenticationCode m_mac{QCryptographicHash::Sha256};
+    std::unique_ptr<IdMac> m_mac; // keyed with m_salt when the header is written
     qint64 m_lines = 0;
     bool m_writeFailed = false;
     QString m_writeError;
