@@ -69,7 +69,9 @@ private slots:
     void init();
     void cleanup();
     void typedPasswordIsRememberedOrAskedAgain();
+#if SESSIONDESK_WITH_KEYRING // needs a saved password, so a keychain
     void refusedSavedPasswordIsAskedForAndReplaced();
+#endif
     void importedPasswordsFromTheWelcome();
 
 private:
@@ -234,10 +236,9 @@ void TestPasswords::typedPasswordIsRememberedOrAskedAgain()
     QVERIFY2(leaks.isEmpty(), qPrintable(leaks.join(u' ')));
 }
 
+#if SESSIONDESK_WITH_KEYRING
 void TestPasswords::refusedSavedPasswordIsAskedForAndReplaced()
 {
-    if (!kWithKeyring)
-        QSKIP("needs a saved password, so a keychain: covered by tst_passwords_keychain");
     RedisServer moved;
     RedisServer::Options options;
     options.configLines << QStringLiteral("requirepass old-pass-2");
@@ -268,6 +269,8 @@ void TestPasswords::refusedSavedPasswordIsAskedForAndReplaced()
     QVERIFY(remembered.count() == 1 || remembered.wait(20000));
     QCOMPARE(Keychain::readNow(profile.secretKey()).secret, QStringLiteral("new-pass-3"));
 }
+
+#endif
 
 void TestPasswords::importedPasswordsFromTheWelcome()
 {

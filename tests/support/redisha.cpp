@@ -1,6 +1,5 @@
 #include "redisha.h"
 
-#include <QDeadlineTimer>
 #include <QSet>
 #include <QTest>
 
@@ -116,13 +115,9 @@ bool SentinelSetup::start(const Options &options)
     // happens, so its SENTINEL REPLICAS view is polled until it has (Redis reads a replica's
     // INFO every 10 s at the latest).
     for (int i = 0; i < 3; ++i) {
-        QDeadlineTimer deadline(15000);
-        while (!replicaInfoRead(i)) {
-            if (deadline.hasExpired()) {
-                m_error = QStringLiteral("sentinel %1 never read the replica's INFO").arg(i);
-                return false;
-            }
-            QTest::qWait(50);
+        if (!QTest::qWaitFor([&] { return replicaInfoRead(i); }, 15000)) {
+            m_error = QStringLiteral("sentinel %1 never read the replica's INFO").arg(i);
+            return false;
         }
     }
     return true;
