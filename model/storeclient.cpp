@@ -324,29 +324,7 @@ StoreClient::RequestId StoreClient::destroyAll(bool dryRun, const QString &reaso
             store.setPlannedCount(planned);
             if (sessionReportPath.isEmpty() || dryRun)
                 return store.destroyAll(dryRun, progress, cancel);
-            if (!store.reportsSessionOutcomes()) {
-                return std::unexpected(StorageError{
-                    StorageError::Code::InvalidArgument,
-                    QStringLiteral("A per-session report is not available for %1: only Redis "
-                                   "stores report each session's outcome. Nothing was destroyed.")
-                        .arg(store.targetName()),
-                    QString()});
-            }
-            // Opened before anything is destroyed, so that a report that cannot be written
-            // stops the run first.
-            DestroyReportWriter writer(sessionReportPath);
-            if (auto started = writer.start(store.targetName(), false); !started)
-                return std::unexpected(started.error());
-            store.setDestroyOutcomeSink(&writer);
-            auto report = store.destroyAll(false, progress, cancel);
-            store.setDestroyOutcomeSink(nullptr);
-            if (!report)
-                return report;
-            report->sessionReportPath = sessionReportPath;
-            if (auto finished = writer.finish(*report); !finished)
-                report->sessionReportError = finished.error().message;
-            report->sessionReportLines = writer.sessionLines();
-            return report;
+            return destroyAllWithSessionReport(store, sessionReportPath, false, progress, cancel);
         },
         [this, dryRun](RequestId id, const DestroyReport &report) {
             emit destroyed(id, report);

@@ -219,4 +219,31 @@ Result<void> DestroyReportWriter::finish(const DestroyReport &r)
     return {};
 }
 
+Result<DestroyReport> destroyAllWithSessionReport(SessionStore &store, const QString &reportPath,
+                                                  bool dryRun, const ProgressCallback &progress,
+                                                  const CancelToken &cancel)
+{
+    if (!store.reportsSessionOutcomes()) {
+        return fail(Code::InvalidArgument,
+                    QStringLiteral("A per-session report is not available for %1: only Redis "
+                                   "stores report each session's outcome. Nothing was destroyed.")
+                        .arg(store.targetName()));
+    }
+    // Opened before anything is destroyed, so that a report that cannot be written stops the
+    // run first.
+    DestroyReportWriter writer(reportPath);
+    if (auto started = writer.start(store.targetName(), dryRun); !started)
+        return std::unexpected(started.error());
+    store.setDestroyOutcomeSink(&writer);
+    auto report = store.destroyAll(dryRun, progress, cancel);
+    store.setDestroyOutcomeSink(nullptr);
+    if (!report)
+        return report;
+    report->sessionReportPath = reportPath;
+    if (auto finished = writer.finish(*report); !finished)
+        report->sessionReportError = finished.error().message;
+    report->sessionReportLines = writer.sessionLines();
+    return report;
+}
+
 } // namespace SessionDesk

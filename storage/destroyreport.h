@@ -61,4 +61,13 @@ private:
     QString m_writeError;
 };
 
+// store.destroyAll() with each session's outcome streamed to `reportPath` by a
+// DestroyReportWriter. Fails before anything is destroyed when the store reports no per-session
+// outcome or the file cannot be created. The run's report names the file and its session lines;
+// a file that could not be finished (the disk filled up, ...) leaves the run's outcome as it
+// is and says why in sessionReportError.
+Result<DestroyReport> destroyAllWithSessionReport(SessionStore &store, const QString &reportPath,
+                                                  bool dryRun, const ProgressCallback &progress,
+                                                  const CancelToken &cancel);
+
 } // namespace SessionDesk

@@ -1159,36 +1159,21 @@ int Runner::destroyAll()
 {
     ProgressPrinter printer(m_err);
     m_store->setReason(m_options.reason);
-    // The report is written while the run goes, never held whole; it is opened before
-    // anything is destroyed, so that a report that cannot be written stops the run first.
-    std::optional<DestroyReportWriter> writer;
-    if (!m_options.report.isEmpty()) {
-        if (!m_store->reportsSessionOutcomes()) {
-            m_err << "--report is not available for " << m_store->targetName()
-                  << ": only Redis stores report each session's outcome; nothing was "
-                     "destroyed.\n";
-            return Usage;
-        }
-        writer.emplace(m_options.report);
-        if (auto started = writer->start(m_store->targetName(), m_options.dryRun); !started)
-            return report(started.error());
-        m_store->setDestroyOutcomeSink(&*writer);
-    }
-    auto result = m_store->destroyAll(m_options.dryRun, printer.callback(), m_cancel);
-    m_store->setDestroyOutcomeSink(nullptr);
+    // The report is written while the run goes, never held whole.
+    auto result = m_options.report.isEmpty()
+        ? m_store->destroyAll(m_options.dryRun, printer.callback(), m_cancel)
+        : destroyAllWithSessionReport(*m_store, m_options.report, m_options.dryRun,
+                                      printer.callback(), m_cancel);
     if (!result)
         return report(result.error());
     const DestroyReport &r = *result;
-    bool reportBroken = false;
-    if (writer) {
-        // A report that could not be finished is a failure of its own, after the outcome.
-        if (auto finished = writer->finish(r); !finished) {
-            m_err << finished.error().message << '\n';
-            reportBroken = true;
-        } else if (!m_options.json) {
-            m_err << "Report: " << writer->path() << " (" << writer->sessionLines()
-                  << " session lines).\n";
-        }
+    // A report that could not be finished is a failure of its own, after the outcome.
+    const bool reportBroken = !r.sessionReportError.isEmpty();
+    if (reportBroken) {
+        m_err << r.sessionReportError << '\n';
+    } else if (!r.sessionReportPath.isEmpty() && !m_options.json) {
+        m_err << "Report: " << r.sessionReportPath << " (" << r.sessionReportLines
+              << " session lines).\n";
     }
     const QString target = m_store->targetName();
     const bool indexed = m_store->layout().hasUserIndex();
