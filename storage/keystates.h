@@ -24,20 +24,6 @@ public:
         Gone = 5, // its delete answered 0: removed by someone else, or expired
     };
 
-    State value(const QByteArray &key) const
-    {
-        if (m_slots.empty())
-            return Absent;
-        const quint64 h = hashOf(key);
-        for (size_t at = home(h);; at = (at + 1) & (m_slots.size() - 1)) {
-            const quint64 entry = m_slots[at];
-            if (entry == 0)
-                return Absent;
-            if ((entry & ~quint64(7)) == h)
-                return State(entry & 7);
-        }
-    }
-
     void set(const QByteArray &key, State state) { exchange(key, state); }
 
     // Sets the key's state and returns the one it had, with a single lookup.
@@ -52,21 +38,9 @@ public:
         return before;
     }
 
-    // Marks the key seen; false when it was met before (its state is then left as it was).
-    bool insert(const QByteArray &key)
-    {
-        const quint64 h = hashOf(key);
-        quint64 &entry = slotFor(h);
-        if (entry != 0)
-            return false;
-        ++m_used;
-        entry = h | Seen;
-        return true;
-    }
-
-    // insert() for every key of a batch, calling fresh(i) for each key met for the first time.
-    // The slots are fetched from memory together, not one cache miss after another: with a
-    // million keys the table is far larger than the caches.
+    // Marks every key of a batch seen, calling fresh(i) for each key met for the first time (a
+    // key met before keeps its state). The slots are fetched from memory together, not one
+    // cache miss after another: with a million keys the table is far larger than the caches.
     template <typename Fresh> void insertBatch(const QList<QByteArray> &keys, Fresh &&fresh)
     {
         std::vector<quint64> hashes;
@@ -95,8 +69,6 @@ public:
         for (const QByteArray &key : keys)
             __builtin_prefetch(&m_slots[home(hashOf(key))]);
     }
-
-    size_t size() const { return m_used; }
 
 private:
     static quint64 hashOf(const QByteArray &key)

@@ -147,11 +147,10 @@ public:
     // books the last one and plans the next. Work that changes keys is finished one round
     // later (at most one batch sent and unanswered when a round ends), reads two rounds later.
     // `finish` runs in the order the batches were planned; it may run commands of its own.
-    // `plan` sees
-    // each key the servers return (a key may come more than once, as with scan()), `tick` is
-    // called after every round, also when a round found nothing. Cancel stops after the
-    // batches in flight; errors end the scan once they are finished, so that no outcome of a
-    // batch sent is ever lost.
+    // `plan` sees each key the servers return (a key may come more than once, as with scan()),
+    // `tick` is called after every round, also when a round found nothing. Cancel stops after
+    // the batches in flight; errors end the scan once they are finished, so that no outcome of
+    // a batch sent is ever lost.
     using ScanPlanner = std::function<Result<ScanWork>(const QList<QByteArray> &keys)>;
     using ScanTick = std::function<void(const ScanProgress &progress)>;
     Result<void> scanPipelined(const QByteArray &pattern, int maxCount, const CancelToken &cancel,
