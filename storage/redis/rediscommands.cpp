@@ -71,7 +71,7 @@ const QHash<QByteArray, QSet<QByteArray>> &readSubcommands()
         {"ACL", {"CAT", "GETUSER", "LIST", "USERS", "WHOAMI"}},
         {"CLIENT", {"GETNAME", "ID", "INFO"}},
         {"CLUSTER",
-         {"COUNTKEYSINSLOT", "INFO", "KEYSLOT", "MYID", "MYSHARDID", "NODES", "REPLICAS", "SHARDS",
+         {"COUNTKEYSINSLOT", "GETKEYSINSLOT", "INFO", "KEYSLOT", "MYID", "MYSHARDID", "NODES", "REPLICAS", "SHARDS",
           "SLAVES", "SLOTS"}},
         {"COMMAND", {"COUNT", "DOCS", "INFO"}},
         {"CONFIG", {"GET"}},

@@ -1,5 +1,7 @@
 #include "redisrouter.h"
 
+#include "sessionlayout.h"
+
 #include <QHash>
 #include <QMap>
 #include <QThread>
@@ -999,6 +1001,71 @@ double cursorFraction(const QByteArray &cursor)
     return std::clamp(double(v) / 18446744073709551616.0, 0.0, 1.0);
 }
 
+// Whether `pattern` has no '?' and no class: only characters, escapes and '*', which
+// globMatch() reads exactly as the server does.
+bool hasOnlyStars(QByteArrayView pattern)
+{
+    for (qsizetype i = 0; i < pattern.size(); ++i) {
+        if (pattern.at(i) == '\\')
+            ++i;
+        else if (pattern.at(i) == '?' || pattern.at(i) == '[')
+            return false;
+    }
+    return true;
+}
+
+using SlotRanges = QList<std::pair<int, int>>; // [first, last], ascending, not adjacent
+
+SlotRanges rangesOf(const QList<int> &ascendingSlots)
+{
+    SlotRanges ranges;
+    for (const int slot : ascendingSlots) {
+        if (!ranges.isEmpty() && ranges.last().second + 1 == slot)
+            ranges.last().second = slot;
+        else
+            ranges.append({slot, slot});
+    }
+    return ranges;
+}
+
+// Whether the "myself" line of a CLUSTER NODES reply serves exactly `ranges`, with no slot
+// migrating or importing ("[slot->-id]", "[slot-<-id]").
+bool servesExactly(const Reply &nodes, const SlotRanges &ranges)
+{
+    if (nodes.type != Reply::Type::String)
+        return false;
+    for (const QByteArray &line : nodes.string.split('\n')) {
+        const QList<QByteArray> fields = line.trimmed().split(' ');
+        if (fields.size() < 8 || !fields.at(2).split(',').contains("myself"))
+            continue;
+        SlotRanges served;
+        for (qsizetype i = 8; i < fields.size(); ++i) {
+            const QByteArray &field = fields.at(i);
+            if (field.isEmpty())
+                continue;
+            if (field.startsWith('['))
+                return false;
+            const qsizetype dash = field.indexOf('-');
+            bool firstOk = false, lastOk = true;
+            const int first = (dash < 0 ? field : field.left(dash)).toInt(&firstOk);
+            const int last = dash < 0 ? first : field.mid(dash + 1).toInt(&lastOk);
+            if (!firstOk || !lastOk || first < 0 || last < first || last >= kSlotCount)
+                return false;
+            served.append({first, last});
+        }
+        std::sort(served.begin(), served.end());
+        SlotRanges merged;
+        for (const auto &range : std::as_const(served)) {
+            if (!merged.isEmpty() && merged.last().second + 1 >= range.first)
+                merged.last().second = std::max(merged.last().second, range.second);
+            else
+                merged.append(range);
+        }
+        return merged == ranges;
+    }
+    return false;
+}
+
 } // namespace
 
 qint64 timeMicroseconds(const Reply &reply)
@@ -1045,9 +1112,15 @@ void RateLimiter::acquire(qint64 operations)
 
 struct Router::MasterScan
 {
+    // Scan: SCAN's cursor. Slots: CLUSTER GETKEYSINSLOT on each of ownedSlots. Undecided: the
+    // first round asks DBSIZE and CLUSTER NODES to choose between them.
+    enum class Method { Scan, Undecided, Slots };
     Node *node = nullptr;
+    Method method = Method::Scan;
     QByteArray cursor = "0";
+    qsizetype nextSlot = 0; // Slots: the index in ownedSlots of the next slot to walk
     QList<int> ownedSlots; // the slots it owned when the pass began
+    SlotRanges ownedRanges; // the same as ranges, as CLUSTER NODES gives them
     quint64 generation = 0; // the server session of the pass
     qint64 size = -1; // DBSIZE when the pass began
     double fraction = 0; // of its keys examined so far (estimated from the cursor)
@@ -1056,14 +1129,23 @@ struct Router::MasterScan
     // This round:
     bool sent = false;
     bool askedSize = false;
+    bool timedRound = false; // TIME went before and after
+    int walking = 0; // Slots: slots asked for
+    bool checking = false; // Slots: CLUSTER NODES asked for (see step 1)
+    int walkRounds = 0; // Slots: rounds of this pass
     Result<Connection::Ticket> ticket;
     QElapsedTimer sentAt;
 };
 
 Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
                                    const CancelToken &cancel, const ScanPlanner &plan,
-                                   const ScanTick &tick)
+                                   const ScanTick &tick, KeySource source)
 {
+    // One GETKEYSINSLOT returns at most this many keys (about 3 ms of server time); a slot with
+    // more is read by SCAN, which has a cursor.
+    constexpr int kMostSlotKeys = 5000;
+    const bool mayWalk =
+        source == KeySource::SlotsOnCluster && isCluster() && hasOnlyStars(pattern);
     if (m_masters.isEmpty()) {
         if (auto opened = open(); !opened)
             return opened;
@@ -1108,10 +1190,24 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
     bool unserved = false; // a slot not yet scanned has no master (at the last planning)
     const auto restartPass = [&](MasterScan &pass) {
         pass.cursor = "0";
+        pass.nextSlot = 0;
+        if (pass.method == MasterScan::Method::Slots)
+            pass.method = MasterScan::Method::Undecided; // the store may have changed
         pass.size = -1;
         pass.fraction = 0;
         ++restarts;
         replanNeeded = true;
+    };
+    // The tuner learns how long the server took for a round's SCAN or walk.
+    const auto observeRound = [](MasterScan &pass, const Reply *before, const Reply *after) {
+        const qint64 start = before ? timeMicroseconds(*before) : -1;
+        const qint64 end = after ? timeMicroseconds(*after) : -1;
+        if (start >= 0 && end >= start) {
+            pass.tuner.observe(end - start);
+        } else {
+            pass.timed = false; // TIME is not allowed (an ACL): the round trip instead
+            pass.tuner.observe(pass.sentAt.nsecsElapsed() / 1000);
+        }
     };
     const auto passFor = [&](const Node *node) {
         return std::find_if(passes.begin(), passes.end(),
@@ -1151,6 +1247,8 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
                 if (passFor(owner) == passes.end()) {
                     auto pass = std::make_unique<MasterScan>();
                     pass->node = owner;
+                    pass->method =
+                        mayWalk ? MasterScan::Method::Undecided : MasterScan::Method::Scan;
                     pass->tuner = BatchTuner(maxCount);
                     passes.push_back(std::move(pass));
                 }
@@ -1199,21 +1297,52 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
                     continue;
                 }
             }
-            if (pass->cursor != "0" && connection.generation() != pass->generation)
+            const auto atStart = [](const MasterScan &p) {
+                return p.cursor == "0" && p.nextSlot == 0;
+            };
+            if (!atStart(*pass) && connection.generation() != pass->generation)
                 restartPass(*pass); // another server session: its cursor means nothing there
-            if (pass->cursor == "0") {
+            if (atStart(*pass)) {
                 pass->generation = connection.generation();
                 pass->ownedSlots = slotsOf(pass->node);
+                pass->ownedRanges = rangesOf(pass->ownedSlots);
             }
             QList<Command> commands;
             pass->askedSize = pass->size < 0;
             if (pass->askedSize)
                 commands.append(Command{"DBSIZE"});
-            if (pass->timed)
+            pass->timedRound = pass->timed && pass->method != MasterScan::Method::Undecided;
+            if (pass->timedRound)
                 commands.append(Command{"TIME"});
-            commands.append(Command{"SCAN", pass->cursor, "MATCH", pattern, "COUNT",
-                                    QByteArray::number(pass->tuner.size())});
-            if (pass->timed)
+            if (pass->method == MasterScan::Method::Scan) {
+                commands.append(Command{"SCAN", pass->cursor, "MATCH", pattern, "COUNT",
+                                        QByteArray::number(pass->tuner.size())});
+            } else if (pass->method == MasterScan::Method::Slots) {
+                // As many slots as hold about the tuned number of keys, at the pass's average.
+                const qint64 perSlot = std::max<qint64>(
+                    1, pass->size / std::max<qsizetype>(1, pass->ownedSlots.size()));
+                pass->walking =
+                    int(std::min<qint64>(std::max<qint64>(1, pass->tuner.size() / perSlot),
+                                         pass->ownedSlots.size() - pass->nextSlot));
+                for (int i = 0; i < pass->walking; ++i) {
+                    commands.append(
+                        Command{"CLUSTER", "GETKEYSINSLOT",
+                                QByteArray::number(pass->ownedSlots.at(pass->nextSlot + i)),
+                                QByteArray::number(kMostSlotKeys + 1)});
+                }
+                ++pass->walkRounds;
+            }
+            // CLUSTER NODES (80 us here) says whether the master serves the slots of the pass,
+            // none of them migrating. It goes with the first round, which chooses, with the last,
+            // which must see any slot that left or joined the master during the walk, and now
+            // and then in between, to notice that early.
+            pass->checking = pass->method == MasterScan::Method::Undecided
+                || (pass->method == MasterScan::Method::Slots
+                    && (pass->nextSlot + pass->walking >= pass->ownedSlots.size()
+                        || pass->walkRounds % 32 == 0));
+            if (pass->checking)
+                commands.append(Command{"CLUSTER", "NODES"});
+            if (pass->timedRound)
                 commands.append(Command{"TIME"});
             pass->sentAt.start();
             pass->ticket = sendTo(pass->node, commands);
@@ -1267,6 +1396,7 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
 
         // 4. The keys of this round.
         QList<QByteArray> keys;
+        bool mapChanged = false; // a walked master serves other slots (or some are moving)
         std::vector<MasterScan *> completed;
         std::vector<std::pair<MasterScan *, StorageError>> failed;
         for (auto &pass : passes) {
@@ -1286,9 +1416,81 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
                 if (size.type == Reply::Type::Integer)
                     pass->size = size.integer;
             }
-            const Reply *before = pass->timed ? &replies->at(at++) : nullptr;
+            const Reply *before = pass->timedRound ? &replies->at(at++) : nullptr;
+            if (pass->method != MasterScan::Method::Scan) {
+                // GETKEYSINSLOT per slot walked, then CLUSTER NODES when asked, then TIME.
+                const qsizetype walked =
+                    pass->method == MasterScan::Method::Slots ? pass->walking : 0;
+                const Reply *after = pass->timedRound
+                    ? &replies->at(at + walked + (pass->checking ? 1 : 0))
+                    : nullptr;
+                const Reply *nodes = pass->checking ? &replies->at(at + walked) : nullptr;
+                bool wait = false;
+                bool fallBack = false;
+                bool moved = false;
+                std::optional<StorageError> resolve;
+                const auto judge = [&](const Reply &error, const QString &what) {
+                    const Fault fault = classify(error);
+                    if (fault == Fault::Wait && !deadline.hasExpired())
+                        wait = true;
+                    else if (fault == Fault::Resolve)
+                        resolve = errorFromReply(error, node->address.text(), what);
+                    else
+                        fallBack = true; // refused (an ACL, a proxy): SCAN instead
+                };
+                for (qsizetype i = 0; i < walked; ++i) {
+                    const Reply &slotKeys = replies->at(at + i);
+                    if (slotKeys.isError())
+                        judge(slotKeys, QStringLiteral("CLUSTER GETKEYSINSLOT"));
+                    else if (slotKeys.type != Reply::Type::Array
+                             || slotKeys.elements.size() > kMostSlotKeys)
+                        fallBack = true; // more keys than one call may return
+                }
+                if (nodes && nodes->isError())
+                    judge(*nodes, QStringLiteral("CLUSTER NODES"));
+                else if (nodes && !servesExactly(*nodes, pass->ownedRanges))
+                    moved = fallBack = true;
+                if (wait) {
+                    waitNeeded = true;
+                } else if (resolve) {
+                    failed.emplace_back(pass.get(), *resolve);
+                } else if (fallBack) {
+                    // Keys of a slot that left this master during the walk are where the map
+                    // now says; its new owner is scanned for them (that slot is not done).
+                    mapChanged |= moved;
+                    restartPass(*pass);
+                    pass->method = MasterScan::Method::Scan;
+                } else if (pass->method == MasterScan::Method::Undecided) {
+                    const double perSlot = pass->size < 0 ? -1.0
+                                                          : double(pass->size)
+                            / double(std::max<qsizetype>(1, pass->ownedSlots.size()));
+                    // Slots well below the limit: one with several times the average is rare.
+                    pass->method = perSlot >= m_slotWalkMinimum && perSlot < kMostSlotKeys / 4.0
+                        ? MasterScan::Method::Slots
+                        : MasterScan::Method::Scan;
+                } else {
+                    transportFailures = 0;
+                    deadline = QDeadlineTimer(m_config.commandTimeoutMs);
+                    delay = 50;
+                    observeRound(*pass, before, after);
+                    for (qsizetype i = 0; i < walked; ++i) {
+                        const QList<Reply> &returned = replies->at(at + i).elements;
+                        progress.returned += returned.size();
+                        for (const Reply &key : returned) {
+                            if (globMatch(pattern, key.string))
+                                keys.append(key.string);
+                        }
+                    }
+                    pass->nextSlot += walked;
+                    pass->fraction = double(pass->nextSlot)
+                        / double(std::max<qsizetype>(1, pass->ownedSlots.size()));
+                    if (pass->nextSlot >= pass->ownedSlots.size())
+                        completed.push_back(pass.get());
+                }
+                continue;
+            }
             const Reply &reply = replies->at(at++);
-            const Reply *after = pass->timed ? &replies->at(at++) : nullptr;
+            const Reply *after = pass->timedRound ? &replies->at(at++) : nullptr;
             if (reply.isError()) {
                 const Fault fault = classify(reply);
                 const StorageError error =
@@ -1315,14 +1517,7 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
             transportFailures = 0;
             deadline = QDeadlineTimer(m_config.commandTimeoutMs);
             delay = 50;
-            const qint64 start = before ? timeMicroseconds(*before) : -1;
-            const qint64 end = after ? timeMicroseconds(*after) : -1;
-            if (start >= 0 && end >= start) {
-                pass->tuner.observe(end - start);
-            } else {
-                pass->timed = false; // TIME is not allowed (an ACL): the round trip instead
-                pass->tuner.observe(pass->sentAt.nsecsElapsed() / 1000);
-            }
+            observeRound(*pass, before, after);
             pass->cursor = reply.elements.at(0).string;
             pass->fraction = std::max(pass->fraction, cursorFraction(pass->cursor));
             const QList<Reply> &returned = reply.elements.at(1).elements;
@@ -1345,6 +1540,9 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
         }
         if (stop)
             planned.reset(); // planned, not attempted
+
+        if (mapChanged && !stop)
+            refreshSlotMap(false);
 
         // 6. SCAN failures: find the master again (or wait) and scan it again from its start.
         for (auto &[pass, error] : failed) {

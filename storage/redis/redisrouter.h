@@ -151,10 +151,25 @@ public:
     // `tick` is called after every round, also when a round found nothing. Cancel stops after
     // the batches in flight; errors end the scan once they are finished, so that no outcome of
     // a batch sent is ever lost.
+    //
+    // Where the keys come from. Scan: SCAN MATCH on every master. SlotsOnCluster: on a cluster
+    // master that holds at least slotWalkMinimum() keys per slot, its slots are walked with
+    // CLUSTER GETKEYSINSLOT and the keys filtered by `pattern` here instead: a fraction of
+    // SCAN's server time, and keys that come grouped by slot (a batch can read them with one
+    // MGET per slot). CLUSTER NODES goes with every round of a walk; the master falls back to
+    // SCAN when it shows a slot migrating to or from it or other slots than the router's map,
+    // when the master refuses GETKEYSINSLOT (an ACL), when a slot holds more keys than one call
+    // may return, and from the start when `pattern` has a '?' or a class. Unlike SCAN, a walk
+    // can return a key that has expired and is not reclaimed yet.
+    enum class KeySource { Scan, SlotsOnCluster };
     using ScanPlanner = std::function<Result<ScanWork>(const QList<QByteArray> &keys)>;
     using ScanTick = std::function<void(const ScanProgress &progress)>;
     Result<void> scanPipelined(const QByteArray &pattern, int maxCount, const CancelToken &cancel,
-                               const ScanPlanner &plan, const ScanTick &tick);
+                               const ScanPlanner &plan, const ScanTick &tick,
+                               KeySource source = KeySource::Scan);
+    // Keys per slot (DBSIZE over the slots a master serves) from which KeySource::SlotsOnCluster
+    // walks slots; below it a SCAN is as cheap. Tests set 0 to walk any store.
+    void setSlotWalkMinimum(double keysPerSlot) { m_slotWalkMinimum = keysPerSlot; }
 
     // One SCAN call for paged listings. The cursor is opaque: it names the master (by its
     // lowest slot), the master's own cursor and the server session it belongs to, so that a
@@ -243,6 +258,7 @@ private:
     int m_failovers = 0;
     RateLimiter m_rateLimiter;
     qint64 m_operationsSent = 0;
+    double m_slotWalkMinimum = 4;
 };
 
 } // namespace SessionDesk::Redis

@@ -205,9 +205,10 @@ SessionStore::ValueReads SessionStore::valueReads(const QList<QByteArray> &keys,
     ValueReads reads;
     reads.timed = timed && !m_router.isCluster();
     reads.where.reserve(keys.size());
+    width = std::max(1, width);
     if (m_router.isCluster()) {
-        // Keys that share a slot (a user's keys with a hash tag) go in one MGET; the others,
-        // nearly all of a batch, one GET each.
+        // Keys that share a slot (a user's keys with a hash tag, or a slot walk's keys) go in
+        // MGETs of up to `width` keys; the others, nearly all of a SCAN's batch, a GET each.
         QHash<int, qsizetype> commandOfSlot;
         QList<int> slotOf(keys.size());
         QHash<int, int> keysInSlot;
@@ -221,7 +222,7 @@ SessionStore::ValueReads SessionStore::valueReads(const QList<QByteArray> &keys,
                 continue;
             }
             auto at = commandOfSlot.find(slot);
-            if (at == commandOfSlot.end()) {
+            if (at == commandOfSlot.end() || reads.commands.at(*at).size() > width) {
                 at = commandOfSlot.insert(slot, reads.commands.size());
                 reads.commands.append({mget});
             }
@@ -231,7 +232,6 @@ SessionStore::ValueReads SessionStore::valueReads(const QList<QByteArray> &keys,
         }
         return reads;
     }
-    width = std::max(1, width);
     if (reads.timed)
         reads.commands.append({time});
     for (qsizetype at = 0; at < keys.size(); at += width) {
@@ -574,6 +574,8 @@ Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
     bool timed = true;
     qint64 valueBytes = 0;
     qint64 values = 0;
+    // On a cluster, the keys come slot by slot where that is cheaper, so that values are read
+    // with MGETs instead of one GET per key.
     auto scanned = m_router.scanPipelined(
         m_layout.scanPattern(), m_batchSize, cancel,
         [&](const QList<QByteArray> &batch) -> Result<ScanWork> {
@@ -640,7 +642,8 @@ Result<UserList> SessionStore::listUsers(const ProgressCallback &progress,
                 p.total = at.total;
             if (progress)
                 progress(p);
-        });
+        },
+        Router::KeySource::SlotsOnCluster);
     if (!scanned)
         return std::unexpected(scanned.error());
     list.users.reserve(counts.size());
@@ -1454,7 +1457,7 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
             return planDeletes({{sessionKeys, &report.matched, &sessionTally},
                                 {bookkeeping, &bookkeepingFound, &bookkeepingTally}});
         },
-        tick);
+        tick, Router::KeySource::SlotsOnCluster);
     report.examined = p.examined;
     for (const QByteArray &pattern : m_layout.bookkeepingScanPatterns()) {
         if (!sessions || m_layout.scanCovers(pattern))
@@ -1499,7 +1502,8 @@ Result<DestroyReport> SessionStore::destroyAll(bool dryRun, const ProgressCallba
                 // short, but cancel and progress still come.
                 if (progress)
                     progress(p);
-            });
+            },
+            Router::KeySource::SlotsOnCluster);
         if (!indexes && indexes.error().code != Code::Cancelled) {
             // As with sessions: an error before anything was deleted is just an error.
             if (!sessionTally.any() && !bookkeepingTally.any() && !indexTally.any())

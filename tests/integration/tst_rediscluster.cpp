@@ -54,12 +54,16 @@ private slots:
     void init();
     void indexAndSessionKeysLiveOnDifferentNodes();
     void listsUsersAcrossMasters();
+    void listsUsersSlotBySlot();
+    void slotWalkScansWhereItCannotWalk();
+    void slotWalkNoticesASlotThatMoved();
     void describeShowsClusterMode();
     void pagesCoverEveryMasterOnce();
     void userLookupsWithAndWithoutIndex();
     void revokeKeepsIndexConsistentAcrossNodes();
     void logoutUserAcrossNodes();
     void destroyAllDryRunChangesNothing();
+    void destroyAllTouchesOnlyTheLayoutOnEveryNode_data();
     void destroyAllTouchesOnlyTheLayoutOnEveryNode();
     void destroyAllCancelReportsExactly();
     void followsAskTryAgainAndMovedDuringSlotMigration();
@@ -74,6 +78,9 @@ private:
     qint64 countKeys(const QByteArray &pattern);
     void verifyOutsidersIntact();
     void refreshOwners();
+    void resetStats();
+    qint64 calls(int node, const QByteArray &command);
+    static qint64 sessionsOf(const UserList &list, const QString &user);
 
     RedisCluster m_cluster;
     std::vector<std::unique_ptr<Connection>> m_direct; // one per node, for set-up and checks
@@ -198,6 +205,166 @@ void TestRedisCluster::listsUsersAcrossMasters()
     QCOMPARE(seen.last().total, 7 + 3 + kOutsiders.size());
 }
 
+void TestRedisCluster::resetStats()
+{
+    for (auto &direct : m_direct)
+        QVERIFY(direct->command({"CONFIG", "RESETSTAT"}));
+}
+
+// Calls of `command` ("scan", "cluster|getkeysinslot") on a node since resetStats().
+qint64 TestRedisCluster::calls(int node, const QByteArray &command)
+{
+    const auto stats =
+        infoFields(m_direct.at(size_t(node))->command({"INFO", "commandstats"})->string);
+    const QByteArray entry = stats.value("cmdstat_" + command); // "calls=N,usec=..."
+    return entry.isEmpty() ? 0 : entry.mid(6, entry.indexOf(',') - 6).toLongLong();
+}
+
+qint64 TestRedisCluster::sessionsOf(const UserList &list, const QString &user)
+{
+    for (const UserSummary &summary : list.users) {
+        if (summary.user == user)
+            return summary.sessions;
+    }
+    return 0;
+}
+
+void TestRedisCluster::listsUsersSlotBySlot()
+{
+    // A cluster store with enough keys per slot is read slot by slot: CLUSTER GETKEYSINSLOT
+    // and an MGET per slot instead of SCAN and a GET per key. Forced here on the small data
+    // set, the walk finds what SCAN finds.
+    put({{"SET", "sess:anon", R"({"cookie":{}})"}});
+    auto scanned = store(QString(), 16)->listUsers({}, {});
+    QVERIFY(scanned);
+    resetStats();
+    auto s = store(QString(), 16);
+    s->router().setSlotWalkMinimum(0);
+    QList<Progress> seen;
+    auto walked = s->listUsers([&](const Progress &p) { seen.append(p); }, {});
+    QVERIFY2(walked, walked ? "" : qPrintable(walked.error().message));
+    QCOMPARE(walked->users.size(), scanned->users.size());
+    for (qsizetype i = 0; i < walked->users.size(); ++i) {
+        QCOMPARE(walked->users.at(i).user, scanned->users.at(i).user);
+        QCOMPARE(walked->users.at(i).sessions, scanned->users.at(i).sessions);
+    }
+    QCOMPARE(walked->sessionsExamined, 7);
+    QCOMPARE(walked->sessionsWithoutUser, 1);
+    // Every slot was walked once, on its master, and nothing was scanned.
+    for (int node = 0; node < m_cluster.size(); ++node) {
+        QCOMPARE(calls(node, "cluster|getkeysinslot"), m_owners.count(node));
+        QCOMPARE(calls(node, "scan"), 0);
+    }
+    QVERIFY(seen.size() > 3);
+    QCOMPARE(seen.last().examined, seen.last().total);
+}
+
+void TestRedisCluster::slotWalkScansWhereItCannotWalk()
+{
+    // A slot with more keys than one GETKEYSINSLOT may return: its master is scanned instead,
+    // the other two are walked.
+    const int bigSlot = keySlot("big");
+    const int bigNode = m_owners.at(bigSlot);
+    QList<Command> many;
+    for (int i = 0; i < 5001; ++i)
+        many.append(
+            {"SET", "sess:{big}" + QByteArray::number(i), sessionJson(QStringLiteral("dave"))});
+    auto stored = nodeFor("big").pipeline(many);
+    QVERIFY(stored);
+    resetStats();
+    auto s = store(QString(), 200);
+    s->router().setSlotWalkMinimum(0);
+    auto list = s->listUsers({}, {});
+    QVERIFY2(list, list ? "" : qPrintable(list.error().message));
+    QCOMPARE(sessionsOf(*list, QStringLiteral("dave")), 5001);
+    QCOMPARE(sessionsOf(*list, QStringLiteral("alice@example.org")), 3);
+    QCOMPARE(list->sessionsExamined, 5001 + 6);
+    for (int node = 0; node < m_cluster.size(); ++node) {
+        QCOMPARE(calls(node, "scan") > 0, node == bigNode);
+        QVERIFY(calls(node, "cluster|getkeysinslot") > 0);
+    }
+
+    // A user whose ACL refuses GETKEYSINSLOT: every master is scanned, nothing is missed.
+    for (auto &direct : m_direct) {
+        auto created = direct->command({"ACL", "SETUSER", "no-walk", "on", ">no-walk-pw", "~*",
+                                        "&*", "+@all", "-cluster|getkeysinslot"});
+        QVERIFY(created && !created->isError());
+    }
+    resetStats();
+    StoreConfig config = *StoreConfig::fromUrl(m_cluster.url());
+    config.username = QStringLiteral("no-walk");
+    config.password = QStringLiteral("no-walk-pw");
+    Redis::SessionStore limited(config, *SessionLayout::preset(QStringLiteral("connect-redis")));
+    limited.router().setSlotWalkMinimum(0);
+    QVERIFY(limited.connect());
+    auto refused = limited.listUsers({}, {});
+    for (auto &direct : m_direct)
+        QVERIFY(direct->command({"ACL", "DELUSER", "no-walk"}));
+    QVERIFY2(refused, refused ? "" : qPrintable(refused.error().message));
+    QCOMPARE(sessionsOf(*refused, QStringLiteral("dave")), 5001);
+    QCOMPARE(refused->sessionsExamined, 5001 + 6);
+    for (int node = 0; node < m_cluster.size(); ++node)
+        QVERIFY(calls(node, "scan") > 0);
+}
+
+void TestRedisCluster::slotWalkNoticesASlotThatMoved()
+{
+    // While the masters are walked, the last slot of node 0 moves to node 1 with its keys,
+    // before node 0's walk reaches it. Node 0 then no longer serves it (its last CLUSTER NODES
+    // says so) and node 1 serves a slot its walk did not have: both are scanned again, and
+    // the moved sessions are counted once.
+    const int slot = int(m_owners.lastIndexOf(0));
+    const int target = 1;
+    QByteArray tag;
+    for (int i = 0; tag.isEmpty(); ++i) {
+        const QByteArray candidate = "t" + QByteArray::number(i);
+        if (keySlot(candidate) == slot)
+            tag = candidate;
+    }
+    QList<Command> moving;
+    QList<QByteArray> keys;
+    for (int i = 0; i < 5; ++i) {
+        keys.append("sess:{" + tag + "}" + QByteArray::number(i));
+        moving.append({"SET", keys.last(), sessionJson(QStringLiteral("sam"))});
+    }
+    put(moving);
+    auto s = store(QString(), 16);
+    s->router().setSlotWalkMinimum(0);
+    bool moved = false;
+    QString moveError;
+    auto list = s->listUsers(
+        [&](const Progress &) {
+            if (moved)
+                return;
+            moved = true;
+            Connection &from = *m_direct.at(0);
+            Connection &to = *m_direct.at(size_t(target));
+            const QByteArray slotText = QByteArray::number(slot);
+            to.command({"CLUSTER", "SETSLOT", slotText, "IMPORTING", m_cluster.nodeId(0)});
+            from.command({"CLUSTER", "SETSLOT", slotText, "MIGRATING", m_cluster.nodeId(target)});
+            Command migrate{
+                "MIGRATE", "127.0.0.1", QByteArray::number(m_cluster.node(target).port()), "", "0",
+                "5000",    "KEYS"};
+            migrate.append(keys);
+            from.command(migrate);
+            if (!m_cluster.assignSlot(slot, target))
+                moveError = m_cluster.errorString();
+        },
+        {});
+    QVERIFY2(moveError.isEmpty(), qPrintable(moveError));
+    refreshOwners();
+    QCOMPARE(m_owners.at(slot), target);
+    QVERIFY2(list, list ? "" : qPrintable(list.error().message));
+    QCOMPARE(sessionsOf(*list, QStringLiteral("sam")), 5);
+    QCOMPARE(sessionsOf(*list, QStringLiteral("alice@example.org")), 3);
+    QCOMPARE(list->sessionsExamined, 5 + 6);
+    // The slot goes back, empty, for the tests after this one.
+    for (const QByteArray &key : std::as_const(keys))
+        QVERIFY(m_direct.at(size_t(target))->command({"UNLINK", key}));
+    QVERIFY2(m_cluster.assignSlot(slot, 0), qPrintable(m_cluster.errorString()));
+    refreshOwners();
+}
+
 void TestRedisCluster::describeShowsClusterMode()
 {
     auto info = store(kIndex)->describe({}, {});
@@ -317,13 +484,24 @@ void TestRedisCluster::destroyAllDryRunChangesNothing()
     QCOMPARE(countKeys("*"), 6 + 3 + kOutsiders.size());
 }
 
+void TestRedisCluster::destroyAllTouchesOnlyTheLayoutOnEveryNode_data()
+{
+    QTest::addColumn<bool>("walk");
+    QTest::newRow("scan") << false;
+    QTest::newRow("slot walk") << true;
+}
+
 void TestRedisCluster::destroyAllTouchesOnlyTheLayoutOnEveryNode()
 {
+    QFETCH(bool, walk);
     QList<Command> many;
     for (int i = 0; i < 2500; ++i)
         many.append({"SET", "sess:bulk-" + QByteArray::number(i), "{}", "EX", "600"});
     put(many);
     auto s = store(kIndex, 300);
+    if (walk)
+        s->router().setSlotWalkMinimum(0);
+    resetStats();
     QList<Progress> seen;
     auto report = s->destroyAll(false, [&](const Progress &p) { seen.append(p); }, {});
     QVERIFY2(report, report ? "" : qPrintable(report.error().message));
@@ -336,6 +514,11 @@ void TestRedisCluster::destroyAllTouchesOnlyTheLayoutOnEveryNode()
     QVERIFY(seen.size() > 3);
     QCOMPARE(seen.first().total, 2506 + 3 + kOutsiders.size());
     QCOMPARE(seen.last().destroyed, 2506);
+    for (int node = 0; node < m_cluster.size(); ++node) {
+        // Sessions and index keys: every slot walked twice, or each master scanned.
+        QCOMPARE(calls(node, "cluster|getkeysinslot"), walk ? 2 * m_owners.count(node) : 0);
+        QCOMPARE(calls(node, "scan") > 0, !walk);
+    }
     QCOMPARE(countKeys("sess:*"), 0);
     QCOMPARE(countKeys("user-sessions:*"), 0);
     verifyOutsidersIntact();
@@ -412,6 +595,12 @@ void TestRedisCluster::followsAskTryAgainAndMovedDuringSlotMigration()
     auto listed = store(QString(), 1000)->listSessions(query, {}, {});
     QVERIFY(listed);
     QCOMPARE(listed->sessions.size(), 6);
+    // A slot walk sees the slot migrating (in CLUSTER NODES) and scans those masters instead.
+    auto walker = store(QString(), 1000);
+    walker->router().setSlotWalkMinimum(0);
+    auto users = walker->listUsers({}, {});
+    QVERIFY2(users, users ? "" : qPrintable(users.error().message));
+    QCOMPARE(sessionsOf(*users, QStringLiteral("mia")), 6);
     // A revoke of a moved and an unmoved key of the slot reads both users with one MGET, which
     // the source answers TRYAGAIN (it holds only one of them); the store then asks key by key,
     // and deletes each, one of them by ASK.

@@ -140,6 +140,7 @@ void TestRedisCommands::readAllowList_data()
              {"CLUSTER", "SLOTS"},
              {"CLUSTER", "NODES"},
              {"CLUSTER", "INFO"},
+             {"CLUSTER", "GETKEYSINSLOT", "42", "5001"},
              {"AUTH", "user", "pw"},
              {"SELECT", "3"},
              {"READONLY"},
