@@ -1611,22 +1611,6 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
     return {};
 }
 
-Result<void> Router::scan(const QByteArray &pattern, int count, const CancelToken &cancel,
-                          const KeyVisitor &visit)
-{
-    // The keys go to `visit` as they come; `visit` runs its own commands, if any.
-    return scanPipelined(pattern, count, cancel,
-                         [&](const QList<QByteArray> &keys) -> Result<ScanWork> {
-                             auto more = visit(keys);
-                             if (!more)
-                                 return std::unexpected(more.error());
-                             ScanWork work;
-                             work.last = !*more;
-                             return work;
-                         },
-                         {});
-}
-
 Result<Router::ScanStep> Router::scanStep(const QByteArray &cursorToken, const QByteArray &pattern,
                                           int count)
 {

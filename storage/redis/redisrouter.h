@@ -131,14 +131,6 @@ public:
     // A keyless command on every master, replies in master order (see masters()).
     Result<QList<Reply>> runOnEveryMaster(const Command &command);
 
-    // Calls `visit` with the keys of every SCAN batch of every master, until it returns false.
-    // A key may come more than once (SCAN repeats keys; a master that changed, reconnected or
-    // failed over is scanned again from the start), so visitors keep their own seen-set.
-    // Fails with Cancelled when `cancel` is set between batches.
-    using KeyVisitor = std::function<Result<bool>(const QList<QByteArray> &keys)>;
-    Result<void> scan(const QByteArray &pattern, int count, const CancelToken &cancel,
-                      const KeyVisitor &visit);
-
     // The streaming scan under every long operation. Every master is scanned at once (one SCAN
     // per master per round, SCAN COUNT tuned per master by BatchTuner up to `maxCount`); the
     // keys of a round go to `plan`, and the work it returns is sent right behind the next
@@ -147,7 +139,9 @@ public:
     // books the last one and plans the next. Work that changes keys is finished one round
     // later (at most one batch sent and unanswered when a round ends), reads two rounds later.
     // `finish` runs in the order the batches were planned; it may run commands of its own.
-    // `plan` sees each key the servers return (a key may come more than once, as with scan()),
+    // `plan` sees each key the servers return; a key may come more than once (SCAN repeats
+    // keys, and a master that changed, reconnected or failed over is read again from its
+    // start), so planners keep their own seen-set.
     // `tick` is called after every round, also when a round found nothing. Cancel stops after
     // the batches in flight; errors end the scan once they are finished, so that no outcome of
     // a batch sent is ever lost.

@@ -541,7 +541,8 @@ Result<StoreInfo> SessionStore::describe(const ProgressCallback &progress,
                 p.total = scanned.total;
             if (progress)
                 progress(p);
-        });
+        },
+        Router::KeySource::SlotsOnCluster);
     if (!counted)
         return std::unexpected(counted.error());
     info.sessions = sessions;
@@ -1256,7 +1257,8 @@ Result<RevokeReport> SessionStore::logoutUser(const QString &user, const Progres
                 p.total = at.total;
             if (progress)
                 progress(p);
-        });
+        },
+        Router::KeySource::SlotsOnCluster);
     if (!scanned)
         return std::unexpected(scanned.error());
     return report;

@@ -4,13 +4,19 @@
 // round and the work for the previous round's keys pipelined behind it, no bookkeeping (no
 // dedup of repeated keys, no per-key outcome, no parsing of values, no error recovery).
 //
-//   bench_redis_floor PORT PATTERN COUNT unlink|mget [per-key]
+//   bench_redis_floor PORT PATTERN COUNT unlink|mget [per-key | slots FIRST-LAST]
 //       unlink: UNLINK of each round's keys; mget: MGET of them (values counted, not parsed).
 //       per-key: one UNLINK or GET per key instead (a cluster master: keys of many slots).
+//       slots: a cluster master's slots FIRST..LAST walked instead of SCAN, about COUNT keys a
+//       round: CLUSTER GETKEYSINSLOT per slot (keys filtered by PATTERN with fnmatch), then
+//       one MGET or UNLINK per slot, whose keys share it.
 // Prints "KEYS keys, BYTES value bytes". Talks only to 127.0.0.1:PORT. Not a test.
 
 #include <hiredis/hiredis.h>
 
+#include <fnmatch.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,10 +32,9 @@ namespace {
     std::exit(1);
 }
 
-redisReply *next(redisContext *context)
+redisReply *next(redisContext *context, void *reply = nullptr)
 {
-    void *reply = nullptr;
-    if (redisGetReply(context, &reply) != REDIS_OK || !reply)
+    if (!reply && (redisGetReply(context, &reply) != REDIS_OK || !reply))
         die("reading a reply", context);
     auto *r = static_cast<redisReply *>(reply);
     if (r->type == REDIS_REPLY_ERROR)
@@ -42,7 +47,8 @@ redisReply *next(redisContext *context)
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        std::fprintf(stderr, "usage: bench_redis_floor PORT PATTERN COUNT unlink|mget [per-key]\n");
+        std::fprintf(stderr, "usage: bench_redis_floor PORT PATTERN COUNT unlink|mget "
+                             "[per-key | slots FIRST-LAST]\n");
         return 2;
     }
     const int port = std::atoi(argv[1]);
@@ -50,6 +56,10 @@ int main(int argc, char **argv)
     const std::string count = argv[3];
     const bool unlink = std::strcmp(argv[4], "unlink") == 0;
     const bool perKey = argc > 5 && std::strcmp(argv[5], "per-key") == 0;
+    int firstSlot = -1, lastSlot = -1;
+    if (argc > 6 && std::strcmp(argv[5], "slots") == 0
+        && std::sscanf(argv[6], "%d-%d", &firstSlot, &lastSlot) != 2)
+        die("slots takes FIRST-LAST", nullptr);
     redisContext *context = redisConnect("127.0.0.1", port);
     if (!context || context->err)
         die("connecting", context);
@@ -72,6 +82,50 @@ int main(int argc, char **argv)
             freeReplyObject(reply);
         }
     };
+    if (firstSlot >= 0) {
+        // About COUNT keys a round, at this master's average per slot.
+        redisReply *size = next(context, redisCommand(context, "DBSIZE"));
+        const long long perSlot = std::max(1LL, size->integer / (lastSlot - firstSlot + 1));
+        freeReplyObject(size);
+        const int slotsPerRound = int(std::max(1LL, std::stoll(count) / perSlot));
+        std::vector<std::vector<std::string>> walked; // the last round's keys, per slot
+        for (int slot = firstSlot; slot <= lastSlot || !walked.empty(); slot += slotsPerRound) {
+            int asked = 0;
+            for (int s = slot; s < slot + slotsPerRound && s <= lastSlot; ++s, ++asked) {
+                const std::string text = std::to_string(s);
+                const char *get[] = {"CLUSTER", "GETKEYSINSLOT", text.c_str(), "5001"};
+                redisAppendCommandArgv(context, 4, get, nullptr);
+            }
+            for (const auto &slotKeys : walked) {
+                args.assign(1, unlink ? "UNLINK" : "MGET");
+                lengths.assign(1, std::strlen(args.front()));
+                for (const std::string &key : slotKeys) {
+                    args.push_back(key.c_str());
+                    lengths.push_back(key.size());
+                }
+                redisAppendCommandArgv(context, int(args.size()), args.data(), lengths.data());
+                ++pending;
+            }
+            walked.clear();
+            for (int i = 0; i < asked; ++i) {
+                redisReply *reply = next(context);
+                std::vector<std::string> slotKeys;
+                for (size_t k = 0; k < reply->elements; ++k) {
+                    const redisReply *key = reply->element[k];
+                    if (fnmatch(pattern, key->str, 0) == 0)
+                        slotKeys.emplace_back(key->str, key->len);
+                }
+                keys += static_cast<long long>(slotKeys.size());
+                if (!slotKeys.empty())
+                    walked.push_back(std::move(slotKeys));
+                freeReplyObject(reply);
+            }
+            readWork(); // the previous round's work, sent behind these GETKEYSINSLOTs
+        }
+        std::printf("%lld keys, %lld value bytes\n", keys, valueBytes);
+        redisFree(context);
+        return 0;
+    }
     do {
         const char *scan[] = {"SCAN", cursor.c_str(), "MATCH", pattern, "COUNT", count.c_str()};
         redisAppendCommandArgv(context, 6, scan, nullptr);

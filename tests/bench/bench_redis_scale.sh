@@ -113,19 +113,22 @@ setup_cluster() {
     url="redis-cluster://$(IFS=,; echo "${nodes[*]}")"
 }
 
+# slot_range PORT: the slot range of a cluster master, e.g. 0-5460 (one range each here)
+slot_range() {
+    rcli "$1" cluster slots | awk -v p="$1" '
+        { line[NR] = $0 }
+        END { for (i = 1; i <= NR; i++) if (line[i] == p && line[i - 1] == "127.0.0.1")
+                  print line[i - 3] "-" line[i - 2] }' | head -n 1
+}
+
 # generate NAME [--index]: the RESP of the fill, once per topology (per master on a cluster).
 generate() {
-    local name=$1 t0 spec='' port range
+    local name=$1 t0 spec='' port
     shift
     t0=$(date +%s.%N)
     if [[ ${#ports[@]} -gt 1 ]]; then
         for port in "${ports[@]}"; do
-            # this master's slot ranges, e.g. 0-5460
-            range=$(rcli "$port" cluster slots | awk -v p="$port" '
-                NR % 1 == 0 { line[NR] = $0 }
-                END { for (i = 1; i <= NR; i++) if (line[i] == p && line[i - 1] == "127.0.0.1")
-                          print line[i - 3] "-" line[i - 2] }' | head -n 1)
-            spec+="${spec:+,}$range=$work/$name-$port.resp"
+            spec+="${spec:+,}$(slot_range "$port")=$work/$name-$port.resp"
         done
         node tests/bench/redis_fill.mjs --sessions "$sessions" --users "$users" "$@" --cluster "$spec"
     else
@@ -239,16 +242,22 @@ row() {
     log "  $1: $2 s (servers' commands/CPU ${6:--} s), RSS $3 KiB, slowlog: $4; $5"
 }
 
-# floor users|destroy: bench_redis_floor on every master at once, 200 keys per SCAN (the CLI's
-# default): the least any client can do for the same keys (see bench_redis_floor.cpp).
+# floor users|destroy [slots]: bench_redis_floor on every master at once, 200 keys per SCAN
+# (the CLI's default): the least any client can do for the same keys (see
+# bench_redis_floor.cpp). On a cluster SCAN's keys span slots (one command per key); `slots`
+# walks each master's slots instead (one command per slot), as the CLI does there.
 floor() {
-    local what=$1 mode=mget per_key='' commands
+    local what=$1 walk=${2:-} mode=mget how='' commands label
     [[ $what == destroy ]] && mode=unlink
-    [[ ${#ports[@]} -gt 1 ]] && per_key=per-key # keys of many slots: one command per key
     rm -f "$work"/floor-*.out
-    commands=$(for port in "${ports[@]}"; do printf '"%s" %s "sess:*" 200 %s %s >"%s" & ' \
-        "$floor_tool" "$port" "$mode" "$per_key" "$work/floor-$port.out"; done)
-    measure_shell "floor: pipelined SCAN + ${mode^^}${per_key:+ per key} (C)" "" "$commands wait"
+    commands=$(for port in "${ports[@]}"; do
+        if [[ -n $walk ]]; then how="slots $(slot_range "$port")"
+        elif [[ ${#ports[@]} -gt 1 ]]; then how=per-key; fi
+        printf '"%s" %s "sess:*" 200 %s %s >"%s" & ' \
+            "$floor_tool" "$port" "$mode" "$how" "$work/floor-$port.out"; done)
+    label="floor: pipelined SCAN + ${mode^^}${how:+ per key} (C)"
+    [[ -n $walk ]] && label="floor: slot walk + ${mode^^} per slot (C)"
+    measure_shell "$label" "" "$commands wait"
 }
 floor_note() {
     cat "$work"/floor-*.out | awk '{ keys += $1; bytes += $3 } END { printf "%d keys, %d value bytes", keys, bytes }'
@@ -291,6 +300,10 @@ run_topology() {
     rows[-1]+="$(cat "$work/out")"
     floor users
     rows[-1]+="$(floor_note)"
+    if [[ ${#ports[@]} -gt 1 ]]; then
+        floor users slots
+        rows[-1]+="$(floor_note)"
+    fi
 
     measure "sessiondesk-cli destroy-all" "" "${sd[@]}" destroy-all --confirm "$target"
     rows[-1]+="$(json_field destroyed <"$work/out") destroyed; left $(count 'sess:*')"
@@ -314,6 +327,11 @@ run_topology() {
     fill plain
     floor destroy
     rows[-1]+="$(floor_note); left $(count 'sess:*')"
+    if [[ ${#ports[@]} -gt 1 ]]; then
+        fill plain
+        floor destroy slots
+        rows[-1]+="$(floor_note); left $(count 'sess:*')"
+    fi
 
     fill index
     local t0

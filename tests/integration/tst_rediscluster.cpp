@@ -377,6 +377,14 @@ void TestRedisCluster::describeShowsClusterMode()
     QVERIFY(modeFact);
     const QString mode = modeFact->display;
     QCOMPARE(mode, QStringLiteral("cluster: 3 masters"));
+    // Slot by slot, the same count.
+    auto walker = store(kIndex);
+    walker->router().setSlotWalkMinimum(0);
+    resetStats();
+    auto walked = walker->describe({}, {});
+    QVERIFY2(walked, walked ? "" : qPrintable(walked.error().message));
+    QCOMPARE(walked->sessions, 6);
+    QCOMPARE(calls(0, "scan"), 0);
 }
 
 void TestRedisCluster::pagesCoverEveryMasterOnce()
@@ -465,11 +473,20 @@ void TestRedisCluster::logoutUserAcrossNodes()
     QCOMPARE(countKeys("user-sessions:alice*"), 0);
     QCOMPARE(countKeys("sess:*"), 3);
 
-    // Without an index the sessions are found by scanning every master.
+    // Without an index the sessions are found by scanning every master, or slot by slot.
     auto scanned = store(QString(), 2)->logoutUser(QStringLiteral("bob@example.org"), {}, {});
     QVERIFY(scanned);
     QCOMPARE(scanned->revoked.size(), 2);
     QCOMPARE(countKeys("sess:*"), 1);
+    auto walker = store(QString(), 2);
+    walker->router().setSlotWalkMinimum(0);
+    resetStats();
+    auto walked = walker->logoutUser(QStringLiteral("carol"), {}, {});
+    QVERIFY2(walked, walked ? "" : qPrintable(walked.error().message));
+    QCOMPARE(walked->revoked.size(), 1);
+    QCOMPARE(countKeys("sess:*"), 0);
+    for (int node = 0; node < m_cluster.size(); ++node)
+        QCOMPARE(calls(node, "cluster|getkeysinslot"), m_owners.count(node));
     verifyOutsidersIntact();
 }
 
