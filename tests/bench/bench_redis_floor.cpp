@@ -47,8 +47,9 @@ redisReply *next(redisContext *context, void *reply = nullptr)
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        std::fprintf(stderr, "usage: bench_redis_floor PORT PATTERN COUNT unlink|mget "
-                             "[per-key | slots FIRST-LAST]\n");
+        std::fprintf(stderr,
+                     "usage: bench_redis_floor PORT PATTERN COUNT unlink|mget "
+                     "[per-key | slots FIRST-LAST]\n");
         return 2;
     }
     const int port = std::atoi(argv[1]);
