@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <numeric>
 
 namespace SessionDesk::Redis {
 
@@ -675,20 +676,39 @@ std::unique_ptr<Router::Batch> Router::prepare(const QList<Command> &commands, R
             b.parts.push_back(std::move(part));
             continue;
         }
-        // A multi-key command: one part per slot, the reply put together from theirs.
-        QMap<int, RouterPart> bySlot;
-        for (qsizetype k = spec.first; k < argv.size(); ++k) {
-            const int slot = keySlot(argv.at(k));
-            RouterPart &part = bySlot[slot];
-            if (part.argv.isEmpty()) {
-                part.argv = argv.mid(0, spec.first);
-                part.owner = i;
-                part.combine = spec.kind;
-                part.prefix = spec.first;
-                part.slot = slot;
+        // A multi-key command: one part per slot, the reply put together from theirs. When all
+        // its keys share a slot (a slot walk's MGETs) the command goes whole.
+        const int firstSlot = keySlot(argv.at(spec.first));
+        qsizetype sameSlot = spec.first + 1;
+        while (sameSlot < argv.size() && keySlot(argv.at(sameSlot)) == firstSlot)
+            ++sameSlot;
+        if (sameSlot == argv.size()) {
+            RouterPart part;
+            part.argv = argv;
+            part.owner = i;
+            part.combine = spec.kind;
+            part.prefix = spec.first;
+            part.slot = firstSlot;
+            part.positions.resize(argv.size() - spec.first);
+            std::iota(part.positions.begin(), part.positions.end(), 0);
+            b.parts.push_back(std::move(part));
+        } else {
+            QMap<int, RouterPart> bySlot;
+            for (qsizetype k = spec.first; k < argv.size(); ++k) {
+                const int slot = keySlot(argv.at(k));
+                RouterPart &part = bySlot[slot];
+                if (part.argv.isEmpty()) {
+                    part.argv = argv.mid(0, spec.first);
+                    part.owner = i;
+                    part.combine = spec.kind;
+                    part.prefix = spec.first;
+                    part.slot = slot;
+                }
+                part.argv.append(argv.at(k));
+                part.positions.append(k - spec.first);
             }
-            part.argv.append(argv.at(k));
-            part.positions.append(k - spec.first);
+            for (RouterPart &part : bySlot)
+                b.parts.push_back(std::move(part));
         }
         Reply &combined = b.out[i];
         if (spec.kind == KeySpec::Kind::MultiArray) {
@@ -697,8 +717,6 @@ std::unique_ptr<Router::Batch> Router::prepare(const QList<Command> &commands, R
         } else {
             combined.type = Reply::Type::Integer;
         }
-        for (RouterPart &part : bySlot)
-            b.parts.push_back(std::move(part));
     }
     b.pending.resize(b.parts.size());
     for (size_t i = 0; i < b.parts.size(); ++i)
@@ -784,7 +802,11 @@ Result<bool> Router::collectRound(Batch &b)
         }
         if (target.isError())
             return;
-        if (part.combine == KeySpec::Kind::MultiArray) {
+        if (part.combine == KeySpec::Kind::MultiArray
+            && part.positions.size() == target.elements.size()
+            && reply.elements.size() == target.elements.size()) {
+            target.elements = reply.elements; // the whole command went as one part
+        } else if (part.combine == KeySpec::Kind::MultiArray) {
             for (qsizetype j = 0; j < part.positions.size(); ++j)
                 target.elements[part.positions.at(j)] = reply.elements.value(j);
         } else {
@@ -1014,6 +1036,24 @@ bool hasOnlyStars(QByteArrayView pattern)
     return true;
 }
 
+// The literal prefix of a pattern that is one, escaped, followed by a single '*' at its end
+// ("sess:*"): a key matches it when it starts with that prefix.
+std::optional<QByteArray> starSuffixPrefix(QByteArrayView pattern)
+{
+    QByteArray prefix;
+    for (qsizetype i = 0; i < pattern.size(); ++i) {
+        const char c = pattern.at(i);
+        if (c == '*')
+            return i + 1 == pattern.size() ? std::optional(prefix) : std::nullopt;
+        if (c == '?' || c == '[')
+            return std::nullopt;
+        if (c == '\\' && i + 1 < pattern.size())
+            ++i;
+        prefix.append(pattern.at(i));
+    }
+    return std::nullopt;
+}
+
 using SlotRanges = QList<std::pair<int, int>>; // [first, last], ascending, not adjacent
 
 SlotRanges rangesOf(const QList<int> &ascendingSlots)
@@ -1146,6 +1186,11 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
     constexpr int kMostSlotKeys = 5000;
     const bool mayWalk =
         source == KeySource::SlotsOnCluster && isCluster() && hasOnlyStars(pattern);
+    // A walk filters keys here; most patterns are a prefix and a star.
+    const std::optional<QByteArray> patternPrefix = starSuffixPrefix(pattern);
+    const auto matches = [&](const QByteArray &key) {
+        return patternPrefix ? key.startsWith(*patternPrefix) : globMatch(pattern, key);
+    };
     if (m_masters.isEmpty()) {
         if (auto opened = open(); !opened)
             return opened;
@@ -1477,7 +1522,7 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
                         const QList<Reply> &returned = replies->at(at + i).elements;
                         progress.returned += returned.size();
                         for (const Reply &key : returned) {
-                            if (globMatch(pattern, key.string))
+                            if (matches(key.string))
                                 keys.append(key.string);
                         }
                     }

@@ -209,26 +209,27 @@ SessionStore::ValueReads SessionStore::valueReads(const QList<QByteArray> &keys,
     if (m_router.isCluster()) {
         // Keys that share a slot (a user's keys with a hash tag, or a slot walk's keys) go in
         // MGETs of up to `width` keys; the others, nearly all of a SCAN's batch, a GET each.
-        QHash<int, qsizetype> commandOfSlot;
-        QList<int> slotOf(keys.size());
-        QHash<int, int> keysInSlot;
+        std::vector<std::pair<int, qsizetype>> bySlot(size_t(keys.size())); // slot, key
         for (qsizetype i = 0; i < keys.size(); ++i)
-            ++keysInSlot[slotOf[i] = keySlot(keys.at(i))];
-        for (qsizetype i = 0; i < keys.size(); ++i) {
-            const int slot = slotOf.at(i);
-            if (keysInSlot.value(slot) == 1) {
-                reads.where.append({reads.commands.size(), -1});
-                reads.commands.append({get, keys.at(i)});
-                continue;
+            bySlot[size_t(i)] = {keySlot(keys.at(i)), i};
+        std::sort(bySlot.begin(), bySlot.end());
+        reads.where.resize(keys.size());
+        for (size_t run = 0; run < bySlot.size();) {
+            size_t end = run + 1;
+            while (end < bySlot.size() && bySlot[end].first == bySlot[run].first)
+                ++end;
+            if (end - run == 1) {
+                reads.where[bySlot[run].second] = {reads.commands.size(), -1};
+                reads.commands.append({get, keys.at(bySlot[run].second)});
             }
-            auto at = commandOfSlot.find(slot);
-            if (at == commandOfSlot.end() || reads.commands.at(*at).size() > width) {
-                at = commandOfSlot.insert(slot, reads.commands.size());
-                reads.commands.append({mget});
+            for (size_t at = run; end - run > 1 && at < end; ++at) {
+                if ((at - run) % size_t(width) == 0)
+                    reads.commands.append({mget});
+                Command &command = reads.commands.last();
+                reads.where[bySlot[at].second] = {reads.commands.size() - 1, command.size() - 1};
+                command.append(keys.at(bySlot[at].second));
             }
-            Command &command = reads.commands[*at];
-            reads.where.append({*at, command.size() - 1});
-            command.append(keys.at(i));
+            run = end;
         }
         return reads;
     }
