@@ -1509,8 +1509,11 @@ Result<void> Router::scanPipelined(const QByteArray &pattern, int maxCount,
                     const double perSlot = pass->size < 0 ? -1.0
                                                           : double(pass->size)
                             / double(std::max<qsizetype>(1, pass->ownedSlots.size()));
-                    // Slots well below the limit: one with several times the average is rare.
+                    // Slots well below the limit (one with several times the average is rare).
+                    // Under a rate limit a slot must fit in a round (a tenth of a second of the
+                    // rate), so that progress and cancel keep coming.
                     pass->method = perSlot >= m_slotWalkMinimum && perSlot < kMostSlotKeys / 4.0
+                            && (!m_rateLimiter.isLimited() || perSlot <= pass->tuner.maximum())
                         ? MasterScan::Method::Slots
                         : MasterScan::Method::Scan;
                 } else {

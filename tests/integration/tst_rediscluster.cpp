@@ -57,6 +57,7 @@ private slots:
     void listsUsersSlotBySlot();
     void slotWalkScansWhereItCannotWalk();
     void slotWalkNoticesASlotThatMoved();
+    void rateLimitedRunsWalkOnlySlotsThatFitARound();
     void describeShowsClusterMode();
     void pagesCoverEveryMasterOnce();
     void userLookupsWithAndWithoutIndex();
@@ -363,6 +364,39 @@ void TestRedisCluster::slotWalkNoticesASlotThatMoved()
         QVERIFY(m_direct.at(size_t(target))->command({"UNLINK", key}));
     QVERIFY2(m_cluster.assignSlot(slot, 0), qPrintable(m_cluster.errorString()));
     refreshOwners();
+}
+
+void TestRedisCluster::rateLimitedRunsWalkOnlySlotsThatFitARound()
+{
+    // 20,000 keys: over one per slot. At 30 operations a second a round may carry one key per
+    // master, less than a slot holds, so the masters are scanned; cancelled after one round.
+    std::vector<QList<Command>> perNode(size_t(m_cluster.size()));
+    for (int i = 0; i < 20000; ++i) {
+        const QByteArray key = "sess:r-" + QByteArray::number(i);
+        perNode[size_t(m_owners.at(keySlot(key)))].append({"SET", key, "{}"});
+    }
+    for (int node = 0; node < m_cluster.size(); ++node)
+        QVERIFY(m_direct.at(size_t(node))->pipeline(perNode[size_t(node)]));
+    resetStats();
+    StoreConfig config = *StoreConfig::fromUrl(m_cluster.url());
+    config.maxOpsPerSecond = 30;
+    Redis::SessionStore limited(config, *SessionLayout::preset(QStringLiteral("connect-redis")));
+    limited.router().setSlotWalkMinimum(0);
+    QVERIFY(limited.connect());
+    CancelToken cancel;
+    int ticks = 0;
+    auto list = limited.listUsers(
+        [&](const Progress &) {
+            if (++ticks == 2)
+                cancel.cancel();
+        },
+        cancel);
+    QVERIFY(!list);
+    QCOMPARE(list.error().code, StorageError::Code::Cancelled);
+    for (int node = 0; node < m_cluster.size(); ++node) {
+        QVERIFY(calls(node, "scan") > 0);
+        QCOMPARE(calls(node, "cluster|getkeysinslot"), 0);
+    }
 }
 
 void TestRedisCluster::describeShowsClusterMode()
