@@ -58,6 +58,7 @@ private slots:
     void slotWalkScansWhereItCannotWalk();
     void slotWalkNoticesASlotThatMoved();
     void rateLimitedRunsWalkOnlySlotsThatFitARound();
+    void slotWalkStartsAgainAfterAConnectionReset();
     void describeShowsClusterMode();
     void pagesCoverEveryMasterOnce();
     void userLookupsWithAndWithoutIndex();
@@ -364,6 +365,33 @@ void TestRedisCluster::slotWalkNoticesASlotThatMoved()
         QVERIFY(m_direct.at(size_t(target))->command({"UNLINK", key}));
     QVERIFY2(m_cluster.assignSlot(slot, 0), qPrintable(m_cluster.errorString()));
     refreshOwners();
+}
+
+void TestRedisCluster::slotWalkStartsAgainAfterAConnectionReset()
+{
+    // Node 1 drops the store's connection while its slots are walked: the store reconnects,
+    // walks that master again from its first slot, and counts every session once.
+    resetStats();
+    auto s = store(QString(), 16);
+    s->router().setSlotWalkMinimum(0);
+    int ticks = 0;
+    qint64 killed = 0;
+    auto list = s->listUsers(
+        [&](const Progress &) {
+            if (++ticks == 5) {
+                auto reply = m_direct.at(1)->command({"CLIENT", "KILL", "TYPE", "normal"});
+                killed = reply ? reply->integer : -1;
+            }
+        },
+        {});
+    QCOMPARE(killed, 1);
+    QVERIFY2(list, list ? "" : qPrintable(list.error().message));
+    QCOMPARE(sessionsOf(*list, QStringLiteral("alice@example.org")), 3);
+    QCOMPARE(sessionsOf(*list, QStringLiteral("bob@example.org")), 2);
+    QCOMPARE(sessionsOf(*list, QStringLiteral("carol")), 1);
+    QCOMPARE(list->sessionsExamined, 6);
+    QVERIFY(calls(1, "cluster|getkeysinslot") > m_owners.count(1));
+    QCOMPARE(calls(0, "cluster|getkeysinslot"), m_owners.count(0));
 }
 
 void TestRedisCluster::rateLimitedRunsWalkOnlySlotsThatFitARound()
