@@ -47,6 +47,10 @@ void TestRedisCommands::hashSlots_data()
     QTest::newRow("first tag only") << QByteArray("foo{{bar}}zap") << 4015; // hashes "{bar"
     QTest::newRow("tag of the first pair") << QByteArray("foo{bar}{zap}") << 5061;
     QTest::newRow("unclosed brace hashes whole key") << QByteArray("sess:{abc") << 8186;
+    // Odd and even lengths (two bytes a step, then the last one), checked with redis-cli's
+    // CLUSTER KEYSLOT on a real server.
+    QTest::newRow("one byte") << QByteArray("a") << 15495;
+    QTest::newRow("session key") << QByteArray("sess:0123456789abcdef0123456789abcdef") << 15349;
 }
 
 void TestRedisCommands::hashSlots()
