@@ -221,13 +221,15 @@ SessionStore::ValueReads SessionStore::valueReads(const QList<QByteArray> &keys,
             if (end - run == 1) {
                 reads.where[bySlot[run].second] = {reads.commands.size(), -1};
                 reads.commands.append({get, keys.at(bySlot[run].second)});
-            }
-            for (size_t at = run; end - run > 1 && at < end; ++at) {
-                if ((at - run) % size_t(width) == 0)
-                    reads.commands.append({mget});
-                Command &command = reads.commands.last();
-                reads.where[bySlot[at].second] = {reads.commands.size() - 1, command.size() - 1};
-                command.append(keys.at(bySlot[at].second));
+            } else {
+                for (size_t at = run; at < end; ++at) {
+                    if ((at - run) % size_t(width) == 0)
+                        reads.commands.append({mget});
+                    Command &command = reads.commands.last();
+                    reads.where[bySlot[at].second] = {reads.commands.size() - 1,
+                                                      command.size() - 1};
+                    command.append(keys.at(bySlot[at].second));
+                }
             }
             run = end;
         }
