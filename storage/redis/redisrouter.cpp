@@ -3,7 +3,6 @@
 #include "sessionlayout.h"
 
 #include <QHash>
-#include <QMap>
 #include <QThread>
 
 #include <algorithm>
@@ -678,37 +677,33 @@ std::unique_ptr<Router::Batch> Router::prepare(const QList<Command> &commands, R
         }
         // A multi-key command: one part per slot, the reply put together from theirs. When all
         // its keys share a slot (a slot walk's MGETs) the command goes whole.
-        const int firstSlot = keySlot(argv.at(spec.first));
-        qsizetype sameSlot = spec.first + 1;
-        while (sameSlot < argv.size() && keySlot(argv.at(sameSlot)) == firstSlot)
-            ++sameSlot;
-        if (sameSlot == argv.size()) {
+        std::vector<std::pair<int, qsizetype>> bySlot; // slot, key's argument
+        bySlot.reserve(size_t(argv.size() - spec.first));
+        for (qsizetype k = spec.first; k < argv.size(); ++k)
+            bySlot.emplace_back(keySlot(argv.at(k)), k);
+        std::sort(bySlot.begin(), bySlot.end());
+        for (size_t run = 0; run < bySlot.size();) {
+            size_t end = run + 1;
+            while (end < bySlot.size() && bySlot[end].first == bySlot[run].first)
+                ++end;
             RouterPart part;
-            part.argv = argv;
             part.owner = i;
             part.combine = spec.kind;
             part.prefix = spec.first;
-            part.slot = firstSlot;
-            part.positions.resize(argv.size() - spec.first);
-            std::iota(part.positions.begin(), part.positions.end(), 0);
-            b.parts.push_back(std::move(part));
-        } else {
-            QMap<int, RouterPart> bySlot;
-            for (qsizetype k = spec.first; k < argv.size(); ++k) {
-                const int slot = keySlot(argv.at(k));
-                RouterPart &part = bySlot[slot];
-                if (part.argv.isEmpty()) {
-                    part.argv = argv.mid(0, spec.first);
-                    part.owner = i;
-                    part.combine = spec.kind;
-                    part.prefix = spec.first;
-                    part.slot = slot;
+            part.slot = bySlot[run].first;
+            if (end - run == bySlot.size()) {
+                part.argv = argv;
+                part.positions.resize(argv.size() - spec.first);
+                std::iota(part.positions.begin(), part.positions.end(), 0);
+            } else {
+                part.argv = argv.mid(0, spec.first);
+                for (size_t at = run; at < end; ++at) {
+                    part.argv.append(argv.at(bySlot[at].second));
+                    part.positions.append(bySlot[at].second - spec.first);
                 }
-                part.argv.append(argv.at(k));
-                part.positions.append(k - spec.first);
             }
-            for (RouterPart &part : bySlot)
-                b.parts.push_back(std::move(part));
+            b.parts.push_back(std::move(part));
+            run = end;
         }
         Reply &combined = b.out[i];
         if (spec.kind == KeySpec::Kind::MultiArray) {

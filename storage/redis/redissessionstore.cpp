@@ -201,40 +201,13 @@ Result<void> SessionStore::detectLayout()
 SessionStore::ValueReads SessionStore::valueReads(const QList<QByteArray> &keys, int width,
                                                   bool timed) const
 {
-    static const QByteArray mget = "MGET", get = "GET", time = "TIME"; // shared, not copied
+    static const QByteArray mget = "MGET", time = "TIME"; // shared, not copied
     ValueReads reads;
     reads.timed = timed && !m_router.isCluster();
     reads.where.reserve(keys.size());
+    // On a cluster the router splits each MGET by slot: a slot walk's keys come slot by slot,
+    // so most of its parts are whole slots.
     width = std::max(1, width);
-    if (m_router.isCluster()) {
-        // Keys that share a slot (a user's keys with a hash tag, or a slot walk's keys) go in
-        // MGETs of up to `width` keys; the others, nearly all of a SCAN's batch, a GET each.
-        std::vector<std::pair<int, qsizetype>> bySlot(size_t(keys.size())); // slot, key
-        for (qsizetype i = 0; i < keys.size(); ++i)
-            bySlot[size_t(i)] = {keySlot(keys.at(i)), i};
-        std::sort(bySlot.begin(), bySlot.end());
-        reads.where.resize(keys.size());
-        for (size_t run = 0; run < bySlot.size();) {
-            size_t end = run + 1;
-            while (end < bySlot.size() && bySlot[end].first == bySlot[run].first)
-                ++end;
-            if (end - run == 1) {
-                reads.where[bySlot[run].second] = {reads.commands.size(), -1};
-                reads.commands.append({get, keys.at(bySlot[run].second)});
-            } else {
-                for (size_t at = run; at < end; ++at) {
-                    if ((at - run) % size_t(width) == 0)
-                        reads.commands.append({mget});
-                    Command &command = reads.commands.last();
-                    reads.where[bySlot[at].second] = {reads.commands.size() - 1,
-                                                      command.size() - 1};
-                    command.append(keys.at(bySlot[at].second));
-                }
-            }
-            run = end;
-        }
-        return reads;
-    }
     if (reads.timed)
         reads.commands.append({time});
     for (qsizetype at = 0; at < keys.size(); at += width) {
@@ -261,15 +234,9 @@ Result<QList<Reply>> SessionStore::valuesFrom(const QList<Reply> &replies, const
     values.reserve(reads.where.size());
     for (const auto &[command, element] : reads.where) {
         const Reply &reply = replies.at(command);
-        const char *verb = element < 0 ? "GET" : "MGET";
-        // WRONGTYPE (from GET): the key holds no string, as MGET's nil says; callers ask TYPE.
-        if (reply.isError() && reply.errorCode() != "WRONGTYPE")
+        if (reply.isError())
             return std::unexpected(
-                errorFromReply(reply, m_router.endpoint(), QString::fromLatin1(verb)));
-        if (element < 0) {
-            values.append(reply.isError() ? Reply() : reply);
-            continue;
-        }
+                errorFromReply(reply, m_router.endpoint(), QStringLiteral("MGET")));
         if (reply.type != Reply::Type::Array || element >= reply.elements.size()) {
             return fail(Code::Protocol,
                         QStringLiteral("MGET on %1 returned an unexpected reply.")

@@ -74,11 +74,10 @@ private:
     Result<std::optional<SessionDetail>> readSession(const QByteArray &key);
     // Samples keys and values and replaces the "auto" layout by the preset they fit.
     Result<void> detectLayout();
-    // Commands that read the values of `keys`: one MGET per `width` keys on one server (with
-    // TIME before and after, when `timed`, so the server says how long they took); on a
-    // cluster, where a batch's keys are spread over thousands of slots, a GET per key and an
-    // MGET per slot that holds several. `where` says, per key, which command's reply holds its
-    // value (and where in an MGET's array; -1 for a GET). `hashes`: a HGETALL per key instead
+    // Commands that read the values of `keys`: one MGET per `width` keys (on one server with
+    // TIME before and after, when `timed`, so the server says how long they took; on a cluster
+    // the router splits each MGET by slot). `where` says, per key, which command's reply holds
+    // its value and where in its array (-1 for a HGETALL). `hashes`: a HGETALL per key instead
     // (see userReads()).
     struct ValueReads
     {
