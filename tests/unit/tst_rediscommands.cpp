@@ -24,6 +24,7 @@ private slots:
     void readAllowList_data();
     void readAllowList();
     void retrySafety();
+    void verdictsHoldForEverySpelling();
     void toolNeverSendsScriptsKeysBlockingOrFlushes_data();
     void toolNeverSendsScriptsKeysBlockingOrFlushes();
     void toolSendsWhatTheStoreNeeds();
@@ -207,6 +208,51 @@ void TestRedisCommands::retrySafety()
     QVERIFY(!isSafeToRetry({"INCR", "k"}));
     QVERIFY(!isSafeToRetry({"LPUSH", "k", "v"}));
     QVERIFY(!isSafeToRetry({"EVAL", "return 1", "0"}));
+}
+
+void TestRedisCommands::verdictsHoldForEverySpelling()
+{
+    // Redis takes command names in any case: so do the allow-lists and the router, for every
+    // mixed-case spelling of a verb and of a subcommand.
+    const auto spellings = [](const QByteArray &verb) {
+        QList<QByteArray> all;
+        for (int mask = 0; mask < (1 << verb.size()); ++mask) {
+            QByteArray spelled = verb;
+            for (qsizetype i = 0; i < verb.size(); ++i)
+                spelled[i] = (mask >> i) & 1 ? char(QChar::toUpper(uchar(verb[i]))) : verb[i];
+            all.append(spelled);
+        }
+        return all;
+    };
+    for (const QByteArray &unlink : spellings("unlink")) {
+        QVERIFY(isToolCommand({unlink, "k"}));
+        QVERIFY(!isReadCommand({unlink, "k"}));
+        QVERIFY(isSafeToRetry({unlink, "k"}));
+        QCOMPARE(keySpec({unlink, "a", "b"}).kind, KeySpec::Kind::MultiSum);
+    }
+    for (const QByteArray &flushdb : spellings("flushdb")) {
+        QVERIFY(!isToolCommand({flushdb}));
+        QVERIFY(!isSafeToRetry({flushdb}));
+        QCOMPARE(keySpec({flushdb, "ASYNC"}).kind, KeySpec::Kind::None);
+    }
+    for (const QByteArray &cluster : spellings("cluster")) {
+        QVERIFY(isReadCommand({cluster, "getkeysinslot", "1", "10"}));
+        QVERIFY(!isReadCommand({cluster, "SETSLOT", "1", "NODE", "x"}));
+        QVERIFY(!isReadCommand({cluster}));
+    }
+    for (const QByteArray &nodes : spellings("nodes"))
+        QVERIFY(isReadCommand({"Cluster", nodes}));
+    for (const QByteArray &setslot : spellings("setslot"))
+        QVERIFY(!isToolCommand({"cluster", setslot, "1", "STABLE"}));
+    for (const QByteArray &get : spellings("get")) {
+        QVERIFY(isReadCommand({get, "k"}));
+        QCOMPARE(keySpec({get, "k"}).kind, KeySpec::Kind::Single);
+        QCOMPARE(keySpec({get}).kind, KeySpec::Kind::None);
+    }
+    for (const QByteArray &memory : spellings("memory")) {
+        QCOMPARE(keySpec({memory, "usage", "k"}).first, 2);
+        QCOMPARE(keySpec({memory, "STATS"}).kind, KeySpec::Kind::None);
+    }
 }
 
 void TestRedisCommands::toolNeverSendsScriptsKeysBlockingOrFlushes_data()
