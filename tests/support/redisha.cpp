@@ -233,7 +233,8 @@ bool RedisCluster::start(const Options &options)
 {
     stop();
     m_options = options;
-    const int count = options.masters;
+    const int masters = options.masters;
+    const int count = masters + (options.replicaOfFirst ? 1 : 0);
     // Per node: its port, its bus port, and (when announcing) a port where nothing listens.
     const QList<quint16> ports = distinctFreePorts(count * 3);
     if (ports.size() < count * 3) {
@@ -248,7 +249,8 @@ bool RedisCluster::start(const Options &options)
         lines << QStringLiteral("cluster-enabled yes")
               << QStringLiteral("cluster-config-file nodes.conf")
               << QStringLiteral("cluster-node-timeout 2000")
-              << QStringLiteral("cluster-port %1").arg(bus);
+              << QStringLiteral("cluster-port %1").arg(bus)
+              << QStringLiteral("repl-diskless-sync-delay 0"); // else a replica waits 5 s
         if (options.tls.enabled())
             lines << QStringLiteral("tls-cluster yes");
         if (options.announceUnreachablePorts) {
@@ -265,9 +267,9 @@ bool RedisCluster::start(const Options &options)
         m_nodes.append(server);
         m_announced.append(announced);
     }
-    for (int i = 0; i < count; ++i) {
-        const int first = i * 16384 / count;
-        const int last = (i + 1) * 16384 / count - 1;
+    for (int i = 0; i < masters; ++i) {
+        const int first = i * 16384 / masters;
+        const int last = (i + 1) * 16384 / masters - 1;
         const QByteArray added =
             node(i).cli({QStringLiteral("CLUSTER"), QStringLiteral("ADDSLOTSRANGE"),
                          QString::number(first), QString::number(last)});
@@ -287,6 +289,30 @@ bool RedisCluster::start(const Options &options)
             return false;
         }
     }
+    if (options.replicaOfFirst) {
+        // The replica must have learnt of node 0 through the bus before it can follow it.
+        const QByteArray masterId = nodeId(0);
+        RedisServer &replica = node(masters);
+        const bool known = QTest::qWaitFor(
+            [&] {
+                return replica.cli({QStringLiteral("CLUSTER"), QStringLiteral("NODES")})
+                    .contains(masterId);
+            },
+            30000);
+        const QByteArray following = known
+            ? replica.cli({QStringLiteral("CLUSTER"), QStringLiteral("REPLICATE"),
+                           QString::fromUtf8(masterId)})
+            : QByteArray("node 0 unknown to the replica");
+        if (following.trimmed() != "OK") {
+            m_error = QStringLiteral("CLUSTER REPLICATE: %1").arg(QString::fromUtf8(following));
+            return false;
+        }
+        if (!replica.waitForLog("MASTER <-> REPLICA sync: Finished with success", 1, 30000)) {
+            m_error = QStringLiteral("the replica never synchronised: %1")
+                          .arg(QString::fromUtf8(replica.log().right(800)));
+            return false;
+        }
+    }
     for (int i = 0; i < count; ++i) {
         if (!node(i).waitForLog("Cluster state changed: ok", 1, 30000)) {
             m_error = QStringLiteral("cluster node %1 never reached state ok: %2")
@@ -294,6 +320,43 @@ bool RedisCluster::start(const Options &options)
                           .arg(QString::fromUtf8(node(i).log().right(800)));
             return false;
         }
+    }
+    return true;
+}
+
+bool RedisCluster::failover(int replica)
+{
+    // The other masters vote for one replica of a given master only once in two node timeouts,
+    // and a manual failover that gets no votes times out after 5 s: asked again until it wins.
+    const auto role = [&] { return node(replica).cli({QStringLiteral("ROLE")}); };
+    const QDeadlineTimer deadline(60000);
+    bool won = false;
+    while (!won && !deadline.hasExpired()) {
+        const QByteArray answer =
+            node(replica).cli({QStringLiteral("CLUSTER"), QStringLiteral("FAILOVER")});
+        if (answer.trimmed() != "OK") {
+            m_error = QStringLiteral("CLUSTER FAILOVER: %1").arg(QString::fromUtf8(answer));
+            return false;
+        }
+        won = QTest::qWaitFor([&] { return role().startsWith("master"); }, 6000);
+    }
+    if (!won) {
+        m_error = QStringLiteral("the replica never took over: %1").arg(QString::fromUtf8(role()));
+        return false;
+    }
+    // Ready for the next failover: the old master follows the new one and is in sync.
+    const bool followed = QTest::qWaitFor(
+        [&] {
+            const QByteArray info =
+                node(replica).cli({QStringLiteral("INFO"), QStringLiteral("replication")});
+            return info.contains("slave0:") && info.contains("state=online");
+        },
+        30000);
+    if (!followed) {
+        m_error = QStringLiteral("the old master never followed the new one: %1")
+                      .arg(QString::fromUtf8(node(replica).cli(
+                          {QStringLiteral("INFO"), QStringLiteral("replication")})));
+        return false;
     }
     return true;
 }

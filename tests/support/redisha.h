@@ -69,9 +69,10 @@ private:
     QString m_error;
 };
 
-// A Redis Cluster of `masters` masters (no replicas) on free 127.0.0.1 ports, each with an
-// explicit --cluster-port, every slot assigned in even ranges. start() returns when every node
-// has logged "Cluster state changed: ok".
+// A Redis Cluster of `masters` masters on free 127.0.0.1 ports, each with an explicit
+// --cluster-port, every slot assigned in even ranges, and optionally a replica of master 0 (the
+// last node). start() returns when every node has logged "Cluster state changed: ok" and the
+// replica has synchronised.
 class RedisCluster
 {
 public:
@@ -83,6 +84,8 @@ public:
         // Each node announces a port where nothing listens instead of its own, as a node behind
         // NAT would; clients need --cluster-host-map to reach it (see announcedPort()).
         bool announceUnreachablePorts = false;
+        // One more node, a replica of node 0 (index `masters`), for failovers.
+        bool replicaOfFirst = false;
     };
 
     RedisCluster() = default;
@@ -104,6 +107,10 @@ public:
     int ownerOfSlot(int slot, int askIndex = 0) { return slotOwners(askIndex).value(slot, -1); }
     // Moves `slot` to node `to` on every node (CLUSTER SETSLOT slot NODE id), ending a migration.
     bool assignSlot(int slot, int to);
+    // CLUSTER FAILOVER on node `replica` (a manual failover: its master stops taking writes
+    // until the replica has them all); returns once the replica has won the election and the
+    // old master follows it, in sync.
+    bool failover(int replica);
 
 private:
     Options m_options;

@@ -1,0 +1,301 @@
+// A Redis Cluster master fails over to its replica while the store scans or walks its slots:
+// a manual failover (CLUSTER FAILOVER) during destroy-all and users, then the master killed
+// during destroy-all, taken over after the cluster's node timeout. The store must go on with
+// the new master, count every session exactly once (a delete whose answer was lost as
+// unconfirmed), and touch nothing outside the layout. Real servers: 3 masters and a replica
+// of master 0, on loopback.
+
+#include "redis/redisconnection.h"
+#include "redis/redissessionstore.h"
+#include "redisha.h"
+
+#include <QTest>
+
+using namespace SessionDesk;
+using SessionDesk::Redis::Command;
+using SessionDesk::Redis::Connection;
+using SessionDesk::Redis::keySlot;
+using SessionDesk::Test::RedisCluster;
+
+namespace {
+
+const QString kIndex = QStringLiteral("user-sessions:{user}");
+constexpr int kSessions = 3000;
+constexpr int kUsers = 30;
+
+const QList<QPair<QByteArray, QByteArray>> kOutsiders = {
+    {"other:keep", "1"}, {"sessx", "2"}, {"cache:sess:1", "3"}};
+
+} // namespace
+
+class TestRedisClusterFailover final : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void destroyAllGoesOnWithTheNewMaster_data();
+    void destroyAllGoesOnWithTheNewMaster();
+    void usersCountEverySessionOnceAcrossAFailover_data();
+    void usersCountEverySessionOnceAcrossAFailover();
+    void destroyAllGoesOnWhenAMasterIsKilled(); // last: the pair has no replica after it
+
+private:
+    // The node of the pair (0, the replica) that is a replica now.
+    int replicaNow();
+    Connection &direct(int node) { return *m_direct.at(size_t(node)); }
+    HostPort address(int node)
+    {
+        return HostPort{QStringLiteral("127.0.0.1"), m_cluster.node(node).port()};
+    }
+    // Runs `commands` on the master of each key's slot.
+    void put(const QList<Command> &commands);
+    qint64 countKeys(const QByteArray &pattern);
+    // GET from the master of the key's slot.
+    QByteArray get(const QByteArray &key);
+    std::unique_ptr<Redis::SessionStore> store(const QString &index, int walkMinimum);
+
+    RedisCluster m_cluster;
+    std::vector<std::unique_ptr<Connection>> m_direct; // one per node, for set-up and checks
+    int m_pairReplica = 3; // index of master 0's replica in the cluster
+};
+
+void TestRedisClusterFailover::initTestCase()
+{
+    RedisCluster::Options options;
+    options.replicaOfFirst = true;
+    QVERIFY2(m_cluster.start(options), qPrintable(m_cluster.errorString()));
+    m_pairReplica = m_cluster.size() - 1;
+    for (int i = 0; i < m_cluster.size(); ++i) {
+        auto config = StoreConfig::fromUrl(m_cluster.node(i).url());
+        m_direct.push_back(std::make_unique<Connection>(*config));
+        QVERIFY(m_direct.back()->open());
+    }
+}
+
+int TestRedisClusterFailover::replicaNow()
+{
+    const auto role = direct(0).command({"ROLE"});
+    return role && !role->elements.isEmpty() && role->elements.first().string == "slave"
+        ? 0
+        : m_pairReplica;
+}
+
+void TestRedisClusterFailover::init()
+{
+    // The masters only: a replica refuses writes and follows its master.
+    const int replica = replicaNow();
+    for (int i = 0; i < m_cluster.size(); ++i) {
+        if (i != replica)
+            QVERIFY(direct(i).command({"FLUSHALL"}));
+    }
+    // Sessions spread over every master, and a per-user index: user u has sessions u, u + 30,
+    // u + 60, ...
+    QList<Command> commands;
+    for (int i = 0; i < kSessions; ++i) {
+        const QByteArray sid = "f" + QByteArray::number(i);
+        const QByteArray user = "user-" + QByteArray::number(i % kUsers);
+        commands.append({"SET", "sess:" + sid, R"({"cookie":{},"user_id":")" + user + R"("})"});
+        commands.append({"SADD", "user-sessions:" + user, sid});
+    }
+    for (const auto &[key, value] : kOutsiders)
+        commands.append({"SET", key, value});
+    put(commands);
+    // Everything written must be on the replica before it takes over.
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            const auto size = direct(replica).command({"DBSIZE"});
+            const int master = replica == 0 ? m_pairReplica : 0;
+            const auto masterSize = direct(master).command({"DBSIZE"});
+            return size && masterSize && size->integer == masterSize->integer;
+        },
+        10000));
+}
+
+void TestRedisClusterFailover::put(const QList<Command> &commands)
+{
+    const QList<int> owners = m_cluster.slotOwners(replicaNow() == 0 ? m_pairReplica : 0);
+    std::vector<QList<Command>> perNode(size_t(m_cluster.size()));
+    for (const Command &command : commands)
+        perNode[size_t(owners.at(keySlot(command.at(1))))].append(command);
+    for (int node = 0; node < m_cluster.size(); ++node) {
+        if (perNode[size_t(node)].isEmpty())
+            continue;
+        auto replies = direct(node).pipeline(perNode[size_t(node)]);
+        QVERIFY2(replies, replies ? "" : qPrintable(replies.error().message));
+        for (const auto &reply : *replies)
+            QVERIFY2(!reply.isError(), reply.string.constData());
+    }
+}
+
+QByteArray TestRedisClusterFailover::get(const QByteArray &key)
+{
+    const QList<int> owners = m_cluster.slotOwners(replicaNow() == 0 ? m_pairReplica : 0);
+    auto reply = direct(owners.at(keySlot(key))).command({"GET", key});
+    return reply ? reply->string : QByteArray("(no reply)");
+}
+
+qint64 TestRedisClusterFailover::countKeys(const QByteArray &pattern)
+{
+    // Counted on the masters of now (a replica holds copies).
+    const int replica = replicaNow();
+    qint64 count = 0;
+    for (int i = 0; i < m_cluster.size(); ++i) {
+        if (i == replica)
+            continue;
+        QByteArray cursor = "0";
+        do {
+            auto reply = direct(i).command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+            if (!reply || reply->elements.size() != 2)
+                return -1;
+            cursor = reply->elements.at(0).string;
+            count += reply->elements.at(1).elements.size();
+        } while (cursor != "0");
+    }
+    return count;
+}
+
+std::unique_ptr<Redis::SessionStore> TestRedisClusterFailover::store(const QString &index,
+                                                                     int walkMinimum)
+{
+    StoreConfig config = *StoreConfig::fromUrl(m_cluster.url());
+    config.commandTimeoutMs = 15000;
+    SessionLayout layout = *SessionLayout::preset(QStringLiteral("connect-redis"));
+    layout.userIndexPattern = index;
+    auto s = std::make_unique<Redis::SessionStore>(config, layout);
+    s->setBatchSize(50);
+    s->router().setSlotWalkMinimum(walkMinimum);
+    const auto connected = s->connect();
+    if (!connected)
+        qWarning() << connected.error().message;
+    return s;
+}
+
+void TestRedisClusterFailover::destroyAllGoesOnWithTheNewMaster_data()
+{
+    // 3000 sessions on 16384 slots are about 0.2 a slot: scanned by default, walked when the
+    // walk's threshold is 0.
+    QTest::addColumn<int>("walkMinimum");
+    QTest::newRow("scan") << 4;
+    QTest::newRow("slot walk") << 0;
+}
+
+void TestRedisClusterFailover::destroyAllGoesOnWithTheNewMaster()
+{
+    QFETCH(int, walkMinimum);
+    const int replica = replicaNow();
+    const int master = replica == 0 ? m_pairReplica : 0;
+    auto s = store(kIndex, walkMinimum);
+    bool failedOver = false;
+    auto report = s->destroyAll(false,
+                                [&](const Progress &p) {
+                                    if (!failedOver && p.destroyed >= 500) {
+                                        failedOver = true;
+                                        QVERIFY2(m_cluster.failover(replica),
+                                                 qPrintable(m_cluster.errorString()));
+                                    }
+                                },
+                                {});
+    QVERIFY(failedOver);
+    QVERIFY2(report, report ? "" : qPrintable(report.error().message));
+    QVERIFY2(report->abortReason.isEmpty(), qPrintable(report->abortReason));
+    QCOMPARE(replicaNow(), master); // the roles did swap
+    // The store followed: the new master in its map, the old one gone from it.
+    QVERIFY(s->router().masters().contains(address(replica)));
+    QVERIFY(!s->router().masters().contains(address(master)));
+    QCOMPARE(report->matched, kSessions);
+    // A manual failover loses no write: every delete the old master answered is on the new
+    // one, so a session met again there answers 0 and keeps its confirmed outcome.
+    QCOMPARE(report->destroyed, kSessions);
+    QCOMPARE(report->unconfirmed, 0);
+    QCOMPARE(report->failed, 0);
+    QCOMPARE(report->indexKeysDestroyed, kUsers);
+    QCOMPARE(countKeys("sess:*"), 0);
+    QCOMPARE(countKeys("user-sessions:*"), 0);
+    for (const auto &[key, value] : kOutsiders)
+        QCOMPARE(get(key), value);
+}
+
+void TestRedisClusterFailover::usersCountEverySessionOnceAcrossAFailover_data()
+{
+    destroyAllGoesOnWithTheNewMaster_data();
+}
+
+void TestRedisClusterFailover::usersCountEverySessionOnceAcrossAFailover()
+{
+    QFETCH(int, walkMinimum);
+    const int replica = replicaNow();
+    const int master = replica == 0 ? m_pairReplica : 0;
+    auto s = store(QString(), walkMinimum);
+    bool failedOver = false;
+    auto users = s->listUsers(
+        [&](const Progress &p) {
+            if (!failedOver && p.examined >= 500) {
+                failedOver = true;
+                QVERIFY2(m_cluster.failover(replica), qPrintable(m_cluster.errorString()));
+            }
+        },
+        {});
+    QVERIFY(failedOver);
+    QVERIFY2(users, users ? "" : qPrintable(users.error().message));
+    QCOMPARE(replicaNow(), master);
+    QVERIFY(s->router().masters().contains(address(replica)));
+    QVERIFY(!s->router().masters().contains(address(master)));
+    QCOMPARE(users->sessionsExamined, kSessions);
+    QCOMPARE(users->users.size(), kUsers);
+    for (const UserSummary &user : users->users)
+        QCOMPARE(user.sessions, kSessions / kUsers);
+    // Read-only: nothing went.
+    QCOMPARE(countKeys("sess:*"), kSessions);
+}
+
+void TestRedisClusterFailover::destroyAllGoesOnWhenAMasterIsKilled()
+{
+    // The master of the pair dies (SIGKILL) in the middle of the walk; after the cluster's node
+    // timeout the other masters mark it failed and its replica takes over. Replication is
+    // asynchronous, so deletes the dead master had answered may be missing on the new one:
+    // those sessions are met again there and deleted again, counted once.
+    const int replica = replicaNow();
+    const int master = replica == 0 ? m_pairReplica : 0;
+    auto s = store(kIndex, 0);
+    bool killed = false;
+    auto report = s->destroyAll(false,
+                                [&](const Progress &p) {
+                                    if (!killed && p.destroyed >= 500) {
+                                        killed = true;
+                                        m_cluster.node(master).kill();
+                                    }
+                                },
+                                {});
+    QVERIFY(killed);
+    QVERIFY2(report, report ? "" : qPrintable(report.error().message));
+    QVERIFY2(report->abortReason.isEmpty(), qPrintable(report->abortReason));
+    QVERIFY(s->router().masters().contains(address(replica)));
+    QVERIFY(!s->router().masters().contains(address(master)));
+    QCOMPARE(report->matched, kSessions);
+    // The batch in flight when the master died lost its answers: the deletes of it that had
+    // taken effect (and replicated) answer 0 on the new master, so they are unconfirmed.
+    QCOMPARE(report->destroyed + report->unconfirmed, kSessions);
+    QVERIFY2(report->unconfirmed <= 200, qPrintable(QString::number(report->unconfirmed)));
+    QCOMPARE(report->failed, 0);
+    QCOMPARE(report->indexKeysDestroyed, kUsers);
+    // Counted on the masters that are alive.
+    qint64 left = 0;
+    for (int i = 0; i < m_cluster.size(); ++i) {
+        if (i == master)
+            continue;
+        const auto size = direct(i).command({"DBSIZE"});
+        QVERIFY(size);
+        left += size->integer;
+    }
+    QCOMPARE(left, qint64(kOutsiders.size()));
+    for (const auto &[key, value] : kOutsiders) {
+        // The dead master's slots are the replica's now.
+        const QList<int> owners = m_cluster.slotOwners(replica);
+        QCOMPARE(direct(owners.at(keySlot(key))).command({"GET", key})->string, value);
+    }
+}
+
+QTEST_GUILESS_MAIN(TestRedisClusterFailover)
+#include "tst_redisclusterfailover.moc"
