@@ -755,7 +755,9 @@ Result<void> Router::sendRound(Batch &b)
             : part.slot < 0         ? defaultNode()
                                     : ownerOf(part.slot);
         if (!node) {
-            part.lastError = errorReply("CLUSTERDOWN Hash slot not served");
+            part.lastError = errorReply("CLUSTERDOWN Hash slot " + QByteArray::number(part.slot)
+                                        + " has no master (a master is down and no replica "
+                                          "has taken over)");
             b.unrouted.push_back(index);
             b.unroutedWait = true;
             continue;
