@@ -55,6 +55,9 @@ private:
     }
     // Runs `commands` on the master of each key's slot.
     void put(const QList<Command> &commands);
+    // Keys matching `pattern` on one node (SCAN, which a cluster that is down still answers),
+    // and on all the masters alive.
+    qint64 keysOn(int node, const QByteArray &pattern);
     qint64 countKeys(const QByteArray &pattern);
     // GET from the master of the key's slot.
     QByteArray get(const QByteArray &key);
@@ -131,7 +134,7 @@ void TestRedisClusterFailover::init()
 
 void TestRedisClusterFailover::put(const QList<Command> &commands)
 {
-    const QList<int> owners = m_cluster.slotOwners(1);
+    const QList<int> owners = m_cluster.slotOwners(1); // node 1: a master outside the pair
     std::vector<QList<Command>> perNode(size_t(m_cluster.size()));
     for (const Command &command : commands)
         perNode[size_t(owners.at(keySlot(command.at(1))))].append(command);
@@ -152,22 +155,28 @@ QByteArray TestRedisClusterFailover::get(const QByteArray &key)
     return reply ? reply->string : QByteArray("(no reply)");
 }
 
+qint64 TestRedisClusterFailover::keysOn(int node, const QByteArray &pattern)
+{
+    qint64 count = 0;
+    QByteArray cursor = "0";
+    do {
+        auto reply = direct(node).command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
+        if (!reply || reply->elements.size() != 2)
+            return -1;
+        cursor = reply->elements.at(0).string;
+        count += reply->elements.at(1).elements.size();
+    } while (cursor != "0");
+    return count;
+}
+
 qint64 TestRedisClusterFailover::countKeys(const QByteArray &pattern)
 {
-    // Counted on the masters of now (a replica holds copies).
+    // On the masters of now (a replica holds copies).
     const int replica = replicaNow();
     qint64 count = 0;
     for (int i = 0; i < m_cluster.size(); ++i) {
-        if (i == replica || !m_cluster.node(i).isRunning())
-            continue;
-        QByteArray cursor = "0";
-        do {
-            auto reply = direct(i).command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-            if (!reply || reply->elements.size() != 2)
-                return -1;
-            cursor = reply->elements.at(0).string;
-            count += reply->elements.at(1).elements.size();
-        } while (cursor != "0");
+        if (i != replica && m_cluster.node(i).isRunning())
+            count += keysOn(i, pattern);
     }
     return count;
 }
@@ -329,19 +338,6 @@ void TestRedisClusterFailover::destroyAllReportsWhatItDidWhenSlotsLoseTheirMaste
         if (i != doomed && m_cluster.node(i).isRunning())
             living.append(i);
     }
-    // SCAN, which a cluster that is down still answers (a GET gets CLUSTERDOWN).
-    const auto keysOn = [&](int node, const QByteArray &pattern) {
-        qint64 count = 0;
-        QByteArray cursor = "0";
-        do {
-            auto reply = direct(node).command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"});
-            if (!reply || reply->elements.size() != 2)
-                return qint64(-1);
-            cursor = reply->elements.at(0).string;
-            count += reply->elements.at(1).elements.size();
-        } while (cursor != "0");
-        return count;
-    };
     const auto sessionsOn = [&](int node) { return keysOn(node, "sess:*"); };
     qint64 livingBefore = 0;
     for (const int node : living)
