@@ -1,10 +1,10 @@
 // A Redis Cluster master fails over to its replica while the store scans or walks its slots:
-// an operator's failover (CLUSTER FAILOVER TAKEOVER) during destroy-all and users, the master
-// killed during destroy-all and taken over after the cluster's node timeout, and at last a
-// master killed with no replica left. The store must go on with the new master and count
-// every session exactly once (a delete whose answer was lost as unconfirmed), or stop with a
-// report of what it did, and touch nothing outside the layout. Real servers: 3 masters and a
-// replica of master 0, on loopback.
+// an operator's failover (CLUSTER FAILOVER TAKEOVER) during destroy-all and users, and before
+// an idle store's logout-user; the master killed during destroy-all and taken over after the
+// cluster's node timeout; and at last a master killed with no replica left. The store must go
+// on with the new master and count every session exactly once (a delete whose answer was lost
+// as unconfirmed), or stop with a report of what it did, and touch nothing outside the layout.
+// Real servers: 3 masters and a replica of master 0, on loopback.
 
 #include "redis/redisconnection.h"
 #include "redis/redissessionstore.h"
@@ -40,6 +40,7 @@ private slots:
     void destroyAllGoesOnWithTheNewMaster();
     void usersCountEverySessionOnceAcrossAFailover_data();
     void usersCountEverySessionOnceAcrossAFailover();
+    void idleStoreLogsOutOnTheNewMaster();
     void destroyAllGoesOnWhenAMasterIsKilled(); // then the pair has no replica
     void destroyAllReportsWhatItDidWhenSlotsLoseTheirMaster(); // then the cluster is down
 
@@ -276,6 +277,28 @@ void TestRedisClusterFailover::usersCountEverySessionOnceAcrossAFailover()
         QCOMPARE(user.sessions, kSessions / kUsers);
     // Read-only: nothing went.
     QCOMPARE(countKeys("sess:*"), kSessions);
+}
+
+void TestRedisClusterFailover::idleStoreLogsOutOnTheNewMaster()
+{
+    // A store that learnt the slot map before the failover and said nothing since: its
+    // logout-user must reach the new master (the demoted one redirects it) and revoke every
+    // session of the user, once. (The demoted master's commandstats cannot tell: it runs the
+    // new master's deletes as their replica.)
+    const int replica = replicaNow();
+    QVERIFY(replica >= 0);
+    const int master = pairMasterNow();
+    auto idle = store(kIndex, 4);
+    QVERIFY2(m_cluster.failover(replica), qPrintable(m_cluster.errorString()));
+    auto logout = idle->logoutUser(QStringLiteral("user-7"), {}, {});
+    QVERIFY2(logout, logout ? "" : qPrintable(logout.error().message));
+    QCOMPARE(logout->revoked.size(), kSessions / kUsers);
+    QVERIFY(logout->notFound.isEmpty());
+    QCOMPARE(countKeys("sess:*"), kSessions - kSessions / kUsers);
+    QCOMPARE(countKeys("user-sessions:user-7"), 0);
+    QCOMPARE(countKeys("user-sessions:*"), kUsers - 1);
+    QCOMPARE(replicaNow(), master);
+    QVERIFY(idle->router().masters().contains(address(replica)));
 }
 
 void TestRedisClusterFailover::destroyAllGoesOnWhenAMasterIsKilled()
