@@ -339,6 +339,16 @@ bool RedisCluster::failover(int replica)
         m_error = QStringLiteral("the replica never took over: %1").arg(QString::fromUtf8(role()));
         return false;
     }
+    // Every node alive knows the new owner of the pair's slots (node 0's range starts at 0),
+    // so that tests route by any node's map.
+    for (int i = 0; i < m_nodes.size(); ++i) {
+        if (!node(i).isRunning())
+            continue;
+        if (!QTest::qWaitFor([&] { return ownerOfSlot(0, i) == replica; }, 30000)) {
+            m_error = QStringLiteral("node %1 never learnt of the failover").arg(i);
+            return false;
+        }
+    }
     // Ready for the next failover: the old master follows the new one and is in sync.
     const bool followed = QTest::qWaitFor(
         [&] {

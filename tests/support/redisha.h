@@ -107,9 +107,9 @@ public:
     int ownerOfSlot(int slot, int askIndex = 0) { return slotOwners(askIndex).value(slot, -1); }
     // Moves `slot` to node `to` on every node (CLUSTER SETSLOT slot NODE id), ending a migration.
     bool assignSlot(int slot, int to);
-    // CLUSTER FAILOVER TAKEOVER on node `replica`, which must be in sync with its master (the
-    // caller has nothing in flight to it); returns once the replica is master and the old
-    // master follows it, in sync.
+    // CLUSTER FAILOVER TAKEOVER on node `replica` (of node 0), which must be in sync with its
+    // master (the caller has nothing in flight to it); returns once the replica is master,
+    // every node's map says so, and the old master follows it, in sync.
     bool failover(int replica);
 
 private:
