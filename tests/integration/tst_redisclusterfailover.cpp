@@ -232,9 +232,9 @@ void TestRedisClusterFailover::destroyAllGoesOnWithTheNewMaster()
     QVERIFY(s->router().masters().contains(address(replica)));
     QVERIFY(!s->router().masters().contains(address(master)));
     QCOMPARE(report->matched, kSessions);
-    // The switch came while the store waited in its progress callback, every delete sent so
-    // far answered: a session met again on the new master (a delete not replicated in time)
-    // is deleted again and keeps its one confirmed outcome.
+    // The switch came while the store waited in its progress callback, its connections open:
+    // no answer was lost. A session met again on the new master (a delete not replicated in
+    // time) is deleted again and keeps its one confirmed outcome.
     QCOMPARE(report->destroyed, kSessions);
     QCOMPARE(report->unconfirmed, 0);
     QCOMPARE(report->failed, 0);
