@@ -4,11 +4,13 @@
 // cluster's node timeout; and at last a master killed with no replica left. The store must go
 // on with the new master and count every session exactly once (a delete whose answer was lost
 // as unconfirmed), or stop with a report of what it did, and touch nothing outside the layout.
-// Real servers: 3 masters and a replica of master 0, on loopback.
+// Real servers: 3 masters and a replica of master 0, on loopback; one more such cluster with
+// TLS on every link for a failover under rediss-cluster.
 
 #include "redis/redisconnection.h"
 #include "redis/redissessionstore.h"
 #include "redisha.h"
+#include "tlsmaterial.h"
 
 #include <QTest>
 
@@ -41,6 +43,7 @@ private slots:
     void usersCountEverySessionOnceAcrossAFailover_data();
     void usersCountEverySessionOnceAcrossAFailover();
     void idleStoreLogsOutOnTheNewMaster();
+    void destroyAllFollowsAFailoverOverTls();
     void destroyAllGoesOnWhenAMasterIsKilled(); // then the pair has no replica
     void destroyAllReportsWhatItDidWhenSlotsLoseTheirMaster(); // then the cluster is down
 
@@ -299,6 +302,61 @@ void TestRedisClusterFailover::idleStoreLogsOutOnTheNewMaster()
     QCOMPARE(countKeys("user-sessions:*"), kUsers - 1);
     QCOMPARE(replicaNow(), master);
     QVERIFY(idle->router().masters().contains(address(replica)));
+}
+
+void TestRedisClusterFailover::destroyAllFollowsAFailoverOverTls()
+{
+    // rediss-cluster: the store reaches the new master over TLS too, verifying its
+    // certificate against the CA it was given.
+    Test::TlsMaterial tls;
+    QVERIFY2(tls.generate(), qPrintable(tls.errorString()));
+    RedisCluster secure;
+    RedisCluster::Options options;
+    options.tls = {tls.serverCert(), tls.serverKey(), tls.caCert()};
+    options.replicaOfFirst = true;
+    QVERIFY2(secure.start(options), qPrintable(secure.errorString()));
+    const int replica = secure.size() - 1;
+    StoreConfig config = *StoreConfig::fromUrl(secure.url());
+    QVERIFY(config.tls.enabled);
+    config.tls.caFile = tls.caCert();
+    config.commandTimeoutMs = 15000;
+    // Sessions written through a router as an application would (the tool's own routers
+    // refuse writes other than deletes).
+    Redis::Router writer(config);
+    writer.setToolCommandsOnly(false);
+    QVERIFY(writer.open());
+    QList<Command> sessions;
+    for (int i = 0; i < kSessions; ++i)
+        sessions.append({"SET", "sess:t" + QByteArray::number(i), R"({"user_id":"tess"})"});
+    auto written = writer.run(sessions);
+    QVERIFY2(written, written ? "" : qPrintable(written.error().message));
+    const auto size = [&](int node) {
+        return secure.node(node).cli({QStringLiteral("DBSIZE")}).trimmed().toLongLong();
+    };
+    QVERIFY(QTest::qWaitFor([&] { return size(0) > 0 && size(replica) == size(0); }, 10000));
+
+    Redis::SessionStore s(config, *SessionLayout::preset(QStringLiteral("connect-redis")));
+    s.setBatchSize(50);
+    QVERIFY(s.connect());
+    bool failedOver = false;
+    auto report =
+        s.destroyAll(false,
+                     [&](const Progress &p) {
+                         if (!failedOver && p.destroyed >= 500) {
+                             failedOver = true;
+                             QVERIFY2(secure.failover(replica), qPrintable(secure.errorString()));
+                         }
+                     },
+                     {});
+    QVERIFY(failedOver);
+    QVERIFY2(report, report ? "" : qPrintable(report.error().message));
+    QVERIFY2(report->abortReason.isEmpty(), qPrintable(report->abortReason));
+    QCOMPARE(report->destroyed, kSessions);
+    QCOMPARE(report->unconfirmed, 0);
+    QVERIFY(s.router().masters().contains(
+        HostPort{QStringLiteral("127.0.0.1"), secure.node(replica).port()}));
+    for (const int node : {1, 2, replica})
+        QCOMPARE(size(node), 0);
 }
 
 void TestRedisClusterFailover::destroyAllGoesOnWhenAMasterIsKilled()
