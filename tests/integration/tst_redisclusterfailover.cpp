@@ -140,8 +140,11 @@ void TestRedisClusterFailover::put(const QList<Command> &commands)
 {
     const QList<int> owners = m_cluster.slotOwners(1); // node 1: a master outside the pair
     std::vector<QList<Command>> perNode(size_t(m_cluster.size()));
-    for (const Command &command : commands)
-        perNode[size_t(owners.at(keySlot(command.at(1))))].append(command);
+    for (const Command &command : commands) {
+        const int owner = owners.at(keySlot(command.at(1)));
+        QVERIFY2(owner >= 0, "a slot has no master");
+        perNode[size_t(owner)].append(command);
+    }
     for (int node = 0; node < m_cluster.size(); ++node) {
         if (perNode[size_t(node)].isEmpty())
             continue;

@@ -163,6 +163,7 @@ bool DynaliteServer::startOn(quint16 port)
     stop();
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::MergedChannels);
+    dieWithThisProcess(*m_process);
     m_process->start(nodeExecutable(),
                      {QStringLiteral("-e"), QString::fromUtf8(kBootstrap), dynaliteDir(),
                       QString::number(port)});

@@ -6,8 +6,15 @@
 #include <QTcpServer>
 
 #include <signal.h>
+#include <sys/prctl.h>
 
 namespace SessionDesk::Test {
+
+void dieWithThisProcess(QProcess &process)
+{
+    // In the child, between fork and exec: the signal comes when the forking thread ends.
+    process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+}
 
 quint16 freeLoopbackPort()
 {
@@ -93,6 +100,7 @@ bool RedisServer::launch()
     m_log.clear();
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::MergedChannels);
+    dieWithThisProcess(*m_process);
     m_process->start(QStringLiteral("redis-server"),
                      QStringList{m_configPath} + m_options.arguments);
     if (!m_process->waitForStarted(10000)) {

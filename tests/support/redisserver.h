@@ -84,4 +84,8 @@ private:
 // A port on 127.0.0.1 that was free a moment ago.
 quint16 freeLoopbackPort();
 
+// Makes `process`, when started from this thread, die with the test process (also when the
+// test crashes or ctest kills it on a timeout) instead of lingering on its port.
+void dieWithThisProcess(QProcess &process);
+
 } // namespace SessionDesk::Test
