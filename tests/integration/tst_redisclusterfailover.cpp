@@ -29,6 +29,18 @@ constexpr int kUsers = 30;
 const QList<QPair<QByteArray, QByteArray>> kOutsiders = {
     {"other:keep", "1"}, {"sessx", "2"}, {"cache:sess:1", "3"}};
 
+// A progress callback that calls `act` once, at the first tick whose `count` reaches 500 (a
+// sixth of the run), and sets `*acted`.
+ProgressCallback at500(qint64 Progress::*count, bool *acted, std::function<void()> act)
+{
+    return [=](const Progress &p) {
+        if (!*acted && p.*count >= 500) {
+            *acted = true;
+            act();
+        }
+    };
+}
+
 } // namespace
 
 class TestRedisClusterFailover final : public QObject
@@ -221,15 +233,11 @@ void TestRedisClusterFailover::destroyAllGoesOnWithTheNewMaster()
     const int master = pairMasterNow();
     auto s = store(kIndex, walkMinimum);
     bool failedOver = false;
-    auto report = s->destroyAll(false,
-                                [&](const Progress &p) {
-                                    if (!failedOver && p.destroyed >= 500) {
-                                        failedOver = true;
-                                        QVERIFY2(m_cluster.failover(replica),
-                                                 qPrintable(m_cluster.errorString()));
-                                    }
-                                },
-                                {});
+    auto report = s->destroyAll(
+        false,
+        at500(&Progress::destroyed, &failedOver,
+              [&] { QVERIFY2(m_cluster.failover(replica), qPrintable(m_cluster.errorString())); }),
+        {});
     QVERIFY(failedOver);
     QVERIFY2(report, report ? "" : qPrintable(report.error().message));
     QVERIFY2(report->abortReason.isEmpty(), qPrintable(report->abortReason));
@@ -265,12 +273,8 @@ void TestRedisClusterFailover::usersCountEverySessionOnceAcrossAFailover()
     auto s = store(QString(), walkMinimum);
     bool failedOver = false;
     auto users = s->listUsers(
-        [&](const Progress &p) {
-            if (!failedOver && p.examined >= 500) {
-                failedOver = true;
-                QVERIFY2(m_cluster.failover(replica), qPrintable(m_cluster.errorString()));
-            }
-        },
+        at500(&Progress::examined, &failedOver,
+              [&] { QVERIFY2(m_cluster.failover(replica), qPrintable(m_cluster.errorString())); }),
         {});
     QVERIFY(failedOver);
     QVERIFY2(users, users ? "" : qPrintable(users.error().message));
@@ -342,15 +346,11 @@ void TestRedisClusterFailover::destroyAllFollowsAFailoverOverTls()
     s.setBatchSize(50);
     QVERIFY(s.connect());
     bool failedOver = false;
-    auto report =
-        s.destroyAll(false,
-                     [&](const Progress &p) {
-                         if (!failedOver && p.destroyed >= 500) {
-                             failedOver = true;
-                             QVERIFY2(secure.failover(replica), qPrintable(secure.errorString()));
-                         }
-                     },
-                     {});
+    auto report = s.destroyAll(
+        false,
+        at500(&Progress::destroyed, &failedOver,
+              [&] { QVERIFY2(secure.failover(replica), qPrintable(secure.errorString())); }),
+        {});
     QVERIFY(failedOver);
     QVERIFY2(report, report ? "" : qPrintable(report.error().message));
     QVERIFY2(report->abortReason.isEmpty(), qPrintable(report->abortReason));
@@ -373,14 +373,8 @@ void TestRedisClusterFailover::destroyAllGoesOnWhenAMasterIsKilled()
     const int master = pairMasterNow();
     auto s = store(kIndex, 0);
     bool killed = false;
-    auto report = s->destroyAll(false,
-                                [&](const Progress &p) {
-                                    if (!killed && p.destroyed >= 500) {
-                                        killed = true;
-                                        m_cluster.node(master).kill();
-                                    }
-                                },
-                                {});
+    auto report = s->destroyAll(
+        false, at500(&Progress::destroyed, &killed, [&] { m_cluster.node(master).kill(); }), {});
     QVERIFY(killed);
     QVERIFY2(report, report ? "" : qPrintable(report.error().message));
     QVERIFY2(report->abortReason.isEmpty(), qPrintable(report->abortReason));
@@ -445,14 +439,8 @@ void TestRedisClusterFailover::destroyAllReportsWhatItDidWhenSlotsLoseTheirMaste
     s.router().setSlotWalkMinimum(0);
     QVERIFY(s.connect());
     bool killed = false;
-    auto report = s.destroyAll(false,
-                               [&](const Progress &p) {
-                                   if (!killed && p.destroyed >= 500) {
-                                       killed = true;
-                                       m_cluster.node(doomed).kill();
-                                   }
-                               },
-                               {});
+    auto report = s.destroyAll(
+        false, at500(&Progress::destroyed, &killed, [&] { m_cluster.node(doomed).kill(); }), {});
     QVERIFY(killed);
     QVERIFY2(report, report ? "" : qPrintable(report.error().message));
     QVERIFY(!report->abortReason.isEmpty());
