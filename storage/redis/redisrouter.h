@@ -147,14 +147,15 @@ public:
     // a batch sent is ever lost.
     //
     // Where the keys come from. Scan: SCAN MATCH on every master. SlotsOnCluster: on a cluster
-    // master that holds at least slotWalkMinimum() keys per slot, its slots are walked with
-    // CLUSTER GETKEYSINSLOT and the keys filtered by `pattern` here instead: a fraction of
+    // master that holds at least setSlotWalkMinimum()'s keys per slot, its slots are walked
+    // with CLUSTER GETKEYSINSLOT and the keys filtered by `pattern` here instead: a fraction of
     // SCAN's server time, and keys that come grouped by slot (a batch can read them with one
-    // MGET per slot). CLUSTER NODES goes with every round of a walk; the master falls back to
-    // SCAN when it shows a slot migrating to or from it or other slots than the router's map,
-    // when the master refuses GETKEYSINSLOT (an ACL), when a slot holds more keys than one call
-    // may return, and from the start when `pattern` has a '?' or a class. Unlike SCAN, a walk
-    // can return a key that has expired and is not reclaimed yet.
+    // MGET per slot). CLUSTER NODES goes with a walk's first and last round and every 32nd in
+    // between; the master falls back to SCAN when it shows a slot migrating to or from it or
+    // other slots than the router's map, when the master refuses GETKEYSINSLOT (an ACL), when
+    // a slot holds more keys than one call may return, and from the start when `pattern` has a
+    // '?' or a class. Unlike SCAN, a walk can return a key that has expired and is not
+    // reclaimed yet.
     enum class KeySource { Scan, SlotsOnCluster };
     using ScanPlanner = std::function<Result<ScanWork>(const QList<QByteArray> &keys)>;
     using ScanTick = std::function<void(const ScanProgress &progress)>;
