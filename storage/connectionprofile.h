@@ -30,7 +30,7 @@ struct ConnectionProfile
     QString tlsServerName;
     bool tlsInsecure = false;
     // Sentinel URLs: the sentinels' own ACL user, when they have one. Their password is never
-    // saved: it comes from SESSIONDESK_SENTINEL_PASSWORD.
+    // saved: it comes from SESSIONDESK_SENTINEL_PASSWORD, or the GUI asks for it.
     QString sentinelUser;
     // Cluster URLs: "ANNOUNCED=REACHABLE" mappings for nodes that announce addresses this
     // machine cannot reach (see HostMapping).

@@ -27,6 +27,9 @@ struct StorageError
     Code code = Code::Server;
     QString message;
     QString serverCode; // the server's own error code when it gave one ("NOPERM", an AWS code)
+    // Authentication or Permission from a sentinel: its own credentials (sentinel user and
+    // password) were refused, not the data node's, so those are the ones to ask for again.
+    bool sentinelCredentials = false;
 };
 
 template <typename T> using Result = std::expected<T, StorageError>;

@@ -96,8 +96,8 @@ ConnectionDialog::ConnectionDialog(QWidget *parent)
     m_sentinelUser->setPlaceholderText(tr("none"));
     m_sentinelUser->setAccessibleName(tr("Sentinel user"));
     m_sentinelUser->setToolTip(
-        tr("Only when the sentinels have their own ACL user. Their password is not saved: "
-           "SessionDesk reads it from SESSIONDESK_SENTINEL_PASSWORD."));
+        tr("Only when the sentinels have their own ACL user. Their password is asked for when "
+           "they want one (or read from SESSIONDESK_SENTINEL_PASSWORD) and never saved."));
 
     m_clusterHostMap = new QLineEdit(this);
     m_clusterHostMap->setObjectName(QStringLiteral("clusterHostMapEdit"));

@@ -680,6 +680,10 @@ void MainWindow::openStore(const ConnectionProfile &profile, const QString &pass
         return;
     }
     closeStore();
+    if (profile.name != m_profile.name || profile.url != m_profile.url)
+        m_sentinelPassword.reset(); // typed for another store
+    if (m_sentinelPassword)
+        config->sentinelPassword = *m_sentinelPassword;
     m_profile = profile;
     m_passwordSource = config->password.isEmpty() ? PasswordSource::None : PasswordSource::Given;
     m_rememberTyped = false;
@@ -773,7 +777,9 @@ void MainWindow::connectClient()
                     m_emptyState->setText(tr("Not connected."));
                     // A store that wants a password we do not have (or refused the saved one):
                     // ask once.
-                    if (error.code == StorageError::Code::Authentication && askPasswordAndRetry())
+                    if (error.code == StorageError::Code::Authentication
+                        && (error.sentinelCredentials ? askSentinelPasswordAndRetry()
+                                                      : askPasswordAndRetry()))
                         return;
                 }
                 if (id == m_searchRequest) {

@@ -160,6 +160,8 @@ private:
     void openSaved(ConnectionProfile profile);
     // After the store refused to authenticate: asks once and reconnects. False when not asked.
     bool askPasswordAndRetry();
+    // The same for the sentinels' own password, when they refused theirs (Sentinel URLs).
+    bool askSentinelPasswordAndRetry();
     void rememberTypedPassword();
     // Removes a removed connection's password from the keychain unless another one shares it.
     void forgetSavedPassword(const ConnectionProfile &removed);
@@ -175,6 +177,9 @@ private:
     QList<ConnectionProfile> m_profiles;
     ConnectionProfile m_profile;
     QString m_password;
+    // The sentinels' password typed for m_profile; nullopt: SESSIONDESK_SENTINEL_PASSWORD's.
+    // In memory only, like a typed store password.
+    std::optional<QString> m_sentinelPassword;
     std::unique_ptr<StoreClient> m_client;
     QSet<StoreClient::RequestId> m_own; // requests whose failures this window reports
     QHash<StoreClient::RequestId, QString> m_logoutRequests;

@@ -84,6 +84,31 @@ bool MainWindow::askPasswordAndRetry()
     return true;
 }
 
+bool MainWindow::askSentinelPasswordAndRetry()
+{
+    if (!m_client || m_sentinelPassword)
+        return false; // the one typed just now was refused: no loop of prompts
+    const QString reason = m_client->config().sentinelPassword.isEmpty()
+        ? QString()
+        : tr("The sentinels refused the password in SESSIONDESK_SENTINEL_PASSWORD.");
+    const auto answer = PasswordDialog::askToConnect(
+        this, m_client->targetName(), m_client->config().sentinelUsername,
+        PasswordDialog::Remember::NotOffered, reason, PasswordDialog::Secret::Sentinels);
+    if (!answer)
+        return false;
+    // The store's own password stays what it was, and so does where it came from.
+    const ConnectionProfile profile = m_profile;
+    QTimer::singleShot(0, this, [this, profile, password = answer->password] {
+        const PasswordSource source = m_passwordSource;
+        const bool rememberTyped = m_rememberTyped;
+        m_sentinelPassword = password;
+        openStore(profile, m_password);
+        m_passwordSource = source;
+        m_rememberTyped = rememberTyped;
+    });
+    return true;
+}
+
 void MainWindow::rememberTypedPassword()
 {
     if (m_passwordSource != PasswordSource::Typed || !m_rememberTyped)

@@ -4,6 +4,7 @@
 #include <QDialogButtonBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QList>
 #include <QPushButton>
 #include <QVBoxLayout>
 
@@ -11,27 +12,40 @@ namespace SessionDesk {
 
 namespace {
 
-// Outer optional: whether the seam is set; inner: the answer (nullopt: cancelled).
-std::optional<std::optional<PasswordDialog::Answer>> g_nextAnswer;
+// The answers of the next asks, in order (nullopt: cancelled); empty: the dialog is shown.
+QList<std::optional<PasswordDialog::Answer>> g_nextAnswers;
 int g_timesAsked = 0;
+PasswordDialog::Secret g_lastSecret = PasswordDialog::Secret::Store;
 
 } // namespace
 
 PasswordDialog::PasswordDialog(const QString &target, const QString &user, QWidget *parent,
-                               Remember remember, const QString &reason)
+                               Remember remember, const QString &reason, Secret secret)
     : QDialog(parent)
 {
     setObjectName(QStringLiteral("passwordDialog"));
-    setWindowTitle(tr("Password for %1").arg(target));
+    const bool sentinels = secret == Secret::Sentinels;
+    setWindowTitle(sentinels ? tr("Sentinel password for %1").arg(target)
+                             : tr("Password for %1").arg(target));
 
     auto *prompt = new QLabel(this);
     prompt->setObjectName(QStringLiteral("passwordPrompt"));
     prompt->setTextFormat(Qt::PlainText);
     prompt->setWordWrap(true);
-    prompt->setText(
-        user.isEmpty()
-            ? tr("Enter the password of the store %1.").arg(target)
-            : tr("Enter the password of user \"%1\" on the store %2.").arg(user, target));
+    if (sentinels) {
+        prompt->setText(user.isEmpty()
+                            ? tr("The sentinels of %1 want a password of their own. Enter the "
+                                 "sentinels' password.")
+                                  .arg(target)
+                            : tr("The sentinels of %1 want a password of their own. Enter the "
+                                 "password of sentinel user \"%2\".")
+                                  .arg(target, user));
+    } else {
+        prompt->setText(
+            user.isEmpty()
+                ? tr("Enter the password of the store %1.").arg(target)
+                : tr("Enter the password of user \"%1\" on the store %2.").arg(user, target));
+    }
 
     m_password = new QLineEdit(this);
     m_password->setObjectName(QStringLiteral("passwordEdit"));
@@ -115,17 +129,17 @@ std::optional<QString> PasswordDialog::ask(QWidget *parent, const QString &targe
 
 std::optional<PasswordDialog::Answer>
 PasswordDialog::askToConnect(QWidget *parent, const QString &target, const QString &user,
-                             Remember remember, const QString &reason)
+                             Remember remember, const QString &reason, Secret secret)
 {
     ++g_timesAsked;
-    if (g_nextAnswer) {
-        std::optional<Answer> answer = *g_nextAnswer;
-        g_nextAnswer.reset();
+    g_lastSecret = secret;
+    if (!g_nextAnswers.isEmpty()) {
+        std::optional<Answer> answer = g_nextAnswers.takeFirst();
         if (answer && remember != Remember::Offered)
             answer->remember = false;
         return answer;
     }
-    PasswordDialog dialog(target, user, parent, remember, reason);
+    PasswordDialog dialog(target, user, parent, remember, reason, secret);
     if (dialog.exec() != QDialog::Accepted)
         return std::nullopt;
     Answer answer{dialog.password(), dialog.rememberChecked()};
@@ -143,9 +157,14 @@ int PasswordDialog::timesAsked()
     return g_timesAsked;
 }
 
+PasswordDialog::Secret PasswordDialog::lastSecretAsked()
+{
+    return g_lastSecret;
+}
+
 void PasswordDialog::setNextAnswer(std::optional<Answer> answer)
 {
-    g_nextAnswer.emplace(std::move(answer));
+    g_nextAnswers.append(std::move(answer));
 }
 
 } // namespace SessionDesk

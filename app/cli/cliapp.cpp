@@ -314,6 +314,13 @@ private:
             message +=
                 QStringLiteral(": %1; nothing was changed.").arg(m_options.system.readOnlyReason());
         }
+        if (error.sentinelCredentials) {
+            if (message.endsWith(u'.'))
+                message.chop(1);
+            message += QStringLiteral(" (the sentinels' own credentials come from "
+                                      "--sentinel-user, --sentinel-password or "
+                                      "SESSIONDESK_SENTINEL_PASSWORD).");
+        }
         m_err << message << '\n';
         return exitCodeFor(error);
     }

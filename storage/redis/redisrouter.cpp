@@ -272,11 +272,15 @@ Result<void> Router::resolveSentinelMaster(const QDeadlineTimer &deadline)
             auto answer = m_sentinel->command({"SENTINEL", "GET-MASTER-ADDR-BY-NAME", name});
             if (!answer) {
                 if (answer.error().code == Code::Authentication) {
-                    return fail(Code::Authentication,
-                                QStringLiteral("Sentinel %1 did not accept the sentinel "
-                                               "credentials (--sentinel-user, --sentinel-password "
-                                               "or SESSIONDESK_SENTINEL_PASSWORD): %2")
-                                    .arg(sentinel, answer.error().message));
+                    // Connection's own text would point at the data password.
+                    const QString message = m_config.sentinelPassword.isEmpty()
+                        ? QStringLiteral("Sentinel %1 requires the sentinels' own password.")
+                              .arg(sentinel)
+                        : QStringLiteral("Sentinel %1 did not accept the sentinel credentials: %2")
+                              .arg(sentinel, answer.error().message);
+                    StorageError error{Code::Authentication, message, answer.error().serverCode};
+                    error.sentinelCredentials = true;
+                    return std::unexpected(error);
                 }
                 if (answer.error().code == Code::Tls
                     || answer.error().code == Code::InvalidArgument)
@@ -291,9 +295,7 @@ Result<void> Router::resolveSentinelMaster(const QDeadlineTimer &deadline)
                 if (code == "NOAUTH" || code == "WRONGPASS" || code == "NOPERM") {
                     StorageError error = errorFromReply(
                         *answer, sentinel, QStringLiteral("SENTINEL GET-MASTER-ADDR-BY-NAME"));
-                    error.message += QStringLiteral(
-                        " (sentinel credentials: --sentinel-user, --sentinel-password or "
-                        "SESSIONDESK_SENTINEL_PASSWORD)");
+                    error.sentinelCredentials = true;
                     return std::unexpected(error);
                 }
                 ++unanswered;

@@ -456,7 +456,8 @@ void TestRedisSentinel::tlsWithSeparateSentinelCredentials()
     auto refused = withoutSentinelPassword.connect();
     QVERIFY(!refused);
     QCOMPARE(refused.error().code, StorageError::Code::Authentication);
-    QVERIFY2(refused.error().message.contains(u"--sentinel-password"_s),
+    QVERIFY(refused.error().sentinelCredentials);
+    QVERIFY2(refused.error().message.contains(u"the sentinels' own password"_s),
              qPrintable(refused.error().message));
     QVERIFY(!refused.error().message.contains(options.dataPassword));
 
@@ -477,6 +478,7 @@ void TestRedisSentinel::tlsWithSeparateSentinelCredentials()
     auto denied = wrong.connect();
     QVERIFY(!denied);
     QCOMPARE(denied.error().code, StorageError::Code::Authentication);
+    QVERIFY(!denied.error().sentinelCredentials);
     QVERIFY2(denied.error().message.contains(
                  u"127.0.0.1:%1"_s.arg(secure.data(secure.masterIndex()).port())),
              qPrintable(denied.error().message));
