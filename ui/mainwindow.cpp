@@ -680,8 +680,10 @@ void MainWindow::openStore(const ConnectionProfile &profile, const QString &pass
         return;
     }
     closeStore();
-    if (profile.name != m_profile.name || profile.url != m_profile.url)
+    if (profile.name != m_profile.name || profile.url != m_profile.url) {
         m_sentinelPassword.reset(); // typed for another store
+        m_sentinelPasswordJustTyped = false;
+    }
     if (m_sentinelPassword)
         config->sentinelPassword = *m_sentinelPassword;
     m_profile = profile;
@@ -766,6 +768,7 @@ void MainWindow::connectClient()
             statusBar()->showMessage(m_client->layoutNote(), 15000);
         emit storeOpened();
         rememberTypedPassword();
+        m_sentinelPasswordJustTyped = false;
         refresh();
     });
     connect(client, &StoreClient::failed, this,

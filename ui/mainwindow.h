@@ -180,6 +180,7 @@ private:
     // The sentinels' password typed for m_profile; nullopt: SESSIONDESK_SENTINEL_PASSWORD's.
     // In memory only, like a typed store password.
     std::optional<QString> m_sentinelPassword;
+    bool m_sentinelPasswordJustTyped = false; // this connection attempt uses one typed for it
     std::unique_ptr<StoreClient> m_client;
     QSet<StoreClient::RequestId> m_own; // requests whose failures this window reports
     QHash<StoreClient::RequestId, QString> m_logoutRequests;

@@ -86,11 +86,15 @@ bool MainWindow::askPasswordAndRetry()
 
 bool MainWindow::askSentinelPasswordAndRetry()
 {
-    if (!m_client || m_sentinelPassword)
+    if (!m_client || m_sentinelPasswordJustTyped) {
+        m_sentinelPasswordJustTyped = false; // a later attempt may ask again
         return false; // the one typed just now was refused: no loop of prompts
-    const QString reason = m_client->config().sentinelPassword.isEmpty()
-        ? QString()
-        : tr("The sentinels refused the password in SESSIONDESK_SENTINEL_PASSWORD.");
+    }
+    QString reason;
+    if (m_sentinelPassword)
+        reason = tr("The sentinels refused the password typed earlier.");
+    else if (!m_client->config().sentinelPassword.isEmpty())
+        reason = tr("The sentinels refused the password in SESSIONDESK_SENTINEL_PASSWORD.");
     const auto answer = PasswordDialog::askToConnect(
         this, m_client->targetName(), m_client->config().sentinelUsername,
         PasswordDialog::Remember::NotOffered, reason, PasswordDialog::Secret::Sentinels);
@@ -102,6 +106,7 @@ bool MainWindow::askSentinelPasswordAndRetry()
         const PasswordSource source = m_passwordSource;
         const bool rememberTyped = m_rememberTyped;
         m_sentinelPassword = password;
+        m_sentinelPasswordJustTyped = true;
         openStore(profile, m_password);
         m_passwordSource = source;
         m_rememberTyped = rememberTyped;

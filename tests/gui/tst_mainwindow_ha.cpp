@@ -76,6 +76,7 @@ private slots:
 
 private:
     void openWindow(const QString &url, const QString &password = {});
+    static ConnectionProfile profile(const QString &url);
     // Waits until the users view shows `users` users and nothing is loading.
     void waitForUsers(int users);
     void allowChanges();
@@ -124,12 +125,17 @@ void TestMainWindowHa::openWindow(const QString &url, const QString &password)
     m_window = std::make_unique<MainWindow>(options);
     m_window->show();
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    m_window->openStore(profile(url), password);
+    QVERIFY(m_window->client());
+}
+
+ConnectionProfile TestMainWindowHa::profile(const QString &url)
+{
     ConnectionProfile profile;
     profile.name = QStringLiteral("ha");
     profile.url = url;
     profile.userIndex = kIndex;
-    m_window->openStore(profile, password);
-    QVERIFY(m_window->client());
+    return profile;
 }
 
 void TestMainWindowHa::waitForUsers(int users)
@@ -326,6 +332,7 @@ void TestMainWindowHa::sentinelAsksForItsOwnPasswordThenTheStores()
 
 void TestMainWindowHa::wrongSentinelPasswordIsAskedOnce()
 {
+    seedSentinel();
     const int asked = PasswordDialog::timesAsked();
     PasswordDialog::setNextPassword(QStringLiteral("not-the-sentinels"));
     openWindow(m_sentinel.url(), kDataPassword);
@@ -339,6 +346,13 @@ void TestMainWindowHa::wrongSentinelPasswordIsAskedOnce()
     // The GUI's banner does not point at command-line options.
     QVERIFY2(!banner->text().contains(QStringLiteral("--sentinel")), qPrintable(banner->text()));
     QVERIFY(!banner->text().contains(QStringLiteral("not-the-sentinels")));
+
+    // Opening the store again asks again, and the right password opens it.
+    PasswordDialog::setNextPassword(kSentinelPassword);
+    m_window->openStore(profile(m_sentinel.url()), kDataPassword);
+    waitForUsers(2);
+    QCOMPARE(PasswordDialog::timesAsked(), asked + 2);
+    QCOMPARE(PasswordDialog::lastSecretAsked(), PasswordDialog::Secret::Sentinels);
 }
 
 void TestMainWindowHa::sentinelFailoverUnderAnOpenWindow()
