@@ -85,6 +85,7 @@ private slots:
 
     void passwordSeamAnswersWithoutAWindow();
     void passwordDialogHidesAndShowsThePassword();
+    void passwordDialogNamesTheSentinels();
 
     void shortcutsListActionsInMenuOrder();
     void shortcutsFilter();
@@ -632,6 +633,24 @@ void TestDialogs::passwordDialogHidesAndShowsThePassword()
     whenModalShown([](QWidget *modal) { QTest::keyClick(modal, Qt::Key_Escape); });
     QCOMPARE(PasswordDialog::ask(nullptr, QStringLiteral("10.0.0.5:6380/1"), QString()),
              std::optional<QString>());
+}
+
+void TestDialogs::passwordDialogNamesTheSentinels()
+{
+    // The sentinels' own password is told apart from the store's, and never remembered.
+    PasswordDialog dialog(QStringLiteral("sentinel:mymaster/0"), QStringLiteral("watcher"), nullptr,
+                          PasswordDialog::Remember::NotOffered, QString(),
+                          PasswordDialog::Secret::Sentinels);
+    QVERIFY(dialog.windowTitle().startsWith(QStringLiteral("Sentinel password")));
+    const QString prompt = child<QLabel>(&dialog, "passwordPrompt")->text();
+    QVERIFY2(prompt.contains(QStringLiteral("sentinels of sentinel:mymaster/0")),
+             qPrintable(prompt));
+    QVERIFY2(prompt.contains(QStringLiteral("sentinel user \"watcher\"")), qPrintable(prompt));
+    QVERIFY(!child<QCheckBox>(&dialog, "rememberCheckBox"));
+
+    PasswordDialog store(QStringLiteral("sentinel:mymaster/0"), QString());
+    QVERIFY(!child<QLabel>(&store, "passwordPrompt")->text().contains(u"sentinels of"));
+    QCOMPARE(store.windowTitle(), QStringLiteral("Password for sentinel:mymaster/0"));
 }
 
 // ---- ShortcutsDialog --------------------------------------------------------------------
