@@ -8,6 +8,7 @@
 #include "dialogs.h"
 #include "dynaliteserver.h"
 #include "mainwindow.h"
+#include "mainwindowtesting.h"
 #include "messagebanner.h"
 #include "passworddialog.h"
 #include "payloadmodel.h"
@@ -90,16 +91,10 @@ private:
     {
         return m_server.cli({QStringLiteral("EXISTS"), QString::fromUtf8(key)}).trimmed() == "1";
     }
-    void allowChanges();
-    QTableView *view(const char *name) const
-    {
-        return m_window->findChild<QTableView *>(QString::fromLatin1(name));
-    }
-    QAction *action(const char *name) const
-    {
-        return m_window->findChild<QAction *>(QString::fromLatin1(name));
-    }
-    int rowOfUser(const QString &user) const;
+    void allowChanges() { Test::allowChanges(*m_window); }
+    QTableView *view(const char *name) const { return Test::tableView(*m_window, name); }
+    QAction *action(const char *name) const { return Test::windowAction(*m_window, name); }
+    int rowOfUser(const QString &user) const { return Test::rowOfUser(*m_window, user); }
 
     RedisServer m_server;
     QTemporaryDir m_dir;
@@ -158,25 +153,6 @@ void TestMainWindow::openWindow(bool locked, int firstPageRows)
     else
         QVERIFY(m_window->sessionsModel()->rowCount() > 0);
     QVERIFY(m_window->windowTitle().contains(QStringLiteral("READ-ONLY")));
-}
-
-void TestMainWindow::allowChanges()
-{
-    QAction *allow = action("actionAllowChanges");
-    QVERIFY(allow->isEnabled());
-    allow->trigger();
-    QVERIFY(m_window->client()->writesAllowed());
-    QVERIFY(m_window->windowTitle().contains(QStringLiteral("CHANGES ALLOWED")));
-}
-
-int TestMainWindow::rowOfUser(const QString &user) const
-{
-    QAbstractItemModel *model = view("usersView")->model();
-    for (int row = 0; row < model->rowCount(); ++row) {
-        if (model->index(row, 0).data(UsersModel::UserRole).toString() == user)
-            return row;
-    }
-    return -1;
 }
 
 void TestMainWindow::searchByCookieSelectsSession()

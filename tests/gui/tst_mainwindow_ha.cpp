@@ -12,6 +12,7 @@
 #include "destroyalldialog.h"
 #include "dialogs.h"
 #include "mainwindow.h"
+#include "mainwindowtesting.h"
 #include "messagebanner.h"
 #include "passworddialog.h"
 #include "redis/redisconnection.h"
@@ -79,12 +80,9 @@ private:
     static ConnectionProfile profile(const QString &url);
     // Waits until the users view shows `users` users and nothing is loading.
     void waitForUsers(int users);
-    void allowChanges();
-    QTableView *view(const char *name) const
-    {
-        return m_window->findChild<QTableView *>(QString::fromLatin1(name));
-    }
-    int rowOfUser(const QString &user) const;
+    void allowChanges() { Test::allowChanges(*m_window); }
+    QTableView *view(const char *name) const { return Test::tableView(*m_window, name); }
+    int rowOfUser(const QString &user) const { return Test::rowOfUser(*m_window, user); }
     // The cluster: runs `command` on the master that owns its key's slot now.
     Redis::Reply onOwner(const Command &command);
     void seedCluster();
@@ -144,24 +142,6 @@ void TestMainWindowHa::waitForUsers(int users)
                                   && !m_window->usersModel()->isLoading()
                                   && !m_window->sessionsModel()->isLoading(),
                               qPrintable(m_window->banner()->text()), 15000);
-}
-
-void TestMainWindowHa::allowChanges()
-{
-    QAction *allow = m_window->findChild<QAction *>(QStringLiteral("actionAllowChanges"));
-    QVERIFY(allow->isEnabled());
-    allow->trigger();
-    QVERIFY(m_window->client()->writesAllowed());
-}
-
-int TestMainWindowHa::rowOfUser(const QString &user) const
-{
-    QAbstractItemModel *model = view("usersView")->model();
-    for (int row = 0; row < model->rowCount(); ++row) {
-        if (model->index(row, 0).data(UsersModel::UserRole).toString() == user)
-            return row;
-    }
-    return -1;
 }
 
 Redis::Reply TestMainWindowHa::onOwner(const Command &command)
