@@ -455,7 +455,7 @@ void DestroyAllDialog::startRun()
         ? m_sessionReportEdit->text().trimmed()
         : QString();
     m_runId = m_client->destroyAll(false, m_reason, m_count, sessionReport);
-    showRunProgress(0, 0, 0, 0);
+    showRunProgress(0, -1, 0, 0, 0);
     m_pages->setCurrentIndex(int(Page::Run));
     m_cancelRunButton->setFocus();
 }
@@ -548,14 +548,18 @@ void DestroyAllDialog::onProgress(StoreClient::RequestId id, const Progress &pro
             m_countValue->setText(tr("counting… %1 found so far").arg(number(progress.matched)));
         }
     } else if (id == m_runId && !m_hasReport) {
-        showRunProgress(progress.examined, progress.matched, progress.destroyed, progress.failed);
+        showRunProgress(progress.examined, progress.total, progress.matched, progress.destroyed,
+                        progress.failed);
     }
 }
 
-void DestroyAllDialog::showRunProgress(qint64 examined, qint64 matched, qint64 destroyed,
-                                       qint64 failed)
+void DestroyAllDialog::showRunProgress(qint64 examined, qint64 keyTotal, qint64 matched,
+                                       qint64 destroyed, qint64 failed)
 {
-    m_examinedValue->setText(number(examined));
+    // Of the database's keys (summed over a cluster's masters) when the store said how many.
+    m_examinedValue->setText(keyTotal > 0
+                                 ? tr("%1 of %2 keys").arg(number(examined), number(keyTotal))
+                                 : number(examined));
     m_matchedValue->setText(number(matched));
     m_destroyedValue->setText(number(destroyed));
     m_failedValue->setText(number(failed));
@@ -603,7 +607,7 @@ void DestroyAllDialog::onDestroyed(StoreClient::RequestId id, const DestroyRepor
         m_runFinishedAt = QDateTime::currentDateTimeUtc();
         m_report = report;
         m_hasReport = true;
-        showRunProgress(report.examined, report.matched, report.destroyed, report.failed);
+        showRunProgress(report.examined, -1, report.matched, report.destroyed, report.failed);
         showReport();
         emit finished(report);
     }

@@ -85,7 +85,9 @@ private:
     void onProgress(StoreClient::RequestId id, const Progress &progress);
     void onDestroyed(StoreClient::RequestId id, const DestroyReport &report);
     void onFailed(StoreClient::RequestId id, const StorageError &error);
-    void showRunProgress(qint64 examined, qint64 matched, qint64 destroyed, qint64 failed);
+    // `keyTotal`: the keys the scan under way will look at (DBSIZE), -1 when not known.
+    void showRunProgress(qint64 examined, qint64 keyTotal, qint64 matched, qint64 destroyed,
+                         qint64 failed);
     void showReport();
 
     QPointer<StoreClient> m_client;

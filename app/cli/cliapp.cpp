@@ -23,6 +23,8 @@
 #include <QSaveFile>
 #include <QSettings>
 
+#include <algorithm>
+
 #include <unistd.h>
 
 namespace SessionDesk::Cli {
@@ -259,8 +261,13 @@ public:
                 return;
             m_clock.restart();
             m_printed = true;
-            m_err << "\r\033[K" << p.phase << ": examined " << p.examined << ", matched "
-                  << p.matched;
+            m_err << "\r\033[K" << p.phase << ": examined " << p.examined;
+            if (p.total > 0) {
+                // Of the database's keys (DBSIZE, summed over a cluster's masters).
+                m_err << " of " << p.total << " keys ("
+                      << std::clamp<qint64>(p.examined * 100 / p.total, 0, 100) << " %)";
+            }
+            m_err << ", matched " << p.matched;
             if (p.phase == u"destroying")
                 m_err << ", destroyed " << p.destroyed << ", failed " << p.failed;
             m_err.flush();

@@ -14,7 +14,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSet>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -66,6 +68,7 @@ private slots:
     void destroyAllConfirmation();
     void destroyAllStreamsReport();
     void maxOpsLimitsTheRate();
+    void progressOnATerminalCountsAgainstTheDatabase();
     void unwritableAuditLogRefusesChanges();
     void dynamoDbWithCustomAttributes();
 
@@ -554,6 +557,38 @@ void TestCli::maxOpsLimitsTheRate()
     const Run unlimited = cli(store() << QStringLiteral("--json") << QStringLiteral("users"));
     QCOMPARE(unlimited.exitCode, 0);
     QCOMPARE(limited.json(), unlimited.json());
+}
+
+void TestCli::progressOnATerminalCountsAgainstTheDatabase()
+{
+    const QString script = QStandardPaths::findExecutable(QStringLiteral("script"));
+    QVERIFY2(!script.isEmpty(), "script (util-linux/bsdutils) is needed for a terminal");
+    QStringList mset{QStringLiteral("MSET")};
+    for (int i = 0; i < 400; ++i)
+        mset << QStringLiteral("sess:tty%1").arg(i) << QStringLiteral("{}");
+    m_server.cli(mset);
+    const QByteArray keys = m_server.cli({QStringLiteral("DBSIZE")}).trimmed();
+    QCOMPARE(keys, QByteArray("403"));
+    // Slowed down (about two seconds) so that progress, drawn at most five times a second on
+    // a terminal only, shows up.
+    const QString command = QStringLiteral("exec '%1' --store '%2' --max-ops 200 users")
+                                .arg(qEnvironmentVariable("SESSIONDESK_CLI"), m_server.url());
+    QProcess terminal;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("SESSIONDESK_AUDIT_LOG"), m_auditPath);
+    terminal.setProcessEnvironment(env);
+    terminal.setProcessChannelMode(QProcess::MergedChannels);
+    terminal.start(script, {QStringLiteral("-qefc"), command, QStringLiteral("/dev/null")});
+    QVERIFY(terminal.waitForFinished(60000));
+    const QByteArray shown = terminal.readAll();
+    QCOMPARE(terminal.exitCode(), 0);
+    static const QRegularExpression line(
+        QStringLiteral("reading sessions: examined (\\d+) of 403 keys \\((\\d+) %\\), matched "
+                       "(\\d+)"));
+    const QRegularExpressionMatch progress = line.match(QString::fromUtf8(shown));
+    QVERIFY2(progress.hasMatch(), shown.constData());
+    QVERIFY(progress.captured(1).toInt() <= 403);
+    QVERIFY(progress.captured(3).toInt() <= progress.captured(1).toInt());
 }
 
 void TestCli::unwritableAuditLogRefusesChanges()
