@@ -3,6 +3,8 @@
 #include <QSettings>
 #include <QStandardPaths>
 
+#include <algorithm>
+
 namespace SessionDesk {
 
 Result<StoreConfig> ConnectionProfile::toConfig(const QString &password) const
@@ -18,6 +20,8 @@ Result<StoreConfig> ConnectionProfile::toConfig(const QString &password) const
     config->tls.serverName = tlsServerName;
     config->tls.insecure = tlsInsecure;
     config->readOnly = readOnlyLocked;
+    if (config->kind == StoreConfig::Kind::Redis)
+        config->maxOpsPerSecond = std::max(0, maxOpsPerSecond);
     if (config->redisMode == StoreConfig::RedisMode::Sentinel) {
         config->sentinelUsername = sentinelUser;
         config->sentinelPassword = qEnvironmentVariable("SESSIONDESK_SENTINEL_PASSWORD");
@@ -95,6 +99,7 @@ QList<ConnectionProfile> ConnectionProfile::load(QSettings &settings)
         p.sentinelUser = settings.value(QStringLiteral("sentinelUser")).toString();
         p.clusterHostMap = settings.value(QStringLiteral("clusterHostMap")).toStringList();
         p.readOnlyLocked = settings.value(QStringLiteral("readOnlyLocked")).toBool();
+        p.maxOpsPerSecond = std::max(0, settings.value(QStringLiteral("maxOpsPerSecond")).toInt());
         p.color = settings.value(QStringLiteral("color")).toString();
         p.passwordInKeychain = settings.value(QStringLiteral("passwordInKeychain")).toBool();
         if (!p.name.isEmpty() && !p.url.isEmpty())
@@ -130,6 +135,10 @@ void ConnectionProfile::save(QSettings &settings, const QList<ConnectionProfile>
         settings.setValue(QStringLiteral("sentinelUser"), p.sentinelUser);
         settings.setValue(QStringLiteral("clusterHostMap"), p.clusterHostMap);
         settings.setValue(QStringLiteral("readOnlyLocked"), p.readOnlyLocked);
+        if (p.maxOpsPerSecond > 0)
+            settings.setValue(QStringLiteral("maxOpsPerSecond"), p.maxOpsPerSecond);
+        else
+            settings.remove(QStringLiteral("maxOpsPerSecond"));
         settings.setValue(QStringLiteral("color"), p.color);
         settings.setValue(QStringLiteral("passwordInKeychain"), p.passwordInKeychain);
     }

@@ -36,6 +36,9 @@ struct ConnectionProfile
     // machine cannot reach (see HostMapping).
     QStringList clusterHostMap;
     bool readOnlyLocked = false; // an auditor's profile: writes can never be unlocked
+    // Redis: at most this many operations a second (StoreConfig::maxOpsPerSecond), to spare a
+    // production server during its busy hours; 0 for no limit.
+    int maxOpsPerSecond = 0;
     QString color; // "#rrggbb"; production stores are often coloured. Empty for none.
     // The operator chose to keep this store's password in the system keychain. Only a hint of
     // where to look: the password itself is never in the settings.

@@ -16,6 +16,7 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSpinBox>
 #include <QStyle>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -129,6 +130,18 @@ ConnectionDialog::ConnectionDialog(QWidget *parent)
     m_userIndex->setToolTip(tr("Optional: the key of a set of session ids per user, with {user} "
                                "where the user id goes. Leave empty when the store has none."));
 
+    m_maxOps = new QSpinBox(this);
+    m_maxOps->setObjectName(QStringLiteral("maxOpsSpin"));
+    m_maxOps->setRange(0, 10'000'000);
+    m_maxOps->setSingleStep(1000);
+    m_maxOps->setSpecialValueText(tr("no limit"));
+    m_maxOps->setSuffix(tr(" operations/s"));
+    m_maxOps->setAccessibleName(tr("Rate limit in operations per second"));
+    m_maxOps->setToolTip(
+        tr("Redis: send at most this many operations a second (a command naming several keys "
+           "counts once per key), to spare a production server in its busy hours. Long "
+           "operations take longer; progress and cancel keep working."));
+
     auto *form = new QFormLayout;
     form->addRow(tr("&Name:"), m_name);
     form->addRow(tr("&URL:"), m_url);
@@ -138,6 +151,7 @@ ConnectionDialog::ConnectionDialog(QWidget *parent)
     form->addRow(tr("Cluster &host map:"), m_clusterHostMap);
     form->addRow(tr("&Schema:"), m_schema);
     form->addRow(tr("User &index:"), m_userIndex);
+    form->addRow(tr("&Rate limit:"), m_maxOps);
 
     m_tlsGroup = new QGroupBox(tr("TLS (rediss://, rediss-sentinel://, rediss-cluster://)"), this);
     m_tlsGroup->setObjectName(QStringLiteral("tlsGroup"));
@@ -348,6 +362,7 @@ void ConnectionDialog::validate()
                                || !m_sentinelUser->text().isEmpty());
     m_clusterHostMap->setEnabled(mode == StoreConfig::RedisMode::Cluster
                                  || !m_clusterHostMap->text().isEmpty());
+    m_maxOps->setEnabled(redis || m_maxOps->value() > 0);
     m_insecureWarning->setVisible(m_insecure->isChecked());
 
     const QString error = validationError();
@@ -378,6 +393,7 @@ ConnectionProfile ConnectionDialog::profile() const
     p.sentinelUser = m_sentinelUser->text().trimmed();
     p.clusterHostMap = hostMapEntries();
     p.readOnlyLocked = m_readOnly->isChecked();
+    p.maxOpsPerSecond = m_maxOps->value();
     p.color = m_color.isValid() ? m_color.name() : QString();
     return p;
 }
@@ -412,6 +428,7 @@ void ConnectionDialog::setProfile(const ConnectionProfile &profile)
     m_sentinelUser->setText(profile.sentinelUser);
     m_clusterHostMap->setText(profile.clusterHostMap.join(QStringLiteral(", ")));
     m_readOnly->setChecked(profile.readOnlyLocked);
+    m_maxOps->setValue(profile.maxOpsPerSecond);
     setColor(QColor(profile.color));
     validate();
 }

@@ -13,6 +13,7 @@ class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QSpinBox;
 
 namespace SessionDesk {
 
@@ -57,6 +58,7 @@ private:
     QLabel *m_kind = nullptr; // what the URL opens: a server, a Sentinel master, a cluster
     QLineEdit *m_sentinelUser = nullptr;
     QLineEdit *m_clusterHostMap = nullptr;
+    QSpinBox *m_maxOps = nullptr;
     QComboBox *m_schema = nullptr;
     QLineEdit *m_userIndex = nullptr;
     QGroupBox *m_tlsGroup = nullptr;

@@ -817,10 +817,12 @@ void MainWindow::connectClient()
                 m_settingsModel->setInfo(info);
                 m_totalSessions = info.sessions;
                 m_withoutTtl = info.sessionsWithoutTtl;
-                m_statusServer->setText(
-                    info.kind == u"redis"
-                        ? tr("redis %1 · %2").arg(info.serverVersion, m_client->targetName())
-                        : tr("%1 · %2").arg(info.kind, info.target));
+                QString server = info.kind == u"redis"
+                    ? tr("redis %1 · %2").arg(info.serverVersion, m_client->targetName())
+                    : tr("%1 · %2").arg(info.kind, info.target);
+                if (const int rate = m_client->config().maxOpsPerSecond; rate > 0)
+                    server += tr(" · at most %1 operations/s").arg(QLocale().toString(rate));
+                m_statusServer->setText(server);
                 onSessionsPageLoaded();
             });
     connect(client, &StoreClient::sessionLoaded, this,

@@ -197,6 +197,7 @@ int ProfileRunner::add(const QString &name)
     profile.sentinelUser = selection.config.sentinelUsername; // its password is never saved
     profile.clusterHostMap = m_command.clusterHostMap;
     profile.readOnlyLocked = selection.config.readOnly;
+    profile.maxOpsPerSecond = selection.config.maxOpsPerSecond;
     // Only the paths given on the command line; the schema's defaults stay implicit.
     if (const auto defaults = SessionLayout::preset(profile.schema);
         defaults && defaults->userFields != selection.layout.userFields) {

@@ -18,6 +18,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -384,6 +385,7 @@ void TestDialogs::connectionProfileRoundTrip()
     p.tlsInsecure = false;
     p.readOnlyLocked = true;
     p.color = QColor(0xc6, 0x28, 0x28).name();
+    p.maxOpsPerSecond = 5000;
 
     ConnectionDialog dialog;
     dialog.setProfile(p);
@@ -399,6 +401,15 @@ void TestDialogs::connectionProfileRoundTrip()
     QCOMPARE(q.tlsInsecure, p.tlsInsecure);
     QCOMPARE(q.readOnlyLocked, p.readOnlyLocked);
     QCOMPARE(q.color, p.color);
+    QCOMPARE(q.maxOpsPerSecond, 5000);
+    auto *rate = child<QSpinBox>(&dialog, "maxOpsSpin");
+    QVERIFY(rate->isEnabled());
+    rate->setValue(0);
+    QCOMPARE(dialog.profile().maxOpsPerSecond, 0);
+    QCOMPARE(rate->text(), QStringLiteral("no limit"));
+    // A DynamoDB table has no such limit: the field is off.
+    child<QLineEdit>(&dialog, "urlEdit")->setText(QStringLiteral("dynamodb://sessions"));
+    QVERIFY(!rate->isEnabled());
 
     child<QPushButton>(&dialog, "clearColorButton")->click();
     QVERIFY(dialog.profile().color.isEmpty());

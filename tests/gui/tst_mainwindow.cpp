@@ -80,6 +80,7 @@ private slots:
     void revealIsAudited();
     void exportVisibleSessions();
     void errorBannerWhenServerDies();
+    void rateLimitOfTheConnectionIsUsedAndShown();
     void asksForPasswordAndNeverSavesIt();
     void dynamoDbTableWorksTheSameWay();
     void detectsTheLayoutAndLetsTheOperatorChooseAnother();
@@ -498,6 +499,26 @@ void TestMainWindow::errorBannerWhenServerDies()
              qPrintable(banner->text()));
     // The rest of the window keeps working: the search box still answers.
     QVERIFY(m_window->findChild<QLineEdit *>(QStringLiteral("searchEdit"))->isEnabled());
+}
+
+void TestMainWindow::rateLimitOfTheConnectionIsUsedAndShown()
+{
+    MainWindow::Options options;
+    options.settingsPath = m_dir.filePath(QStringLiteral("settings.ini"));
+    options.auditLogPath = m_dir.filePath(QStringLiteral("audit.log"));
+    m_window = std::make_unique<MainWindow>(options);
+    m_window->show();
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("busy hours");
+    profile.url = m_server.url();
+    profile.userIndex = QString::fromLatin1(kIndex);
+    profile.maxOpsPerSecond = 200;
+    m_window->openStore(profile);
+    QCOMPARE(m_window->client()->config().maxOpsPerSecond, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->usersModel()->rowCount(), 3, 10000);
+    auto *server = m_window->findChild<QLabel *>(QStringLiteral("statusServer"));
+    QTRY_VERIFY2(server->text().contains(QStringLiteral("at most 200 operations/s")),
+                 qPrintable(server->text()));
 }
 
 void TestMainWindow::asksForPasswordAndNeverSavesIt()

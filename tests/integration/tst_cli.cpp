@@ -557,6 +557,22 @@ void TestCli::maxOpsLimitsTheRate()
     const Run unlimited = cli(store() << QStringLiteral("--json") << QStringLiteral("users"));
     QCOMPARE(unlimited.exitCode, 0);
     QCOMPARE(limited.json(), unlimited.json());
+
+    // A saved connection keeps its limit.
+    const QString settings = m_home.filePath(QStringLiteral("rate.ini"));
+    QCOMPARE(cli(QStringList{QStringLiteral("--settings"), settings, QStringLiteral("profile"),
+                             QStringLiteral("add"), QStringLiteral("busy-hours")}
+                 << store() << QStringLiteral("--max-ops") << QStringLiteral("200"))
+                 .exitCode,
+             0);
+    clock.restart();
+    const Run saved =
+        cli({QStringLiteral("--settings"), settings, QStringLiteral("--profile"),
+             QStringLiteral("busy-hours"), QStringLiteral("--json"), QStringLiteral("users")});
+    const qint64 savedElapsed = clock.elapsed();
+    QCOMPARE(saved.exitCode, 0);
+    QVERIFY2(savedElapsed >= 1500, QByteArray::number(savedElapsed).constData());
+    QCOMPARE(saved.json(), unlimited.json());
 }
 
 void TestCli::progressOnATerminalCountsAgainstTheDatabase()

@@ -45,6 +45,7 @@ void TestProfiles::settingsKeepEverythingButThePassword()
     p.readOnlyLocked = true;
     p.color = QStringLiteral("#c62828");
     p.passwordInKeychain = true;
+    p.maxOpsPerSecond = 2500;
     {
         QSettings settings(path, QSettings::IniFormat);
         ConnectionProfile::save(settings, {p});
@@ -67,6 +68,8 @@ void TestProfiles::settingsKeepEverythingButThePassword()
     QVERIFY(q.readOnlyLocked);
     QCOMPARE(q.color, p.color);
     QVERIFY(q.passwordInKeychain);
+    QCOMPARE(q.maxOpsPerSecond, 2500);
+    QCOMPARE(q.toConfig(QString())->maxOpsPerSecond, 2500);
     QVERIFY(ConnectionProfile::find(loaded, QStringLiteral("prod sessions")));
     QVERIFY(!ConnectionProfile::find(loaded, QStringLiteral("prod")));
 }
