@@ -150,6 +150,8 @@ int ProfileRunner::list()
                             {QStringLiteral("schema"), p.schema},
                             {QStringLiteral("user_index"), p.userIndex},
                             {QStringLiteral("read_only"), p.readOnlyLocked},
+                            {QStringLiteral("max_ops_per_second"),
+                             p.maxOpsPerSecond > 0 ? QJsonValue(p.maxOpsPerSecond) : QJsonValue()},
                             {QStringLiteral("password_in_keychain"), p.passwordInKeychain}});
         }
         m_out << QJsonDocument(array).toJson(QJsonDocument::Indented);
@@ -158,10 +160,13 @@ int ProfileRunner::list()
     TextTable table({QStringLiteral("name"), QStringLiteral("kind"), QStringLiteral("url"),
                      QStringLiteral("schema"), QStringLiteral("password")});
     for (const ConnectionProfile &p : std::as_const(m_profiles)) {
-        table.addRow(
-            {p.name, p.kindLabel() + (p.readOnlyLocked ? QStringLiteral(", read-only") : QString()),
-             p.url, p.schema,
-             p.passwordInKeychain ? QStringLiteral("keychain") : QStringLiteral("-")});
+        table.addRow({p.name,
+                      p.kindLabel() + (p.readOnlyLocked ? QStringLiteral(", read-only") : QString())
+                          + (p.maxOpsPerSecond > 0
+                                 ? QStringLiteral(", at most %1 ops/s").arg(p.maxOpsPerSecond)
+                                 : QString()),
+                      p.url, p.schema,
+                      p.passwordInKeychain ? QStringLiteral("keychain") : QStringLiteral("-")});
     }
     m_out << table.render();
     m_out << m_profiles.size() << " saved connections in " << m_command.settingsPath << '\n';

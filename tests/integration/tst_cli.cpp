@@ -565,6 +565,10 @@ void TestCli::maxOpsLimitsTheRate()
                  << store() << QStringLiteral("--max-ops") << QStringLiteral("200"))
                  .exitCode,
              0);
+    const Run listed = cli({QStringLiteral("--settings"), settings, QStringLiteral("--json"),
+                            QStringLiteral("profile"), QStringLiteral("list")});
+    QCOMPARE(listed.exitCode, 0);
+    QCOMPARE(listed.json().array().first()[QStringLiteral("max_ops_per_second")].toInt(), 200);
     clock.restart();
     const Run saved =
         cli({QStringLiteral("--settings"), settings, QStringLiteral("--profile"),
