@@ -207,6 +207,14 @@ QWidget *DestroyAllDialog::buildPreviewPage()
     m_costLabel = form->labelForField(m_costValue);
     m_costValue->hide();
     m_costLabel->hide();
+    // A connection limited to spare a busy server: the run takes at least that long.
+    if (m_client && m_client->config().maxOpsPerSecond > 0) {
+        m_rateLimitValue = valueLabel(page, QStringLiteral("rateLimitValue"), tr("Rate limit"));
+        m_rateLimitValue->setWordWrap(true);
+        m_rateLimitValue->setText(
+            tr("at most %1 operations a second").arg(number(m_client->config().maxOpsPerSecond)));
+        form->addRow(tr("Rate limit:"), m_rateLimitValue);
+    }
 
     m_writesNotice = wrapLabel(page);
     m_writesNotice->setObjectName(QStringLiteral("writesNotice"));
@@ -597,6 +605,16 @@ void DestroyAllDialog::onDestroyed(StoreClient::RequestId id, const DestroyRepor
             m_countValue->setText(tr("%Ln sessions", "", plural(m_count)));
         if (m_indexValue)
             m_indexValue->setText(tr("%Ln index keys", "", plural(m_indexKeys)));
+        if (m_rateLimitValue) {
+            // One operation per key deleted; the scan's own come on top.
+            const int rate = m_client ? m_client->config().maxOpsPerSecond : 0;
+            const qint64 deletes = m_count + std::max<qint64>(0, m_indexKeys);
+            if (rate > 0) {
+                m_rateLimitValue->setText(
+                    tr("at most %1 operations a second: the deletes alone take at least %2")
+                        .arg(number(rate), formatDuration(deletes * 1000 / rate)));
+            }
+        }
         if (!report.costEstimate.isEmpty()) {
             m_costValue->setText(report.costEstimate);
             m_costValue->show();

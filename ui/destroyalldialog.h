@@ -112,6 +112,7 @@ private:
     QLabel *m_indexValue = nullptr;
     QLabel *m_costValue = nullptr;
     QWidget *m_costLabel = nullptr;
+    QLabel *m_rateLimitValue = nullptr; // only with a rate limit
     QLabel *m_writesNotice = nullptr;
     QLineEdit *m_confirmEdit = nullptr;
     QLineEdit *m_reasonEdit = nullptr;

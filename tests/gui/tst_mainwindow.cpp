@@ -314,6 +314,7 @@ void TestMainWindow::destroyAllNeedsTypedTarget()
     DestroyAllDialog *dialog = nullptr;
     QTRY_VERIFY((dialog = m_window->findChild<DestroyAllDialog *>()) != nullptr);
     QTRY_COMPARE_WITH_TIMEOUT(dialog->previewCount(), 6, 10000);
+    QVERIFY(!dialog->findChild<QLabel *>(QStringLiteral("rateLimitValue"))); // no limit here
     auto *confirm = dialog->findChild<QLineEdit *>(QStringLiteral("confirmTargetEdit"));
     auto *destroy = dialog->findChild<QPushButton *>(QStringLiteral("destroyButton"));
     QVERIFY(!destroy->isEnabled());
@@ -519,6 +520,20 @@ void TestMainWindow::rateLimitOfTheConnectionIsUsedAndShown()
     auto *server = m_window->findChild<QLabel *>(QStringLiteral("statusServer"));
     QTRY_VERIFY2(server->text().contains(QStringLiteral("at most 200 operations/s")),
                  qPrintable(server->text()));
+
+    // Destroy-all says what the limit means for its run: 6 sessions and 3 index keys to delete.
+    allowChanges();
+    if (QTest::currentTestFailed())
+        return;
+    action("actionDestroyAll")->trigger();
+    DestroyAllDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->findChild<DestroyAllDialog *>()) != nullptr);
+    QTRY_COMPARE_WITH_TIMEOUT(dialog->previewCount(), 6, 10000);
+    const QString rate = dialog->findChild<QLabel *>(QStringLiteral("rateLimitValue"))->text();
+    QVERIFY2(rate.contains(QStringLiteral("at most 200 operations a second")), qPrintable(rate));
+    QVERIFY2(rate.endsWith(QStringLiteral("at least 45 ms")), qPrintable(rate));
+    dialog->reject();
+    QVERIFY(exists("sess:a1"));
 }
 
 void TestMainWindow::asksForPasswordAndNeverSavesIt()
