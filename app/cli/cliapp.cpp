@@ -346,6 +346,7 @@ private:
     CancelToken m_cancel;
     Options m_options;
     std::unique_ptr<AuditedStore> m_store;
+    int m_maxOpsPerSecond = 0; // the store's rate limit, 0 for none
 };
 
 Options Runner::parse(const QStringList &arguments, StoreConfig &config, SessionLayout &layout)
@@ -602,6 +603,7 @@ int Runner::run(const QStringList &arguments)
 
 int Runner::connectStore(StoreConfig config, const SessionLayout &layout)
 {
+    m_maxOpsPerSecond = config.maxOpsPerSecond;
     // A saved connection's password: from $SESSIONDESK_PASSWORD (already in config), else from
     // the system keychain when one was saved there, else from the operator's terminal.
     const std::optional<ConnectionProfile> &profile = m_options.profile;
@@ -1216,6 +1218,16 @@ int Runner::destroyAll()
         m_out << " in " << target << ". Nothing was changed.\n";
         if (!r.costEstimate.isEmpty())
             m_out << "Cost: " << r.costEstimate << ".\n";
+        if (m_maxOpsPerSecond > 0) {
+            // One operation per key deleted; the scan's own come on top.
+            const qint64 deletes = r.matched + r.indexKeysDestroyed + r.bookkeepingKeysDestroyed;
+            const qint64 ms = deletes * 1000 / m_maxOpsPerSecond;
+            m_out << "At most " << m_maxOpsPerSecond
+                  << " operations a second: the deletes alone take at least "
+                  << (ms < 1000 ? QStringLiteral("%1 ms").arg(ms)
+                                : QStringLiteral("%1 s").arg(ms / 1000))
+                  << ".\n";
+        }
         m_out << "To go ahead: destroy-all --confirm " << target << '\n';
     } else {
         m_out << (r.cancelled ? "Cancelled: destroyed " : "Destroyed ") << r.destroyed << " of "

@@ -450,6 +450,17 @@ void TestCli::destroyAllConfirmation()
     QCOMPARE(dry.exitCode, 0);
     QCOMPARE(dry.json()[QStringLiteral("sessions")].toInt(), 2);
     QVERIFY(dry.json()[QStringLiteral("dry_run")].toBool());
+    // Under a rate limit the dry run says how long the deletes take at least.
+    const Run slow = cli(store() << QStringLiteral("--max-ops") << QStringLiteral("4")
+                                 << QStringLiteral("destroy-all") << QStringLiteral("--dry-run"));
+    QCOMPARE(slow.exitCode, 0);
+    QVERIFY2(slow.out.contains("At most 4 operations a second: the deletes alone take at least "
+                               "500 ms."),
+             slow.out.constData());
+    const Run unlimited =
+        cli(store() << QStringLiteral("destroy-all") << QStringLiteral("--dry-run"));
+    QCOMPARE(unlimited.exitCode, 0);
+    QVERIFY2(!unlimited.out.contains("At most"), unlimited.out.constData());
 
     const Run mismatch = cli(store() << QStringLiteral("destroy-all") << QStringLiteral("--confirm")
                                      << QStringLiteral("127.0.0.1:6379/0"));
