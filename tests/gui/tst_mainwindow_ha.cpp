@@ -6,7 +6,8 @@
 // not told about.
 // Sentinel: three sentinels with a password of their own and data nodes with another. The
 // window asks for the sentinels' password when they refuse (then for the store's), asks once
-// only when the typed one is wrong, and follows a failover.
+// only when the typed one is wrong (and again when the store is opened again), and follows a
+// failover.
 
 #include "auditlogmodel.h"
 #include "destroyalldialog.h"
