@@ -8,9 +8,24 @@
 
 #include <QAction>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 
+#include <memory>
+
 namespace SessionDesk::Test {
+
+// A new main window, shown, whose settings file (`settingsName`) and audit log are in `dir`.
+inline std::unique_ptr<MainWindow>
+newWindow(const QTemporaryDir &dir, const QString &settingsName = QStringLiteral("settings.ini"))
+{
+    MainWindow::Options options;
+    options.settingsPath = dir.filePath(settingsName);
+    options.auditLogPath = dir.filePath(QStringLiteral("audit.log"));
+    auto window = std::make_unique<MainWindow>(options);
+    window->show();
+    return window;
+}
 
 inline QTableView *tableView(const MainWindow &window, const char *name)
 {

@@ -132,11 +132,7 @@ void TestMainWindow::cleanup()
 
 void TestMainWindow::openWindow(bool locked, int firstPageRows)
 {
-    MainWindow::Options options;
-    options.settingsPath = m_dir.filePath(QStringLiteral("settings.ini"));
-    options.auditLogPath = m_dir.filePath(QStringLiteral("audit.log"));
-    m_window = std::make_unique<MainWindow>(options);
-    m_window->show();
+    m_window = Test::newWindow(m_dir);
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
     ConnectionProfile profile;
     profile.name = QStringLiteral("test");
@@ -480,11 +476,7 @@ void TestMainWindow::errorBannerWhenServerDies()
     RedisServer doomed;
     QVERIFY2(doomed.start(), qPrintable(doomed.errorString()));
     doomed.cli({QStringLiteral("SET"), QStringLiteral("sess:x"), QStringLiteral("{}")});
-    MainWindow::Options options;
-    options.settingsPath = m_dir.filePath(QStringLiteral("settings.ini"));
-    options.auditLogPath = m_dir.filePath(QStringLiteral("audit.log"));
-    m_window = std::make_unique<MainWindow>(options);
-    m_window->show();
+    m_window = Test::newWindow(m_dir);
     ConnectionProfile profile;
     profile.name = QStringLiteral("doomed");
     profile.url = doomed.url();
@@ -504,11 +496,7 @@ void TestMainWindow::errorBannerWhenServerDies()
 
 void TestMainWindow::rateLimitOfTheConnectionIsUsedAndShown()
 {
-    MainWindow::Options options;
-    options.settingsPath = m_dir.filePath(QStringLiteral("settings.ini"));
-    options.auditLogPath = m_dir.filePath(QStringLiteral("audit.log"));
-    m_window = std::make_unique<MainWindow>(options);
-    m_window->show();
+    m_window = Test::newWindow(m_dir);
     ConnectionProfile profile;
     profile.name = QStringLiteral("busy hours");
     profile.url = m_server.url();
@@ -547,11 +535,7 @@ void TestMainWindow::asksForPasswordAndNeverSavesIt()
                        QStringLiteral("open-sesame-42"), QStringLiteral("--no-auth-warning"),
                        QStringLiteral("SET"), QStringLiteral("sess:p1"),
                        QStringLiteral("{\"user_id\":\"pat\"}")});
-    MainWindow::Options options;
-    options.settingsPath = m_dir.filePath(QStringLiteral("password-settings.ini"));
-    options.auditLogPath = m_dir.filePath(QStringLiteral("audit.log"));
-    m_window = std::make_unique<MainWindow>(options);
-    m_window->show();
+    m_window = Test::newWindow(m_dir, QStringLiteral("password-settings.ini"));
     ConnectionProfile profile;
     profile.name = QStringLiteral("guarded");
     profile.url = guarded.url();
@@ -562,7 +546,7 @@ void TestMainWindow::asksForPasswordAndNeverSavesIt()
     QCOMPARE(m_window->sessionsModel()->summaryAt(0).user, QStringLiteral("pat"));
     m_window->close();
     m_window.reset();
-    QFile settings(options.settingsPath);
+    QFile settings(m_dir.filePath(QStringLiteral("password-settings.ini")));
     QVERIFY(settings.open(QIODevice::ReadOnly));
     QVERIFY(!settings.readAll().contains("open-sesame-42"));
 }
@@ -593,11 +577,7 @@ void TestMainWindow::dynamoDbTableWorksTheSameWay()
     }
     QVERIFY(dynalite.putItems(QStringLiteral("sessions"), items));
 
-    MainWindow::Options options;
-    options.settingsPath = m_dir.filePath(QStringLiteral("dynamo-settings.ini"));
-    options.auditLogPath = m_dir.filePath(QStringLiteral("audit.log"));
-    m_window = std::make_unique<MainWindow>(options);
-    m_window->show();
+    m_window = Test::newWindow(m_dir, QStringLiteral("dynamo-settings.ini"));
     ConnectionProfile profile;
     profile.name = QStringLiteral("accounts");
     profile.url = QStringLiteral("dynamodb://sessions?endpoint=") + dynalite.endpoint();
@@ -641,11 +621,7 @@ void TestMainWindow::detectsTheLayoutAndLetsTheOperatorChooseAnother()
                  "user_id|i:7;login_at|i:1796045805; EX 1440\n"
                  "SET PHPREDIS_SESSION:dss88kgku8sh5sk3q4q0opu3b5 user_id|i:8; EX 1440\n"
                  "SET PHPREDIS_SESSION:dss88kgku8sh5sk3q4q0opu3b5_LOCK web1|42 EX 30\n"));
-    MainWindow::Options options;
-    options.settingsPath = m_dir.filePath(QStringLiteral("settings.ini"));
-    options.auditLogPath = m_dir.filePath(QStringLiteral("audit.log"));
-    m_window = std::make_unique<MainWindow>(options);
-    m_window->show();
+    m_window = Test::newWindow(m_dir);
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
     ConnectionProfile profile;
     profile.name = QStringLiteral("php");

@@ -118,11 +118,7 @@ void TestMainWindowHa::cleanup()
 
 void TestMainWindowHa::openWindow(const QString &url, const QString &password)
 {
-    MainWindow::Options options;
-    options.settingsPath = m_dir.filePath(QStringLiteral("settings.ini"));
-    options.auditLogPath = m_dir.filePath(QStringLiteral("audit.log"));
-    m_window = std::make_unique<MainWindow>(options);
-    m_window->show();
+    m_window = Test::newWindow(m_dir);
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
     m_window->openStore(profile(url), password);
     QVERIFY(m_window->client());
