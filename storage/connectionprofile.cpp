@@ -21,7 +21,7 @@ Result<StoreConfig> ConnectionProfile::toConfig(const QString &password) const
     config->tls.insecure = tlsInsecure;
     config->readOnly = readOnlyLocked;
     if (config->kind == StoreConfig::Kind::Redis)
-        config->maxOpsPerSecond = std::max(0, maxOpsPerSecond);
+        config->maxOpsPerSecond = maxOpsPerSecond; // load() and every editor keep it >= 0
     if (config->redisMode == StoreConfig::RedisMode::Sentinel) {
         config->sentinelUsername = sentinelUser;
         config->sentinelPassword = qEnvironmentVariable("SESSIONDESK_SENTINEL_PASSWORD");

@@ -134,6 +134,17 @@ struct DestroyReport
     QString sessionReportPath;
     qint64 sessionReportLines = 0;
     QString sessionReportError;
+
+    // For a dry run under a rate limit (StoreConfig::maxOpsPerSecond): the least time the
+    // deletes take, one operation per key (sessions, index and bookkeeping keys); the scan's
+    // own operations come on top. 0 without a limit.
+    qint64 leastDeleteMs(int opsPerSecond) const
+    {
+        if (opsPerSecond <= 0)
+            return 0;
+        const qint64 keys = matched + indexKeysDestroyed + bookkeepingKeysDestroyed;
+        return keys * 1000 / opsPerSecond;
+    }
 };
 
 // What became of one session in a destroy-all.

@@ -605,15 +605,11 @@ void DestroyAllDialog::onDestroyed(StoreClient::RequestId id, const DestroyRepor
             m_countValue->setText(tr("%Ln sessions", "", plural(m_count)));
         if (m_indexValue)
             m_indexValue->setText(tr("%Ln index keys", "", plural(m_indexKeys)));
-        if (m_rateLimitValue) {
-            // One operation per key deleted; the scan's own come on top.
-            const int rate = m_client ? m_client->config().maxOpsPerSecond : 0;
-            const qint64 deletes = m_count + std::max<qint64>(0, m_indexKeys);
-            if (rate > 0) {
-                m_rateLimitValue->setText(
-                    tr("at most %1 operations a second: the deletes alone take at least %2")
-                        .arg(number(rate), formatDuration(deletes * 1000 / rate)));
-            }
+        if (m_rateLimitValue && m_client) { // made only for a connection with a limit
+            const int rate = m_client->config().maxOpsPerSecond;
+            m_rateLimitValue->setText(
+                tr("at most %1 operations a second: the deletes alone take at least %2")
+                    .arg(number(rate), formatDuration(report.leastDeleteMs(rate))));
         }
         if (!report.costEstimate.isEmpty()) {
             m_costValue->setText(report.costEstimate);

@@ -1219,9 +1219,7 @@ int Runner::destroyAll()
         if (!r.costEstimate.isEmpty())
             m_out << "Cost: " << r.costEstimate << ".\n";
         if (m_maxOpsPerSecond > 0) {
-            // One operation per key deleted; the scan's own come on top.
-            const qint64 deletes = r.matched + r.indexKeysDestroyed + r.bookkeepingKeysDestroyed;
-            const qint64 ms = deletes * 1000 / m_maxOpsPerSecond;
+            const qint64 ms = r.leastDeleteMs(m_maxOpsPerSecond);
             m_out << "At most " << m_maxOpsPerSecond
                   << " operations a second: the deletes alone take at least "
                   << (ms < 1000 ? QStringLiteral("%1 ms").arg(ms)
