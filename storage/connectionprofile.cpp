@@ -78,6 +78,18 @@ QString ConnectionProfile::secretKey() const
     return scheme + QStringLiteral("://") + user + config->endpoint();
 }
 
+QString ConnectionProfile::sentinelSecretKey() const
+{
+    const auto config = StoreConfig::fromUrl(url);
+    if (!config || config->kind != StoreConfig::Kind::Redis
+        || config->redisMode != StoreConfig::RedisMode::Sentinel)
+        return {};
+    const QString scheme =
+        config->tls.enabled ? QStringLiteral("rediss-sentinel") : QStringLiteral("redis-sentinel");
+    const QString user = sentinelUser.isEmpty() ? QString() : sentinelUser + u'@';
+    return scheme + QStringLiteral("://") + user + config->endpoint();
+}
+
 QList<ConnectionProfile> ConnectionProfile::load(QSettings &settings)
 {
     QList<ConnectionProfile> profiles;
@@ -102,6 +114,8 @@ QList<ConnectionProfile> ConnectionProfile::load(QSettings &settings)
         p.maxOpsPerSecond = std::max(0, settings.value(QStringLiteral("maxOpsPerSecond")).toInt());
         p.color = settings.value(QStringLiteral("color")).toString();
         p.passwordInKeychain = settings.value(QStringLiteral("passwordInKeychain")).toBool();
+        p.sentinelPasswordInKeychain =
+            settings.value(QStringLiteral("sentinelPasswordInKeychain")).toBool();
         if (!p.name.isEmpty() && !p.url.isEmpty())
             profiles.append(p);
     }
@@ -141,6 +155,10 @@ void ConnectionProfile::save(QSettings &settings, const QList<ConnectionProfile>
             settings.remove(QStringLiteral("maxOpsPerSecond"));
         settings.setValue(QStringLiteral("color"), p.color);
         settings.setValue(QStringLiteral("passwordInKeychain"), p.passwordInKeychain);
+        if (p.sentinelPasswordInKeychain)
+            settings.setValue(QStringLiteral("sentinelPasswordInKeychain"), true);
+        else
+            settings.remove(QStringLiteral("sentinelPasswordInKeychain"));
     }
     settings.endArray();
 }

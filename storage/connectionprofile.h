@@ -29,8 +29,8 @@ struct ConnectionProfile
     QString tlsKeyFile;
     QString tlsServerName;
     bool tlsInsecure = false;
-    // Sentinel URLs: the sentinels' own ACL user, when they have one. Their password is never
-    // saved: it comes from SESSIONDESK_SENTINEL_PASSWORD, or the GUI asks for it.
+    // Sentinel URLs: the sentinels' own ACL user, when they have one. Their password comes from
+    // SESSIONDESK_SENTINEL_PASSWORD, the system keychain (sentinelSecretKey()) or the operator.
     QString sentinelUser;
     // Cluster URLs: "ANNOUNCED=REACHABLE" mappings for nodes that announce addresses this
     // machine cannot reach (see HostMapping).
@@ -43,6 +43,8 @@ struct ConnectionProfile
     // The operator chose to keep this store's password in the system keychain. Only a hint of
     // where to look: the password itself is never in the settings.
     bool passwordInKeychain = false;
+    // Likewise for the sentinels' own password (Sentinel URLs only).
+    bool sentinelPasswordInKeychain = false;
 
     // The config to open, with `password` filled in (empty for none) and, for Sentinel, the
     // sentinels' password from SESSIONDESK_SENTINEL_PASSWORD. Errors are the URL's or a host
@@ -58,6 +60,9 @@ struct ConnectionProfile
     // that a saved password is only ever sent to the endpoint it was saved for. Empty for
     // stores without passwords (DynamoDB uses the AWS credential chain) and unparsable URLs.
     QString secretKey() const;
+    // The keychain entry that holds the sentinels' own password: scheme, the sentinels' ACL user
+    // and the sentinels' addresses. Empty unless the URL is a Sentinel one.
+    QString sentinelSecretKey() const;
 
     static QList<ConnectionProfile> load(QSettings &settings);
     static void save(QSettings &settings, const QList<ConnectionProfile> &profiles);

@@ -644,8 +644,15 @@ void MainWindow::chooseLayout(const QString &schema)
 
 void MainWindow::reloadProfiles()
 {
+    // The model is reset: the selected connection is selected again (by name), so that Edit and
+    // Remove stay at hand after, say, a password was saved.
+    const QModelIndex current = m_connections->currentIndex();
+    const QString selected =
+        current.isValid() ? m_connectionsModel->profileAt(current.row()).name : QString();
     m_profiles = ConnectionProfile::load(*m_settings);
     m_connectionsModel->setProfiles(m_profiles);
+    if (const int row = selected.isEmpty() ? -1 : m_connectionsModel->rowOf(selected); row >= 0)
+        m_connections->setCurrentIndex(m_connectionsModel->index(row));
     updateActions();
 }
 
@@ -680,12 +687,10 @@ void MainWindow::openStore(const ConnectionProfile &profile, const QString &pass
         return;
     }
     closeStore();
-    if (profile.name != m_profile.name || profile.url != m_profile.url) {
-        m_sentinelPassword.reset(); // typed for another store
-        m_sentinelPasswordJustTyped = false;
-    }
-    if (m_sentinelPassword)
-        config->sentinelPassword = *m_sentinelPassword;
+    if (m_sentinel && m_sentinel->owner != profile.name + u'\n' + profile.url)
+        m_sentinel.reset(); // read or typed for another store
+    if (m_sentinel)
+        config->sentinelPassword = m_sentinel->password;
     m_profile = profile;
     m_passwordSource = config->password.isEmpty() ? PasswordSource::None : PasswordSource::Given;
     m_rememberTyped = false;
@@ -767,8 +772,7 @@ void MainWindow::connectClient()
         if (!m_client->layoutNote().isEmpty())
             statusBar()->showMessage(m_client->layoutNote(), 15000);
         emit storeOpened();
-        rememberTypedPassword();
-        m_sentinelPasswordJustTyped = false;
+        rememberTypedPasswords();
         refresh();
     });
     connect(client, &StoreClient::failed, this,

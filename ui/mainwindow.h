@@ -110,6 +110,8 @@ signals:
     void storeOpened();
     // After a typed password was offered to the system keychain: whether it is saved there.
     void passwordRemembered(const QString &profileName, bool saved);
+    // The same for the sentinels' own password of a Sentinel connection.
+    void sentinelPasswordRemembered(const QString &profileName, bool saved);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -157,13 +159,20 @@ private:
     QString currentUser() const;
 
     // Passwords of saved connections (mainwindow_start.cpp).
+    // Reads the sentinels' password from the keychain (when saved there), then the store's.
     void openSaved(ConnectionProfile profile);
+    void openSavedWithStorePassword(const ConnectionProfile &profile);
     // After the store refused to authenticate: asks once and reconnects. False when not asked.
     bool askPasswordAndRetry();
     // The same for the sentinels' own password, when they refused theirs (Sentinel URLs).
     bool askSentinelPasswordAndRetry();
-    void rememberTypedPassword();
-    // Removes a removed connection's password from the keychain unless another one shares it.
+    // After the store accepted them: keeps typed passwords whose "remember" was ticked.
+    void rememberTypedPasswords();
+    // Saves a password of connection `name`; marks the connection when the keychain took it,
+    // else says why in the banner. Emits (sentinel)passwordRemembered either way.
+    void saveInKeychain(const QString &name, const QString &key, const QString &password,
+                        bool sentinels);
+    // Removes a removed connection's passwords from the keychain unless another one shares them.
     void forgetSavedPassword(const ConnectionProfile &removed);
     enum class PasswordSource { None, Given, Keychain, Typed };
     PasswordSource m_passwordSource = PasswordSource::None;
@@ -177,10 +186,18 @@ private:
     QList<ConnectionProfile> m_profiles;
     ConnectionProfile m_profile;
     QString m_password;
-    // The sentinels' password typed for m_profile; nullopt: SESSIONDESK_SENTINEL_PASSWORD's.
-    // In memory only, like a typed store password.
-    std::optional<QString> m_sentinelPassword;
-    bool m_sentinelPasswordJustTyped = false; // this connection attempt uses one typed for it
+    // The sentinels' own password, read from the keychain or typed, for the connection it was
+    // read or typed for; none: SESSIONDESK_SENTINEL_PASSWORD's. In memory only.
+    struct SentinelSecret
+    {
+        QString owner; // the connection's name and URL
+        QString password;
+        PasswordSource source = PasswordSource::None; // Keychain or Typed
+        bool justTyped = false; // the attempt under way uses one typed for it
+        bool remember = false; // typed with "remember" ticked: saved once the store connects
+    };
+    std::optional<SentinelSecret> m_sentinel;
+    QString m_sentinelKeychainProblem; // why the saved one could not be read, for the prompt
     std::unique_ptr<StoreClient> m_client;
     QSet<StoreClient::RequestId> m_own; // requests whose failures this window reports
     QHash<StoreClient::RequestId, QString> m_logoutRequests;

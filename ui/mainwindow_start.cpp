@@ -29,13 +29,42 @@ const QString kWelcomeDismissed = QStringLiteral("welcome/dismissed");
 void MainWindow::openSaved(ConnectionProfile profile)
 {
     m_keychainProblem.clear();
+    m_sentinelKeychainProblem.clear();
+    const QString sentinelKey = profile.sentinelSecretKey();
+    if (!profile.sentinelPasswordInKeychain || sentinelKey.isEmpty()
+        || !qEnvironmentVariable("SESSIONDESK_SENTINEL_PASSWORD").isEmpty()) {
+        openSavedWithStorePassword(profile);
+        return;
+    }
+    // The sentinels are asked first, so theirs is read first; the keychain may ask the operator
+    // to unlock it, so the window goes on meanwhile.
+    closeStore();
+    const quint64 attempt = ++m_openAttempt;
+    m_emptyState->setText(
+        tr("Reading the passwords of “%1” from the system keychain…").arg(profile.name));
+    m_emptyState->show();
+    Keychain::read(sentinelKey, this, [this, profile, attempt](const Keychain::Outcome &outcome) {
+        if (attempt != m_openAttempt)
+            return; // another connection was opened meanwhile
+        if (outcome.ok()) {
+            m_sentinel = SentinelSecret{profile.name + u'\n' + profile.url, outcome.secret,
+                                        PasswordSource::Keychain, false, false};
+        } else {
+            m_sentinel.reset();
+            m_sentinelKeychainProblem = outcome.message;
+        }
+        openSavedWithStorePassword(profile);
+    });
+}
+
+void MainWindow::openSavedWithStorePassword(const ConnectionProfile &profile)
+{
     const QString fromEnvironment = qEnvironmentVariable("SESSIONDESK_PASSWORD");
     if (!fromEnvironment.isEmpty() || !profile.passwordInKeychain
         || profile.secretKey().isEmpty()) {
         openStore(profile, fromEnvironment);
         return;
     }
-    // The keychain may ask the operator to unlock it, so the window goes on meanwhile.
     closeStore();
     const quint64 attempt = ++m_openAttempt;
     m_emptyState->setText(
@@ -86,27 +115,38 @@ bool MainWindow::askPasswordAndRetry()
 
 bool MainWindow::askSentinelPasswordAndRetry()
 {
-    if (!m_client || m_sentinelPasswordJustTyped) {
-        m_sentinelPasswordJustTyped = false; // a later attempt may ask again
+    if (!m_client || (m_sentinel && m_sentinel->justTyped)) {
+        if (m_sentinel)
+            m_sentinel->justTyped = false; // a later attempt may ask again
         return false; // the one typed just now was refused: no loop of prompts
     }
     QString reason;
-    if (m_sentinelPassword)
+    if (m_sentinel && m_sentinel->source == PasswordSource::Keychain)
+        reason = tr("The sentinels refused the password saved in the system keychain.");
+    else if (m_sentinel)
         reason = tr("The sentinels refused the password typed earlier.");
     else if (!m_client->config().sentinelPassword.isEmpty())
         reason = tr("The sentinels refused the password in SESSIONDESK_SENTINEL_PASSWORD.");
-    const auto answer = PasswordDialog::askToConnect(
-        this, m_client->targetName(), m_client->config().sentinelUsername,
-        PasswordDialog::Remember::NotOffered, reason, PasswordDialog::Secret::Sentinels);
+    else
+        reason = m_sentinelKeychainProblem;
+    const ConnectionProfile *saved = ConnectionProfile::find(m_profiles, m_profile.name);
+    PasswordDialog::Remember remember = PasswordDialog::Remember::NotOffered;
+    if (saved && !m_profile.sentinelSecretKey().isEmpty()) {
+        remember = Keychain::serviceAvailable() ? PasswordDialog::Remember::Offered
+                                                : PasswordDialog::Remember::NoKeychain;
+    }
+    const auto answer = PasswordDialog::askToConnect(this, m_client->targetName(),
+                                                     m_client->config().sentinelUsername, remember,
+                                                     reason, PasswordDialog::Secret::Sentinels);
     if (!answer)
         return false;
     // The store's own password stays what it was, and so does where it came from.
     const ConnectionProfile profile = m_profile;
-    QTimer::singleShot(0, this, [this, profile, password = answer->password] {
+    QTimer::singleShot(0, this, [this, profile, answer] {
         const PasswordSource source = m_passwordSource;
         const bool rememberTyped = m_rememberTyped;
-        m_sentinelPassword = password;
-        m_sentinelPasswordJustTyped = true;
+        m_sentinel = SentinelSecret{profile.name + u'\n' + profile.url, answer->password,
+                                    PasswordSource::Typed, true, answer->remember};
         openStore(profile, m_password);
         m_passwordSource = source;
         m_rememberTyped = rememberTyped;
@@ -114,42 +154,74 @@ bool MainWindow::askSentinelPasswordAndRetry()
     return true;
 }
 
-void MainWindow::rememberTypedPassword()
+void MainWindow::rememberTypedPasswords()
 {
-    if (m_passwordSource != PasswordSource::Typed || !m_rememberTyped)
-        return;
-    m_rememberTyped = false;
-    // Only now, after the store accepted it: a mistyped password is never saved.
-    const QString name = m_profile.name;
-    Keychain::write(
-        m_profile.secretKey(), m_password, this, [this, name](const Keychain::Outcome &outcome) {
-            if (!outcome.ok()) {
-                m_banner->showMessage(tr("%1 It will be asked for next time.").arg(outcome.message),
-                                      MessageBanner::Kind::Warning);
-                emit passwordRemembered(name, false);
-                return;
-            }
-            for (ConnectionProfile &profile : m_profiles) {
-                if (profile.name == name)
-                    profile.passwordInKeychain = true;
-            }
-            saveProfiles();
-            emit passwordRemembered(name, true);
-        });
+    // Only now, after the store accepted them: a mistyped password is never saved.
+    if (m_passwordSource == PasswordSource::Typed && m_rememberTyped) {
+        m_rememberTyped = false;
+        saveInKeychain(m_profile.name, m_profile.secretKey(), m_password, false);
+    }
+    if (m_sentinel) {
+        m_sentinel->justTyped = false;
+        if (m_sentinel->source == PasswordSource::Typed && m_sentinel->remember) {
+            m_sentinel->remember = false;
+            saveInKeychain(m_profile.name, m_profile.sentinelSecretKey(), m_sentinel->password,
+                           true);
+        }
+    }
+}
+
+void MainWindow::saveInKeychain(const QString &name, const QString &key, const QString &password,
+                                bool sentinels)
+{
+    Keychain::write(key, password, this, [this, name, sentinels](const Keychain::Outcome &outcome) {
+        const auto done = [&](bool saved) {
+            if (sentinels)
+                emit sentinelPasswordRemembered(name, saved);
+            else
+                emit passwordRemembered(name, saved);
+        };
+        if (!outcome.ok()) {
+            m_banner->showMessage(
+                tr("%1 It will be asked for when connecting.").arg(outcome.message),
+                MessageBanner::Kind::Warning);
+            done(false);
+            return;
+        }
+        for (ConnectionProfile &profile : m_profiles) {
+            if (profile.name == name)
+                (sentinels ? profile.sentinelPasswordInKeychain : profile.passwordInKeychain) =
+                    true;
+        }
+        saveProfiles();
+        done(true);
+    });
 }
 
 void MainWindow::forgetSavedPassword(const ConnectionProfile &removed)
 {
-    if (!removed.passwordInKeychain || removed.secretKey().isEmpty())
-        return;
-    for (const ConnectionProfile &profile : std::as_const(m_profiles)) {
-        if (profile.passwordInKeychain && profile.secretKey() == removed.secretKey())
-            return;
-    }
-    Keychain::remove(removed.secretKey(), this, [this](const Keychain::Outcome &outcome) {
-        if (!outcome.ok() && outcome.status != Keychain::Status::NotFound)
-            m_banner->showMessage(outcome.message, MessageBanner::Kind::Warning);
-    });
+    const auto forget = [this](const QString &key) {
+        Keychain::remove(key, this, [this](const Keychain::Outcome &outcome) {
+            if (!outcome.ok() && outcome.status != Keychain::Status::NotFound)
+                m_banner->showMessage(outcome.message, MessageBanner::Kind::Warning);
+        });
+    };
+    // Each entry stays while another saved connection uses it.
+    const auto shared = [this](bool ConnectionProfile::*saved,
+                               QString (ConnectionProfile::*key)() const, const QString &value) {
+        return std::any_of(m_profiles.cbegin(), m_profiles.cend(), [&](const ConnectionProfile &p) {
+            return p.*saved && (p.*key)() == value;
+        });
+    };
+    const QString key = removed.secretKey();
+    if (removed.passwordInKeychain && !key.isEmpty()
+        && !shared(&ConnectionProfile::passwordInKeychain, &ConnectionProfile::secretKey, key))
+        forget(key);
+    const QString sentinelKey = removed.sentinelSecretKey();
+    if (removed.sentinelPasswordInKeychain && !sentinelKey.isEmpty()
+        && !shared(&ConnectionProfile::sentinelPasswordInKeychain,
+                   &ConnectionProfile::sentinelSecretKey, sentinelKey))
+        forget(sentinelKey);
 }
 
 void MainWindow::showWelcomeIfFirstRun()
@@ -223,26 +295,9 @@ void MainWindow::importConnections(const QString &fileName)
     saveProfiles();
     // Passwords go to the keychain one by one; each success marks its connection.
     for (const ProfileImport::Imported &imported : parsed.profiles) {
-        if (imported.password.isEmpty() || imported.profile.secretKey().isEmpty())
-            continue;
-        const QString name = imported.profile.name;
-        Keychain::write(
-            imported.profile.secretKey(), imported.password, this,
-            [this, name](const Keychain::Outcome &outcome) {
-                if (!outcome.ok()) {
-                    m_banner->showMessage(
-                        tr("%1 It will be asked for when connecting.").arg(outcome.message),
-                        MessageBanner::Kind::Warning);
-                    emit passwordRemembered(name, false);
-                    return;
-                }
-                for (ConnectionProfile &profile : m_profiles) {
-                    if (profile.name == name)
-                        profile.passwordInKeychain = true;
-                }
-                saveProfiles();
-                emit passwordRemembered(name, true);
-            });
+        if (!imported.password.isEmpty() && !imported.profile.secretKey().isEmpty())
+            saveInKeychain(imported.profile.name, imported.profile.secretKey(), imported.password,
+                           false);
     }
     QString summary = tr("Imported %n connection(s)", nullptr, int(parsed.profiles.size()));
     if (!parsed.skipped.isEmpty())

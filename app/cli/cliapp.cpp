@@ -121,11 +121,13 @@ Commands:
                                        ids hashed as in the audit log)
   profile list                         saved connections (shared with the desktop app)
   profile add NAME --store URL [OPTIONS]
-                                       save a connection; a password in URL goes to the
-                                       system keychain, never to the settings file
-  profile remove NAME                  delete a saved connection and its saved password
+                                       save a connection; a password in URL (and one given
+                                       with --sentinel-password) goes to the system
+                                       keychain, never to the settings file
+  profile remove NAME                  delete a saved connection and its saved passwords
   profile set-password NAME            read a password (terminal or stdin) into the keychain
-  profile forget-password NAME         remove the saved password from the keychain
+  profile set-sentinel-password NAME   the same for the sentinels' own password
+  profile forget-password NAME         remove the saved passwords from the keychain
   profile import-urls FILE             one store URL a line ("NAME URL" too; "-": stdin)
   profile import-aws AWS_PROFILE TABLE [REGION]
                                        a DynamoDB connection using that AWS profile
@@ -479,6 +481,7 @@ Options Runner::parse(const QStringList &arguments, StoreConfig &config, Session
             || parser.isSet(storeOptions.expiresAttribute)
             || parser.isSet(storeOptions.userAttribute);
         command.clusterHostMap = parser.values(storeOptions.clusterHostMap);
+        command.sentinelPassword = parser.value(storeOptions.sentinelPassword);
         if (parser.isSet(storeOptions.store))
             command.selection = storeOptions.read(parser);
         return options;
@@ -604,21 +607,37 @@ int Runner::run(const QStringList &arguments)
 int Runner::connectStore(StoreConfig config, const SessionLayout &layout)
 {
     m_maxOpsPerSecond = config.maxOpsPerSecond;
-    // A saved connection's password: from $SESSIONDESK_PASSWORD (already in config), else from
-    // the system keychain when one was saved there, else from the operator's terminal.
+    // A saved connection's passwords, the store's and (Sentinel) the sentinels' own: from the
+    // environment or the command line (already in config), else from the system keychain when
+    // one was saved there, else from the operator's terminal.
     const std::optional<ConnectionProfile> &profile = m_options.profile;
-    QString keychainNote;
-    bool fromKeychain = false;
-    if (profile && config.password.isEmpty() && profile->passwordInKeychain) {
-        const Keychain::Outcome secret = Keychain::readNow(profile->secretKey());
-        fromKeychain = secret.ok();
-        if (secret.ok())
-            config.password = secret.secret;
-        else
-            keychainNote = secret.message;
+    struct Secret
+    {
+        bool given = false; // before any was typed: from the environment, flags or the keychain
+        bool fromKeychain = false;
+        bool typed = false;
+        QString keychainNote; // why the keychain did not give it
+    };
+    Secret store;
+    Secret sentinels;
+    const auto fill = [&](bool saved, const QString &key, QString &password, Secret &secret) {
+        if (saved && password.isEmpty() && !key.isEmpty()) {
+            const Keychain::Outcome outcome = Keychain::readNow(key);
+            secret.fromKeychain = outcome.ok();
+            if (outcome.ok())
+                password = outcome.secret;
+            else
+                secret.keychainNote = outcome.message;
+        }
+        secret.given = !password.isEmpty();
+    };
+    if (profile) {
+        fill(profile->passwordInKeychain, profile->secretKey(), config.password, store);
+        if (config.redisMode == StoreConfig::RedisMode::Sentinel) {
+            fill(profile->sentinelPasswordInKeychain, profile->sentinelSecretKey(),
+                 config.sentinelPassword, sentinels);
+        }
     }
-    const bool hadPassword = !config.password.isEmpty();
-    bool typed = false;
     const auto open = [&] {
         m_store = std::make_unique<AuditedStore>(createStore(config, layout), auditLog());
         return m_store->connect();
@@ -627,30 +646,45 @@ int Runner::connectStore(StoreConfig config, const SessionLayout &layout)
     const auto refused = [&] {
         return !connected && connected.error().code == StorageError::Code::Authentication;
     };
-    if (refused() && profile && !hadPassword && stdinIsTerminal()) {
-        if (!keychainNote.isEmpty())
-            m_err << keychainNote << '\n';
-        const std::optional<QString> password = readPassword(
-            QStringLiteral("Password for %1 (%2): ").arg(profile->name, config.targetName()),
-            m_err);
-        if (password && !password->isEmpty()) {
-            config.password = *password;
-            typed = true;
-            connected = open();
-        }
+    // The sentinels refuse before the store is reached, so one open may need both; each is
+    // asked for once at most.
+    while (refused() && profile && stdinIsTerminal()) {
+        const bool bySentinels = connected.error().sentinelCredentials;
+        Secret &secret = bySentinels ? sentinels : store;
+        if (secret.given || secret.typed)
+            break;
+        if (!secret.keychainNote.isEmpty())
+            m_err << secret.keychainNote << '\n';
+        const QString prompt = bySentinels ? QStringLiteral("Password of the sentinels for %1: ")
+                                           : QStringLiteral("Password for %1 (%2): ");
+        const std::optional<QString> password =
+            readPassword(prompt.arg(profile->name, config.targetName()), m_err);
+        if (!password || password->isEmpty())
+            break;
+        (bySentinels ? config.sentinelPassword : config.password) = *password;
+        secret.typed = true;
+        connected = open();
     }
     if (connected)
         return Ok;
     const int code = report(connected.error());
-    if (refused() && profile && fromKeychain) {
-        m_err << "The password saved in the system keychain for \"" << profile->name
-              << "\" was refused; replace it with sessiondesk-cli profile set-password.\n";
-    } else if (refused() && profile && !hadPassword && !typed) {
-        if (!keychainNote.isEmpty())
-            m_err << keychainNote << '\n';
-        m_err << "No password is saved for \"" << profile->name
-              << "\": save one with sessiondesk-cli profile set-password, or give it in "
-                 "$SESSIONDESK_PASSWORD.\n";
+    if (!refused() || !profile)
+        return code;
+    const bool bySentinels = connected.error().sentinelCredentials;
+    const Secret &secret = bySentinels ? sentinels : store;
+    const char *setVerb = bySentinels ? "set-sentinel-password" : "set-password";
+    if (secret.fromKeychain) {
+        m_err << (bySentinels ? "The sentinels' password" : "The password")
+              << " saved in the system keychain for \"" << profile->name
+              << "\" was refused; replace it with sessiondesk-cli profile " << setVerb << ".\n";
+    } else if (!secret.given && !secret.typed) {
+        if (!secret.keychainNote.isEmpty())
+            m_err << secret.keychainNote << '\n';
+        m_err << (bySentinels ? "No password of the sentinels" : "No password")
+              << " is saved for \"" << profile->name << "\": save one with sessiondesk-cli profile "
+              << setVerb << ", or give it in "
+              << (bySentinels ? "$SESSIONDESK_SENTINEL_PASSWORD" : "$SESSIONDESK_PASSWORD")
+              << ".\n";
     }
     return code;
 }

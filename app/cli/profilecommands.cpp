@@ -22,7 +22,22 @@ namespace {
 
 const char kProfileUsage[] =
     "profile needs one of: list, add NAME --store URL, remove NAME, set-password NAME, "
-    "forget-password NAME, import-urls FILE, import-aws AWS_PROFILE TABLE [REGION].";
+    "set-sentinel-password NAME, forget-password NAME, import-urls FILE, import-aws AWS_PROFILE "
+    "TABLE [REGION].";
+
+// The two secrets a saved connection may keep in the keychain.
+enum class Secret { Store, Sentinels };
+
+// `profile list`'s password column: where the store's password is, and the sentinels'.
+QString passwordColumn(const ConnectionProfile &p)
+{
+    QString text = p.passwordInKeychain ? QStringLiteral("keychain") : QStringLiteral("-");
+    if (!p.sentinelSecretKey().isEmpty()) {
+        text += p.sentinelPasswordInKeychain ? QStringLiteral(", sentinels': keychain")
+                                             : QStringLiteral(", sentinels': -");
+    }
+    return text;
+}
 
 class ProfileRunner
 {
@@ -41,7 +56,7 @@ private:
     int list();
     int add(const QString &name);
     int remove(const QString &name);
-    int setPassword(const QString &name);
+    int setPassword(const QString &name, Secret secret);
     int forgetPassword(const QString &name);
     int importUrls(const QString &file);
     int importAws(const QString &awsProfile, const QString &table, const QString &region);
@@ -52,7 +67,10 @@ private:
     QStringList names() const;
     // Puts `password` in the keychain for `profile` and sets its flag. On failure says why and
     // that nothing was saved; the profile stays without a saved password.
-    bool remember(ConnectionProfile &profile, const QString &password);
+    bool remember(ConnectionProfile &profile, const QString &password, Secret secret);
+    // Removes the saved passwords of `removed` that no profile in m_profiles shares; false (with
+    // the keychain's reason on stderr) when the keychain failed.
+    bool forgetUnshared(const ConnectionProfile &removed);
     int usage(const QString &message)
     {
         m_err << message << '\n';
@@ -81,7 +99,9 @@ int ProfileRunner::run()
     if (verb == u"remove" && expect(1, 1))
         return remove(args.at(1));
     if (verb == u"set-password" && expect(1, 1))
-        return setPassword(args.at(1));
+        return setPassword(args.at(1), Secret::Store);
+    if (verb == u"set-sentinel-password" && expect(1, 1))
+        return setPassword(args.at(1), Secret::Sentinels);
     if (verb == u"forget-password" && expect(1, 1))
         return forgetPassword(args.at(1));
     if (verb == u"import-urls" && expect(1, 1))
@@ -120,9 +140,10 @@ bool ProfileRunner::save()
     return true;
 }
 
-bool ProfileRunner::remember(ConnectionProfile &profile, const QString &password)
+bool ProfileRunner::remember(ConnectionProfile &profile, const QString &password, Secret secret)
 {
-    const QString key = profile.secretKey();
+    const bool sentinels = secret == Secret::Sentinels;
+    const QString key = sentinels ? profile.sentinelSecretKey() : profile.secretKey();
     if (key.isEmpty()) {
         m_err << "\"" << profile.name << "\" needs no password (" << profile.kindLabel()
               << "); nothing was saved in the keychain.\n";
@@ -131,11 +152,38 @@ bool ProfileRunner::remember(ConnectionProfile &profile, const QString &password
     const Keychain::Outcome outcome = Keychain::writeNow(key, password);
     if (!outcome.ok()) {
         m_err << outcome.message << " The password was not saved anywhere; it will be asked for "
-              << "(or give it in $SESSIONDESK_PASSWORD).\n";
+              << "(or give it in "
+              << (sentinels ? "$SESSIONDESK_SENTINEL_PASSWORD" : "$SESSIONDESK_PASSWORD") << ").\n";
         return false;
     }
-    profile.passwordInKeychain = true;
+    (sentinels ? profile.sentinelPasswordInKeychain : profile.passwordInKeychain) = true;
     return true;
+}
+
+bool ProfileRunner::forgetUnshared(const ConnectionProfile &removed)
+{
+    const auto shared = [&](bool ConnectionProfile::*saved,
+                            QString (ConnectionProfile::*key)() const) {
+        return std::any_of(m_profiles.cbegin(), m_profiles.cend(), [&](const auto &p) {
+            return p.*saved && (p.*key)() == (removed.*key)();
+        });
+    };
+    bool ok = true;
+    const auto forget = [&](const QString &key) {
+        const Keychain::Outcome outcome = Keychain::removeNow(key);
+        if (!outcome.ok() && outcome.status != Keychain::Status::NotFound) {
+            m_err << outcome.message << '\n';
+            ok = false;
+        }
+    };
+    if (removed.passwordInKeychain
+        && !shared(&ConnectionProfile::passwordInKeychain, &ConnectionProfile::secretKey))
+        forget(removed.secretKey());
+    if (removed.sentinelPasswordInKeychain
+        && !shared(&ConnectionProfile::sentinelPasswordInKeychain,
+                   &ConnectionProfile::sentinelSecretKey))
+        forget(removed.sentinelSecretKey());
+    return ok;
 }
 
 int ProfileRunner::list()
@@ -143,16 +191,17 @@ int ProfileRunner::list()
     if (m_command.json) {
         QJsonArray array;
         for (const ConnectionProfile &p : std::as_const(m_profiles)) {
-            array.append(
-                QJsonObject{{QStringLiteral("name"), p.name},
-                            {QStringLiteral("kind"), p.kindLabel()},
-                            {QStringLiteral("url"), p.url},
-                            {QStringLiteral("schema"), p.schema},
-                            {QStringLiteral("user_index"), p.userIndex},
-                            {QStringLiteral("read_only"), p.readOnlyLocked},
-                            {QStringLiteral("max_ops_per_second"),
-                             p.maxOpsPerSecond > 0 ? QJsonValue(p.maxOpsPerSecond) : QJsonValue()},
-                            {QStringLiteral("password_in_keychain"), p.passwordInKeychain}});
+            array.append(QJsonObject{
+                {QStringLiteral("name"), p.name},
+                {QStringLiteral("kind"), p.kindLabel()},
+                {QStringLiteral("url"), p.url},
+                {QStringLiteral("schema"), p.schema},
+                {QStringLiteral("user_index"), p.userIndex},
+                {QStringLiteral("read_only"), p.readOnlyLocked},
+                {QStringLiteral("max_ops_per_second"),
+                 p.maxOpsPerSecond > 0 ? QJsonValue(p.maxOpsPerSecond) : QJsonValue()},
+                {QStringLiteral("password_in_keychain"), p.passwordInKeychain},
+                {QStringLiteral("sentinel_password_in_keychain"), p.sentinelPasswordInKeychain}});
         }
         m_out << QJsonDocument(array).toJson(QJsonDocument::Indented);
         return Ok;
@@ -165,8 +214,7 @@ int ProfileRunner::list()
                           + (p.maxOpsPerSecond > 0
                                  ? QStringLiteral(", at most %1 ops/s").arg(p.maxOpsPerSecond)
                                  : QString()),
-                      p.url, p.schema,
-                      p.passwordInKeychain ? QStringLiteral("keychain") : QStringLiteral("-")});
+                      p.url, p.schema, passwordColumn(p)});
     }
     m_out << table.render();
     m_out << m_profiles.size() << " saved connections in " << m_command.settingsPath << '\n';
@@ -208,16 +256,21 @@ int ProfileRunner::add(const QString &name)
         defaults && defaults->userFields != selection.layout.userFields) {
         profile.userFields = selection.layout.userFields;
     }
-    // The password written in the URL only; $SESSIONDESK_PASSWORD is for one run.
+    // The password written in the URL and --sentinel-password only; the environment's are for
+    // one run.
     const auto given = StoreConfig::fromUrl(m_command.storeUrl);
     bool saved = false;
     if (given && !given->password.isEmpty())
-        saved = remember(profile, given->password);
+        saved = remember(profile, given->password, Secret::Store);
+    bool sentinelSaved = false;
+    if (!m_command.sentinelPassword.isEmpty())
+        sentinelSaved = remember(profile, m_command.sentinelPassword, Secret::Sentinels);
     m_profiles.append(profile);
     if (!save())
         return Failure;
     m_out << "Saved \"" << profile.name << "\" (" << profile.url << ")"
-          << (saved ? ", password in the system keychain" : "") << ".\n";
+          << (saved ? ", password in the system keychain" : "")
+          << (sentinelSaved ? ", the sentinels' password in the system keychain" : "") << ".\n";
     return Ok;
 }
 
@@ -232,40 +285,36 @@ int ProfileRunner::remove(const QString &name)
     if (!save())
         return Failure;
     m_out << "Removed \"" << name << "\".\n";
-    // The password goes too, unless another saved connection uses the same one.
-    const bool shared = std::any_of(m_profiles.cbegin(), m_profiles.cend(), [&](const auto &p) {
-        return p.passwordInKeychain && p.secretKey() == removed.secretKey();
-    });
-    if (removed.passwordInKeychain && !shared) {
-        const Keychain::Outcome outcome = Keychain::removeNow(removed.secretKey());
-        if (!outcome.ok() && outcome.status != Keychain::Status::NotFound) {
-            m_err << outcome.message << '\n';
-            return Failure;
-        }
-    }
-    return Ok;
+    // The passwords go too, unless another saved connection uses the same one.
+    return forgetUnshared(removed) ? Ok : Failure;
 }
 
-int ProfileRunner::setPassword(const QString &name)
+int ProfileRunner::setPassword(const QString &name, Secret secret)
 {
     ConnectionProfile *profile = find(name);
     if (!profile)
         return usage(QStringLiteral("There is no saved connection named \"%1\" in %2.")
                          .arg(name, m_command.settingsPath));
+    const bool sentinels = secret == Secret::Sentinels;
+    if (sentinels && profile->sentinelSecretKey().isEmpty())
+        return usage(QStringLiteral("\"%1\" is a %2 connection, which has no sentinels.")
+                         .arg(name, profile->kindLabel()));
     if (profile->secretKey().isEmpty())
         return usage(QStringLiteral("\"%1\" is a %2 connection, which takes no password.")
                          .arg(name, profile->kindLabel()));
-    const std::optional<QString> password =
-        readPassword(QStringLiteral("Password for %1 (%2): ").arg(name, profile->url), m_err);
+    const QString prompt = sentinels ? QStringLiteral("Password of the sentinels for %1 (%2): ")
+                                     : QStringLiteral("Password for %1 (%2): ");
+    const std::optional<QString> password = readPassword(prompt.arg(name, profile->url), m_err);
     if (!password || password->isEmpty()) {
         m_err << "No password given; nothing was saved.\n";
         return Usage;
     }
-    if (!remember(*profile, *password))
+    if (!remember(*profile, *password, secret))
         return Failure;
     if (!save())
         return Failure;
-    m_out << "The password of \"" << name << "\" is in the system keychain.\n";
+    m_out << (sentinels ? "The sentinels' password of \"" : "The password of \"") << name
+          << "\" is in the system keychain.\n";
     return Ok;
 }
 
@@ -275,8 +324,10 @@ int ProfileRunner::forgetPassword(const QString &name)
     if (!profile)
         return usage(QStringLiteral("There is no saved connection named \"%1\" in %2.")
                          .arg(name, m_command.settingsPath));
-    const QString key = profile->secretKey();
-    if (!key.isEmpty()) {
+    // Both entries, whatever the flags say: an entry left by an older version goes too.
+    for (const QString &key : {profile->secretKey(), profile->sentinelSecretKey()}) {
+        if (key.isEmpty())
+            continue;
         const Keychain::Outcome outcome = Keychain::removeNow(key);
         if (!outcome.ok() && outcome.status != Keychain::Status::NotFound) {
             m_err << outcome.message << '\n';
@@ -284,6 +335,7 @@ int ProfileRunner::forgetPassword(const QString &name)
         }
     }
     profile->passwordInKeychain = false;
+    profile->sentinelPasswordInKeychain = false;
     if (!save())
         return Failure;
     m_out << "No password is saved for \"" << name << "\" any more.\n";
@@ -317,7 +369,7 @@ int ProfileRunner::importUrls(const QString &file)
         ConnectionProfile profile = imported.profile;
         bool remembered = false;
         if (!imported.password.isEmpty()) {
-            remembered = remember(profile, imported.password);
+            remembered = remember(profile, imported.password, Secret::Store);
             unsaved += remembered ? 0 : 1;
         }
         m_profiles.append(profile);

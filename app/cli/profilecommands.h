@@ -20,11 +20,14 @@ struct ProfileCommand
     QString storeUrl; // empty: no --store
     bool layoutOverridesGiven = false; // --key-prefix or attribute names: not saved in profiles
     QStringList clusterHostMap; // --cluster-host-map as given, saved with the connection
+    // --sentinel-password as given (not from the environment): `profile add` keeps it in the
+    // keychain.
+    QString sentinelPassword;
 };
 
-// `sessiondesk-cli profile list|add|remove|set-password|forget-password|import-urls|import-aws`:
-// saved connections in the settings file the desktop app uses, their passwords in the system
-// keychain and nowhere else. Returns the exit code.
+// `sessiondesk-cli profile list|add|remove|set-password|set-sentinel-password|forget-password|
+// import-urls|import-aws`: saved connections in the settings file the desktop app uses, their
+// passwords (and Sentinel's own) in the system keychain and nowhere else. Returns the exit code.
 int runProfileCommand(const ProfileCommand &command, QTextStream &out, QTextStream &err);
 
 // Reads a password: from the terminal without echo (the prompt goes to stderr) when stdin is a

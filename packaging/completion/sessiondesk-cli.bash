@@ -31,7 +31,7 @@ _sessiondesk_cli()
     local commands="info settings evidence policies users sessions show revoke logout-user
         destroy-all profile audit"
     local audit_commands="verify show"
-    local profile_commands="list add remove set-password forget-password import-urls import-aws"
+    local profile_commands="list add remove set-password set-sentinel-password forget-password import-urls import-aws"
 
     # --settings given earlier on the line decides which saved connections exist.
     local settings=() i
@@ -118,7 +118,7 @@ _sessiondesk_cli()
             mapfile -t COMPREPLY < <(compgen -W "$profile_commands" -- "$cur")
         else
             case $subcommand in
-                remove | set-password | forget-password)
+                remove | set-password | set-sentinel-password | forget-password)
                     _sessiondesk_cli_profiles "$program" "${settings[@]}"
                     ;;
                 import-urls)

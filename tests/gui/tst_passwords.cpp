@@ -9,15 +9,18 @@
 // Either way, no file the test can see holds the password in plain text.
 
 #include "connectionprofile.h"
+#include "dialogs.h"
 #include "keychain.h"
 #include "keyringsession.h"
 #include "mainwindow.h"
 #include "messagebanner.h"
 #include "passworddialog.h"
+#include "redisha.h"
 #include "redisserver.h"
 #include "sessionsmodel.h"
 #include "welcomedialog.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QCheckBox>
 #include <QDBusConnection>
@@ -35,6 +38,7 @@
 using namespace SessionDesk;
 using SessionDesk::Test::KeyringSession;
 using SessionDesk::Test::RedisServer;
+using SessionDesk::Test::SentinelSetup;
 
 namespace {
 
@@ -73,6 +77,7 @@ private slots:
     void refusedSavedPasswordIsAskedForAndReplaced();
 #endif
     void importedPasswordsFromTheWelcome();
+    void sentinelPasswordIsRememberedApart();
 
 private:
     MainWindow *openWindow();
@@ -82,7 +87,7 @@ private:
     // Answers the next password dialog: checks it, types `password`, ticks "remember" where it
     // can be ticked, and connects. `checked` is set when the dialog looked right.
     void answerPasswordDialog(const QString &password, bool *checked,
-                              const QString &expectedReason = {});
+                              const QString &expectedReason = {}, bool sentinels = false);
 
     KeyringSession m_keyring;
     RedisServer m_guarded;
@@ -172,7 +177,7 @@ QStringList TestPasswords::filesContaining(const QByteArray &secret) const
 }
 
 void TestPasswords::answerPasswordDialog(const QString &password, bool *checked,
-                                         const QString &expectedReason)
+                                         const QString &expectedReason, bool sentinels)
 {
     *checked = false;
     whenModalShown([=](QWidget *modal) {
@@ -181,6 +186,9 @@ void TestPasswords::answerPasswordDialog(const QString &password, bool *checked,
         auto *note = modal->findChild<QLabel *>(QStringLiteral("passwordNote"));
         auto *reason = modal->findChild<QLabel *>(QStringLiteral("passwordReason"));
         QVERIFY(remember && note && reason);
+        if (sentinels)
+            QVERIFY2(modal->windowTitle().startsWith(QStringLiteral("Sentinel password")),
+                     qPrintable(modal->windowTitle()));
         QCOMPARE(remember->isEnabled(), kWithKeyring);
         if (!kWithKeyring)
             QVERIFY2(note->text().contains(QStringLiteral("No system keychain")),
@@ -313,6 +321,94 @@ void TestPasswords::importedPasswordsFromTheWelcome()
     }
     m_window.reset();
     const QStringList leaks = filesContaining("first-pass-1");
+    QVERIFY2(leaks.isEmpty(), qPrintable(leaks.join(u' ')));
+}
+
+void TestPasswords::sentinelPasswordIsRememberedApart()
+{
+    // Sentinels with a password of their own; the data nodes have none, so the sentinels' is
+    // the only one asked for.
+    const QString secret = QStringLiteral("sentinels-pass-5");
+    SentinelSetup sentinel;
+    SentinelSetup::Options options;
+    options.sentinelPassword = secret;
+    QVERIFY2(sentinel.start(options), qPrintable(sentinel.errorString()));
+    saveProfile(QStringLiteral("watched"), sentinel.url());
+    const ConnectionProfile profile = savedProfile(QStringLiteral("watched"));
+    MainWindow *window = openWindow();
+    QSignalSpy opened(window, &MainWindow::storeOpened);
+    QSignalSpy remembered(window, &MainWindow::sentinelPasswordRemembered);
+    QSignalSpy storeRemembered(window, &MainWindow::passwordRemembered);
+    bool checked = false;
+    answerPasswordDialog(secret, &checked, {}, true);
+    window->openProfile(QStringLiteral("watched"));
+    QVERIFY(opened.wait(20000));
+    QVERIFY(checked);
+    if (kWithKeyring) {
+        QVERIFY(remembered.count() == 1 || remembered.wait(20000));
+        QCOMPARE(remembered.first().at(1).toBool(), true);
+        QVERIFY(savedProfile(QStringLiteral("watched")).sentinelPasswordInKeychain);
+        QCOMPARE(Keychain::readNow(profile.sentinelSecretKey()).secret, secret);
+    } else {
+        QCOMPARE(remembered.count(), 0);
+        QVERIFY(!savedProfile(QStringLiteral("watched")).sentinelPasswordInKeychain);
+    }
+    // Not the store's: that entry stays empty.
+    QCOMPARE(storeRemembered.count(), 0);
+    QVERIFY(!savedProfile(QStringLiteral("watched")).passwordInKeychain);
+    QCOMPARE(Keychain::readNow(profile.secretKey()).status,
+             kWithKeyring ? Keychain::Status::NotFound : Keychain::Status::Unavailable);
+
+    // A new window, as after a restart: from the keychain without a prompt, or asked again.
+    const int askedBefore = PasswordDialog::timesAsked();
+    window = openWindow();
+    QSignalSpy reopened(window, &MainWindow::storeOpened);
+    // With a keychain a prompt would be the failure: it is cancelled at once, not left open.
+    QTimer refuseAnyPrompt;
+    refuseAnyPrompt.setInterval(0);
+    connect(&refuseAnyPrompt, &QTimer::timeout, this, [] {
+        if (auto *prompt = qobject_cast<PasswordDialog *>(QApplication::activeModalWidget()))
+            prompt->reject();
+    });
+    if (kWithKeyring)
+        refuseAnyPrompt.start();
+    else
+        PasswordDialog::setNextPassword(secret);
+    window->openProfile(QStringLiteral("watched"));
+    QVERIFY(reopened.wait(20000));
+    refuseAnyPrompt.stop();
+    QCOMPARE(PasswordDialog::timesAsked(), askedBefore + (kWithKeyring ? 0 : 1));
+
+    if (kWithKeyring) {
+        // A stale saved one is refused, asked for with the reason, and replaced.
+        QVERIFY(Keychain::writeNow(profile.sentinelSecretKey(), QStringLiteral("stale-7")).ok());
+        window = openWindow();
+        QSignalSpy again(window, &MainWindow::storeOpened);
+        QSignalSpy replaced(window, &MainWindow::sentinelPasswordRemembered);
+        answerPasswordDialog(secret, &checked,
+                             QStringLiteral("sentinels refused the password saved in the system "
+                                            "keychain"),
+                             true);
+        window->openProfile(QStringLiteral("watched"));
+        QVERIFY(again.wait(20000));
+        QVERIFY(checked);
+        QVERIFY(replaced.count() == 1 || replaced.wait(20000));
+        QCOMPARE(Keychain::readNow(profile.sentinelSecretKey()).secret, secret);
+
+        // Removing the connection removes its entry.
+        Dialogs::setNextAnswer(Dialogs::Answer::Accept);
+        window->findChild<QAction *>(QStringLiteral("actionRemoveConnection"))->trigger();
+        QVERIFY(!ConnectionProfile::find(
+            [&] {
+                QSettings settings(m_settingsPath, QSettings::IniFormat);
+                return ConnectionProfile::load(settings);
+            }(),
+            QStringLiteral("watched")));
+        QTRY_COMPARE_WITH_TIMEOUT(Keychain::readNow(profile.sentinelSecretKey()).status,
+                                  Keychain::Status::NotFound, 20000);
+    }
+    m_window.reset();
+    const QStringList leaks = filesContaining(secret.toUtf8());
     QVERIFY2(leaks.isEmpty(), qPrintable(leaks.join(u' ')));
 }
 

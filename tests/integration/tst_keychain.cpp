@@ -7,8 +7,10 @@
 #include "connectionprofile.h"
 #include "keychain.h"
 #include "keyringsession.h"
+#include "redisha.h"
 #include "redisserver.h"
 
+#include <QDeadlineTimer>
 #include <QDirIterator>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -22,10 +24,12 @@
 using namespace SessionDesk;
 using SessionDesk::Test::KeyringSession;
 using SessionDesk::Test::RedisServer;
+using SessionDesk::Test::SentinelSetup;
 
 namespace {
 
 constexpr char kPassword[] = "correct-horse-battery-7";
+constexpr char kSentinelPassword[] = "sentinels-own-pass-9";
 
 struct Run
 {
@@ -48,6 +52,7 @@ private slots:
     void removingAConnectionRemovesItsPassword();
     void withoutKeychainNothingIsSaved();
     void withoutKeychainTheTerminalIsAskedEachTime();
+    void sentinelPasswordIsSavedApart();
     void profileOptionsFollowOneRule_data();
     void profileOptionsFollowOneRule();
     void cleanupTestCase();
@@ -56,6 +61,8 @@ private:
     Run cli(const QStringList &args, bool withKeychain, const QByteArray &input = {});
     QString settingsPath(const QString &name) const { return m_dir.filePath(name); }
     QList<ConnectionProfile> profiles(const QString &settings) const;
+    // Runs the CLI under a terminal (script), typing each answer once its prompt is shown.
+    Run inTerminal(const QStringList &args, const QList<QPair<QByteArray, QByteArray>> &answers);
     // Files under the test's folders (settings, audit log, keyring) holding `secret` in plain text.
     QStringList filesContaining(const QByteArray &secret) const;
     QString redisUrl(bool withPassword) const;
@@ -98,6 +105,7 @@ Run TestKeychain::cli(const QStringList &args, bool withKeychain, const QByteArr
     if (!withKeychain)
         env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), Test::unreachableBusAddress());
     env.remove(QStringLiteral("SESSIONDESK_PASSWORD"));
+    env.remove(QStringLiteral("SESSIONDESK_SENTINEL_PASSWORD"));
     env.remove(QStringLiteral("SESSIONDESK_STORE"));
     env.insert(QStringLiteral("SESSIONDESK_AUDIT_LOG"),
                m_dir.filePath(QStringLiteral("audit.log")));
@@ -295,10 +303,54 @@ void TestKeychain::withoutKeychainNothingIsSaved()
     QVERIFY2(leaks.isEmpty(), qPrintable(leaks.join(u' ')));
 }
 
+Run TestKeychain::inTerminal(const QStringList &args,
+                             const QList<QPair<QByteArray, QByteArray>> &answers)
+{
+    Run run;
+    const QString script = QStandardPaths::findExecutable(QStringLiteral("script"));
+    if (script.isEmpty()) {
+        run.out = "script (util-linux/bsdutils) is needed for a terminal";
+        return run;
+    }
+    QString command = QStringLiteral("exec '%1'").arg(qEnvironmentVariable("SESSIONDESK_CLI"));
+    for (const QString &arg : args)
+        command += QStringLiteral(" '%1'").arg(arg);
+    QProcess terminal;
+    QProcessEnvironment env = m_keyring.environment();
+    env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), Test::unreachableBusAddress());
+    env.remove(QStringLiteral("SESSIONDESK_PASSWORD"));
+    env.remove(QStringLiteral("SESSIONDESK_SENTINEL_PASSWORD"));
+    env.insert(QStringLiteral("SESSIONDESK_AUDIT_LOG"),
+               m_dir.filePath(QStringLiteral("audit.log")));
+    terminal.setProcessEnvironment(env);
+    terminal.setProcessChannelMode(QProcess::MergedChannels);
+    terminal.start(script, {QStringLiteral("-qefc"), command, QStringLiteral("/dev/null")});
+    for (const auto &[prompt, answer] : answers) {
+        // Type only once the prompt is there (and echo is off).
+        QDeadlineTimer deadline(30000);
+        while (!run.out.contains(prompt) && !deadline.hasExpired()
+               && terminal.state() != QProcess::NotRunning) {
+            terminal.waitForReadyRead(int(std::max<qint64>(1, deadline.remainingTime())));
+            run.out += terminal.readAll();
+        }
+        if (!run.out.contains(prompt)) {
+            terminal.kill(); // it would wait for an answer forever
+            terminal.waitForFinished();
+            run.out += "\n[no prompt \"" + prompt + "\" was shown]";
+            return run;
+        }
+        run.out.clear(); // the next prompt may repeat this one's words
+        terminal.write(answer + '\n');
+    }
+    if (!terminal.waitForFinished(60000))
+        return run;
+    run.out += terminal.readAll();
+    run.exitCode = terminal.exitStatus() == QProcess::NormalExit ? terminal.exitCode() : -2;
+    return run;
+}
+
 void TestKeychain::withoutKeychainTheTerminalIsAskedEachTime()
 {
-    const QString script = QStandardPaths::findExecutable(QStringLiteral("script"));
-    QVERIFY2(!script.isEmpty(), "script (util-linux/bsdutils) is needed for a terminal");
     const QString settings = settingsPath(QStringLiteral("terminal.ini"));
     QCOMPARE(cli({QStringLiteral("--settings"), settings, QStringLiteral("profile"),
                   QStringLiteral("add"), QStringLiteral("guarded"), QStringLiteral("--store"),
@@ -308,30 +360,116 @@ void TestKeychain::withoutKeychainTheTerminalIsAskedEachTime()
              0);
     // Twice: nothing is remembered between runs.
     for (int round = 0; round < 2; ++round) {
-        const QString command = QStringLiteral("exec '%1' --settings '%2' --profile guarded info")
-                                    .arg(qEnvironmentVariable("SESSIONDESK_CLI"), settings);
-        QProcess terminal;
-        QProcessEnvironment env = m_keyring.environment();
-        env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), Test::unreachableBusAddress());
-        env.remove(QStringLiteral("SESSIONDESK_PASSWORD"));
-        env.insert(QStringLiteral("SESSIONDESK_AUDIT_LOG"),
-                   m_dir.filePath(QStringLiteral("audit.log")));
-        terminal.setProcessEnvironment(env);
-        terminal.setProcessChannelMode(QProcess::MergedChannels);
-        terminal.start(script, {QStringLiteral("-qefc"), command, QStringLiteral("/dev/null")});
-        QByteArray shown;
-        // Type only once the prompt is there (and echo is off).
-        QTRY_VERIFY_WITH_TIMEOUT((shown += terminal.readAll()).contains("Password for guarded"),
-                                 30000);
-        terminal.write(QByteArray(kPassword) + '\n');
-        QVERIFY(terminal.waitForFinished(60000));
-        shown += terminal.readAll();
-        QVERIFY2(terminal.exitCode() == 0, shown.constData());
-        QVERIFY2(shown.contains("127.0.0.1"), shown.constData());
-        QVERIFY2(!shown.contains(kPassword), "the typed password was echoed");
+        const Run run =
+            inTerminal({QStringLiteral("--settings"), settings, QStringLiteral("--profile"),
+                        QStringLiteral("guarded"), QStringLiteral("info")},
+                       {{"Password for guarded", kPassword}});
+        QVERIFY2(run.exitCode == 0, run.out.constData());
+        QVERIFY2(run.out.contains("127.0.0.1"), run.out.constData());
+        QVERIFY2(!run.out.contains(kPassword), "the typed password was echoed");
     }
     QVERIFY(!profiles(settings).first().passwordInKeychain);
     const QStringList leaks = filesContaining(kPassword);
+    QVERIFY2(leaks.isEmpty(), qPrintable(leaks.join(u' ')));
+}
+
+void TestKeychain::sentinelPasswordIsSavedApart()
+{
+    SentinelSetup sentinel;
+    SentinelSetup::Options options;
+    options.sentinelPassword = QString::fromLatin1(kSentinelPassword);
+    options.dataPassword = QString::fromLatin1(kPassword);
+    QVERIFY2(sentinel.start(options), qPrintable(sentinel.errorString()));
+    QString url = sentinel.url();
+    url.replace(QStringLiteral("redis-sentinel://"),
+                QStringLiteral("redis-sentinel://:%1@").arg(QLatin1String(kPassword)));
+    const QString settings = settingsPath(QStringLiteral("sentinel.ini"));
+    const QStringList base = {QStringLiteral("--settings"), settings, QStringLiteral("profile")};
+    const Run added =
+        cli(base
+                + QStringList{QStringLiteral("add"), QStringLiteral("watched"),
+                              QStringLiteral("--store"), url, QStringLiteral("--sentinel-password"),
+                              QString::fromLatin1(kSentinelPassword)},
+            true);
+    QVERIFY2(added.exitCode == 0, added.err.constData());
+    QVERIFY2(added.out.contains("the sentinels' password in the system keychain"),
+             added.out.constData());
+    const ConnectionProfile saved = profiles(settings).first();
+    QVERIFY(saved.passwordInKeychain && saved.sentinelPasswordInKeychain);
+    QCOMPARE(Keychain::readNow(saved.secretKey()).secret, QString::fromLatin1(kPassword));
+    QCOMPARE(Keychain::readNow(saved.sentinelSecretKey()).secret,
+             QString::fromLatin1(kSentinelPassword));
+
+    // Both from the keychain: no flag, no environment, no terminal.
+    const QStringList info = {QStringLiteral("--settings"), settings,
+                              QStringLiteral("--profile"),  QStringLiteral("watched"),
+                              QStringLiteral("--json"),     QStringLiteral("info")};
+    const Run works = cli(info, true);
+    QVERIFY2(works.exitCode == 0, works.err.constData());
+
+    // A wrong one saved: refused, and the operator is told which password to replace.
+    const QStringList setSentinels =
+        base + QStringList{QStringLiteral("set-sentinel-password"), QStringLiteral("watched")};
+    const Run setWrong = cli(setSentinels, true, "not-the-sentinels\n");
+    QVERIFY2(setWrong.exitCode == 0, setWrong.err.constData());
+    QVERIFY(setWrong.out.contains("The sentinels' password of \"watched\""));
+    const Run refused = cli(info, true);
+    QCOMPARE(refused.exitCode, 1);
+    QVERIFY2(refused.err.contains("The sentinels' password saved in the system keychain for "
+                                  "\"watched\" was refused; replace it with sessiondesk-cli "
+                                  "profile set-sentinel-password."),
+             refused.err.constData());
+    QVERIFY(!refused.err.contains("not-the-sentinels"));
+    QCOMPARE(cli(setSentinels, true, QByteArray(kSentinelPassword) + '\n').exitCode, 0);
+    QCOMPARE(cli(info, true).exitCode, 0);
+    const Run listed = cli(base + QStringList{QStringLiteral("list")}, true);
+    QVERIFY2(listed.out.contains("keychain, sentinels': keychain"), listed.out.constData());
+
+    // Forgetting forgets both.
+    QCOMPARE(
+        cli(base + QStringList{QStringLiteral("forget-password"), QStringLiteral("watched")}, true)
+            .exitCode,
+        0);
+    QVERIFY(!profiles(settings).first().passwordInKeychain);
+    QVERIFY(!profiles(settings).first().sentinelPasswordInKeychain);
+    QCOMPARE(Keychain::readNow(saved.sentinelSecretKey()).status, Keychain::Status::NotFound);
+    QCOMPARE(Keychain::readNow(saved.secretKey()).status, Keychain::Status::NotFound);
+    const Run nothingSaved = cli(info, true);
+    QCOMPARE(nothingSaved.exitCode, 1);
+    QVERIFY2(nothingSaved.err.contains("No password of the sentinels is saved for \"watched\"")
+                 && nothingSaved.err.contains("$SESSIONDESK_SENTINEL_PASSWORD"),
+             nothingSaved.err.constData());
+
+    // A terminal is asked for both, the sentinels' first (they are asked first).
+    const Run typed =
+        inTerminal({QStringLiteral("--settings"), settings, QStringLiteral("--profile"),
+                    QStringLiteral("watched"), QStringLiteral("info")},
+                   {{"Password of the sentinels for watched", kSentinelPassword},
+                    {"Password for watched", kPassword}});
+    QVERIFY2(typed.exitCode == 0, typed.out.constData());
+    QVERIFY2(!typed.out.contains(kSentinelPassword) && !typed.out.contains(kPassword),
+             "a typed password was echoed");
+
+    // Only a Sentinel connection has sentinels.
+    QCOMPARE(cli(base
+                     + QStringList{QStringLiteral("add"), QStringLiteral("single"),
+                                   QStringLiteral("--store"), redisUrl(false)},
+                 true)
+                 .exitCode,
+             0);
+    const Run noSentinels =
+        cli(base + QStringList{QStringLiteral("set-sentinel-password"), QStringLiteral("single")},
+            true, "whatever\n");
+    QCOMPARE(noSentinels.exitCode, 2);
+    QVERIFY2(noSentinels.err.contains("has no sentinels"), noSentinels.err.constData());
+
+    // Removing the connection removes both entries.
+    QCOMPARE(cli(setSentinels, true, QByteArray(kSentinelPassword) + '\n').exitCode, 0);
+    QCOMPARE(
+        cli(base + QStringList{QStringLiteral("remove"), QStringLiteral("watched")}, true).exitCode,
+        0);
+    QCOMPARE(Keychain::readNow(saved.sentinelSecretKey()).status, Keychain::Status::NotFound);
+    const QStringList leaks = filesContaining(kSentinelPassword);
     QVERIFY2(leaks.isEmpty(), qPrintable(leaks.join(u' ')));
 }
 

@@ -20,6 +20,7 @@ class TestProfiles final : public QObject
 private slots:
     void settingsKeepEverythingButThePassword();
     void secretKeyNamesTheEndpointNotThePassword();
+    void sentinelSecretKeyIsApartFromTheStores();
     void layoutOfAProfile();
     void urlListBecomesConnections();
     void urlListSkipsExistingNamesAndReportsBadLines();
@@ -96,6 +97,50 @@ void TestProfiles::secretKeyNamesTheEndpointNotThePassword()
     ConnectionProfile broken;
     broken.url = QStringLiteral("redis://[::1");
     QVERIFY(broken.secretKey().isEmpty());
+    QVERIFY(p.sentinelSecretKey().isEmpty()); // no sentinels, no second entry
+    QVERIFY(dynamo.sentinelSecretKey().isEmpty());
+    QVERIFY(broken.sentinelSecretKey().isEmpty());
+}
+
+void TestProfiles::sentinelSecretKeyIsApartFromTheStores()
+{
+    ConnectionProfile p;
+    p.name = QStringLiteral("watched");
+    p.url = QStringLiteral("redis-sentinel://alice:pw@s1:26379,s2:26380/mymaster/2");
+    p.sentinelUser = QStringLiteral("watcher");
+    QCOMPARE(p.sentinelSecretKey(), QStringLiteral("redis-sentinel://watcher@s1:26379,s2:26380"));
+    QCOMPARE(p.secretKey(), QStringLiteral("redis://alice@s1:26379,s2:26380"));
+    // Another master or database behind the same sentinels shares their password; TLS, the
+    // sentinels' user or another set of sentinels do not.
+    ConnectionProfile sameSentinels = p;
+    sameSentinels.url = QStringLiteral("redis-sentinel://s1:26379,s2:26380/other/0");
+    QCOMPARE(sameSentinels.sentinelSecretKey(), p.sentinelSecretKey());
+    ConnectionProfile tls = p;
+    tls.url = QStringLiteral("rediss-sentinel://s1:26379,s2:26380/mymaster");
+    QCOMPARE(tls.sentinelSecretKey(),
+             QStringLiteral("rediss-sentinel://watcher@s1:26379,s2:26380"));
+    ConnectionProfile anonymous = p;
+    anonymous.name = QStringLiteral("anonymous");
+    anonymous.sentinelUser.clear();
+    QCOMPARE(anonymous.sentinelSecretKey(), QStringLiteral("redis-sentinel://s1:26379,s2:26380"));
+    ConnectionProfile fewer = p;
+    fewer.url = QStringLiteral("redis-sentinel://s1:26379/mymaster");
+    QVERIFY(fewer.sentinelSecretKey() != p.sentinelSecretKey());
+
+    // The flag is saved with the connection; the password is not.
+    const QString path = m_dir.filePath(QStringLiteral("sentinel.ini"));
+    p.sentinelPasswordInKeychain = true;
+    {
+        QSettings settings(path, QSettings::IniFormat);
+        ConnectionProfile::save(settings, {p, anonymous});
+    }
+    QSettings settings(path, QSettings::IniFormat);
+    const QList<ConnectionProfile> loaded = ConnectionProfile::load(settings);
+    QCOMPARE(loaded.size(), 2);
+    QVERIFY(loaded.at(0).sentinelPasswordInKeychain);
+    QVERIFY(!loaded.at(0).passwordInKeychain);
+    QVERIFY(!loaded.at(1).sentinelPasswordInKeychain);
+    QCOMPARE(loaded.at(0).sentinelUser, QStringLiteral("watcher"));
 }
 
 void TestProfiles::layoutOfAProfile()
