@@ -132,9 +132,13 @@ QString UsersModel::statusText() const
     if (m_request != 0) {
         QString text = tr("Counting… %1 sessions so far").arg(locale.toString(m_progress.matched));
         if (m_progress.total > 0) {
+            // Of the database's keys (summed over a cluster's masters), as the CLI says it.
             const int percent =
                 int(std::min<qint64>(99, 100 * m_progress.examined / m_progress.total));
-            text += tr(" (%1 %)").arg(percent);
+            text +=
+                tr(" · %1 of %2 keys scanned (%3 %)")
+                    .arg(locale.toString(m_progress.examined), locale.toString(m_progress.total))
+                    .arg(percent);
         }
         return text;
     }

@@ -549,8 +549,9 @@ void DestroyAllDialog::onProgress(StoreClient::RequestId id, const Progress &pro
         if (progress.total > 0) {
             const int percent =
                 int(std::clamp<qint64>(progress.examined * 100 / progress.total, 0, 100));
-            m_countValue->setText(tr("counting… %1 found so far, %2 % of the keys scanned")
-                                      .arg(number(progress.matched))
+            m_countValue->setText(tr("counting… %1 found so far · %2 of %3 keys scanned (%4 %)")
+                                      .arg(number(progress.matched), number(progress.examined),
+                                           number(progress.total))
                                       .arg(percent));
         } else {
             m_countValue->setText(tr("counting… %1 found so far").arg(number(progress.matched)));

@@ -14,7 +14,9 @@
 #include <QAbstractItemModelTester>
 #include <QColor>
 #include <QFont>
+#include <QLocale>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -37,6 +39,7 @@ private slots:
     void userSessionsFromIndex();
     void ttlCountsDownInItsColumnOnly();
     void usersModelCountsAndAdjusts();
+    void usersCountingShowsTheKeysScanned();
     void payloadMasksUntilRevealed();
     void revokeIsAuditedAndRefusedWhenReadOnly();
     void lockedClientCannotUnlock();
@@ -46,7 +49,8 @@ private slots:
     void connectionsModelListsSavedAndTransient();
 
 private:
-    std::unique_ptr<StoreClient> client(bool locked = false);
+    // `maxOpsPerSecond` > 0: a rate-limited connection, slow enough to show progress.
+    std::unique_ptr<StoreClient> client(bool locked = false, int maxOpsPerSecond = 0);
 
     RedisServer m_server;
     QTemporaryDir m_dir;
@@ -81,10 +85,11 @@ void TestModels::init()
     QCOMPARE(m_server.cli({QStringLiteral("DBSIZE")}).trimmed(), QByteArray("1500"));
 }
 
-std::unique_ptr<StoreClient> TestModels::client(bool locked)
+std::unique_ptr<StoreClient> TestModels::client(bool locked, int maxOpsPerSecond)
 {
     StoreConfig config = *StoreConfig::fromUrl(m_server.url());
     config.readOnly = locked;
+    config.maxOpsPerSecond = maxOpsPerSecond;
     SessionLayout layout = *SessionLayout::preset(QStringLiteral("connect-redis"));
     layout.userIndexPattern = QStringLiteral("user-sessions:{user}");
     return std::make_unique<StoreClient>(config, layout,
@@ -204,6 +209,33 @@ void TestModels::usersModelCountsAndAdjusts()
     QCOMPARE(model.rowCount(), 299);
     QCOMPARE(model.sessionCount(QStringLiteral("user5@example.org")), 0);
     QCOMPARE(model.users().sessionsExamined, 1196);
+}
+
+void TestModels::usersCountingShowsTheKeysScanned()
+{
+    // At most 4,000 operations a second: the 1,500 keys take about half a second, so progress
+    // arrives while counting.
+    auto c = client(false, 4000);
+    UsersModel model(c.get());
+    QStringList counting; // the status while counting
+    connect(&model, &UsersModel::statusChanged, this, [&] {
+        if (model.isLoading())
+            counting << model.statusText();
+    });
+    model.reload();
+    QTRY_VERIFY_WITH_TIMEOUT(!model.isLoading(), 20000);
+    QCOMPARE(model.users().sessionsExamined, 1200);
+    // Examined of the database's size (1,200 sessions and 300 index keys), as the CLI says.
+    static const QRegularExpression progress(
+        QStringLiteral("^Counting… ([\\d,]+) sessions so far · ([\\d,]+) of %1 keys scanned "
+                       "\\((\\d+) %\\)$")
+            .arg(QRegularExpression::escape(QLocale().toString(1500))));
+    const QStringList withKeys = counting.filter(progress);
+    QVERIFY2(!withKeys.isEmpty(), qPrintable(counting.join(u'|')));
+    const QRegularExpressionMatch last = progress.match(withKeys.last());
+    const qint64 examined = QLocale().toLongLong(last.captured(2));
+    QVERIFY2(examined > 0 && examined <= 1500, qPrintable(withKeys.last()));
+    QCOMPARE(last.captured(3).toInt(), int(std::min<qint64>(99, examined * 100 / 1500)));
 }
 
 void TestModels::payloadMasksUntilRevealed()
