@@ -7,6 +7,7 @@
 #include <QMainWindow>
 #include <QPointer>
 
+#include <functional>
 #include <memory>
 
 class QAction;
@@ -26,6 +27,10 @@ class QPushButton;
 class QToolButton;
 
 namespace SessionDesk {
+
+namespace Keychain {
+struct Outcome;
+}
 
 class AuditFilterModel;
 class AuditLogModel;
@@ -162,6 +167,10 @@ private:
     // Reads the sentinels' password from the keychain (when saved there), then the store's.
     void openSaved(ConnectionProfile profile);
     void openSavedWithStorePassword(const ConnectionProfile &profile);
+    // Reads `key` while the window goes on, then calls `then` unless another connection was
+    // opened meanwhile.
+    void readFromKeychain(const ConnectionProfile &profile, const QString &key,
+                          std::function<void(const Keychain::Outcome &)> then);
     // After the store refused to authenticate: asks once and reconnects. False when not asked.
     bool askPasswordAndRetry();
     // The same for the sentinels' own password, when they refused theirs (Sentinel URLs).

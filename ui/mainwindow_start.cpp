@@ -36,16 +36,8 @@ void MainWindow::openSaved(ConnectionProfile profile)
         openSavedWithStorePassword(profile);
         return;
     }
-    // The sentinels are asked first, so theirs is read first; the keychain may ask the operator
-    // to unlock it, so the window goes on meanwhile.
-    closeStore();
-    const quint64 attempt = ++m_openAttempt;
-    m_emptyState->setText(
-        tr("Reading the passwords of “%1” from the system keychain…").arg(profile.name));
-    m_emptyState->show();
-    Keychain::read(sentinelKey, this, [this, profile, attempt](const Keychain::Outcome &outcome) {
-        if (attempt != m_openAttempt)
-            return; // another connection was opened meanwhile
+    // The sentinels are asked first, so theirs is read first.
+    readFromKeychain(profile, sentinelKey, [this, profile](const Keychain::Outcome &outcome) {
         if (outcome.ok()) {
             m_sentinel = SentinelSecret{profile.name + u'\n' + profile.url, outcome.secret,
                                         PasswordSource::Keychain, false, false};
@@ -65,20 +57,29 @@ void MainWindow::openSavedWithStorePassword(const ConnectionProfile &profile)
         openStore(profile, fromEnvironment);
         return;
     }
+    readFromKeychain(profile, profile.secretKey(),
+                     [this, profile](const Keychain::Outcome &outcome) {
+                         const QString problem = outcome.ok() ? QString() : outcome.message;
+                         openStore(profile, outcome.secret);
+                         m_keychainProblem = problem;
+                         if (outcome.ok())
+                             m_passwordSource = PasswordSource::Keychain;
+                     });
+}
+
+void MainWindow::readFromKeychain(const ConnectionProfile &profile, const QString &key,
+                                  std::function<void(const Keychain::Outcome &)> then)
+{
+    // The keychain may ask the operator to unlock it, so the window goes on meanwhile.
     closeStore();
     const quint64 attempt = ++m_openAttempt;
     m_emptyState->setText(
-        tr("Reading the password of “%1” from the system keychain…").arg(profile.name));
+        tr("Reading the passwords of “%1” from the system keychain…").arg(profile.name));
     m_emptyState->show();
-    Keychain::read(profile.secretKey(), this,
-                   [this, profile, attempt](const Keychain::Outcome &outcome) {
-                       if (attempt != m_openAttempt)
-                           return; // another connection was opened meanwhile
-                       const QString problem = outcome.ok() ? QString() : outcome.message;
-                       openStore(profile, outcome.secret);
-                       m_keychainProblem = problem;
-                       if (outcome.ok())
-                           m_passwordSource = PasswordSource::Keychain;
+    Keychain::read(key, this,
+                   [this, attempt, then = std::move(then)](const Keychain::Outcome &outcome) {
+                       if (attempt == m_openAttempt) // else another connection was opened
+                           then(outcome);
                    });
 }
 
