@@ -90,6 +90,27 @@ QString ConnectionProfile::sentinelSecretKey() const
     return scheme + QStringLiteral("://") + user + config->endpoint();
 }
 
+QStringList ConnectionProfile::unsharedSecretKeys(const ConnectionProfile &removed,
+                                                  const QList<ConnectionProfile> &remaining)
+{
+    QStringList keys;
+    const auto add = [&](bool ConnectionProfile::*saved,
+                         QString (ConnectionProfile::*keyOf)() const) {
+        const QString key = (removed.*keyOf)();
+        if (!(removed.*saved) || key.isEmpty())
+            return;
+        const bool shared =
+            std::any_of(remaining.cbegin(), remaining.cend(), [&](const ConnectionProfile &p) {
+                return p.*saved && (p.*keyOf)() == key;
+            });
+        if (!shared)
+            keys << key;
+    };
+    add(&ConnectionProfile::passwordInKeychain, &ConnectionProfile::secretKey);
+    add(&ConnectionProfile::sentinelPasswordInKeychain, &ConnectionProfile::sentinelSecretKey);
+    return keys;
+}
+
 QList<ConnectionProfile> ConnectionProfile::load(QSettings &settings)
 {
     QList<ConnectionProfile> profiles;

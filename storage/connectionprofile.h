@@ -64,6 +64,11 @@ struct ConnectionProfile
     // and the sentinels' addresses. Empty unless the URL is a Sentinel one.
     QString sentinelSecretKey() const;
 
+    // The keychain entries `removed` saved that no connection in `remaining` uses: what to take
+    // out of the keychain with it.
+    static QStringList unsharedSecretKeys(const ConnectionProfile &removed,
+                                          const QList<ConnectionProfile> &remaining);
+
     static QList<ConnectionProfile> load(QSettings &settings);
     static void save(QSettings &settings, const QList<ConnectionProfile> &profiles);
     // The profile named `name` (exact match), or nullptr.

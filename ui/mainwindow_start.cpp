@@ -201,28 +201,13 @@ void MainWindow::saveInKeychain(const QString &name, const QString &key, const Q
 
 void MainWindow::forgetSavedPassword(const ConnectionProfile &removed)
 {
-    const auto forget = [this](const QString &key) {
+    // Each entry stays while another saved connection uses it.
+    for (const QString &key : ConnectionProfile::unsharedSecretKeys(removed, m_profiles)) {
         Keychain::remove(key, this, [this](const Keychain::Outcome &outcome) {
             if (!outcome.ok() && outcome.status != Keychain::Status::NotFound)
                 m_banner->showMessage(outcome.message, MessageBanner::Kind::Warning);
         });
-    };
-    // Each entry stays while another saved connection uses it.
-    const auto shared = [this](bool ConnectionProfile::*saved,
-                               QString (ConnectionProfile::*key)() const, const QString &value) {
-        return std::any_of(m_profiles.cbegin(), m_profiles.cend(), [&](const ConnectionProfile &p) {
-            return p.*saved && (p.*key)() == value;
-        });
-    };
-    const QString key = removed.secretKey();
-    if (removed.passwordInKeychain && !key.isEmpty()
-        && !shared(&ConnectionProfile::passwordInKeychain, &ConnectionProfile::secretKey, key))
-        forget(key);
-    const QString sentinelKey = removed.sentinelSecretKey();
-    if (removed.sentinelPasswordInKeychain && !sentinelKey.isEmpty()
-        && !shared(&ConnectionProfile::sentinelPasswordInKeychain,
-                   &ConnectionProfile::sentinelSecretKey, sentinelKey))
-        forget(sentinelKey);
+    }
 }
 
 void MainWindow::showWelcomeIfFirstRun()

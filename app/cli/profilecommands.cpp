@@ -162,27 +162,14 @@ bool ProfileRunner::remember(ConnectionProfile &profile, const QString &password
 
 bool ProfileRunner::forgetUnshared(const ConnectionProfile &removed)
 {
-    const auto shared = [&](bool ConnectionProfile::*saved,
-                            QString (ConnectionProfile::*key)() const) {
-        return std::any_of(m_profiles.cbegin(), m_profiles.cend(), [&](const auto &p) {
-            return p.*saved && (p.*key)() == (removed.*key)();
-        });
-    };
     bool ok = true;
-    const auto forget = [&](const QString &key) {
+    for (const QString &key : ConnectionProfile::unsharedSecretKeys(removed, m_profiles)) {
         const Keychain::Outcome outcome = Keychain::removeNow(key);
         if (!outcome.ok() && outcome.status != Keychain::Status::NotFound) {
             m_err << outcome.message << '\n';
             ok = false;
         }
-    };
-    if (removed.passwordInKeychain
-        && !shared(&ConnectionProfile::passwordInKeychain, &ConnectionProfile::secretKey))
-        forget(removed.secretKey());
-    if (removed.sentinelPasswordInKeychain
-        && !shared(&ConnectionProfile::sentinelPasswordInKeychain,
-                   &ConnectionProfile::sentinelSecretKey))
-        forget(removed.sentinelSecretKey());
+    }
     return ok;
 }
 

@@ -141,6 +141,23 @@ void TestProfiles::sentinelSecretKeyIsApartFromTheStores()
     QVERIFY(!loaded.at(0).passwordInKeychain);
     QVERIFY(!loaded.at(1).sentinelPasswordInKeychain);
     QCOMPARE(loaded.at(0).sentinelUser, QStringLiteral("watcher"));
+
+    // Removing a connection takes out the entries nobody else uses.
+    p.passwordInKeychain = true;
+    QCOMPARE(ConnectionProfile::unsharedSecretKeys(p, {}),
+             QStringList({p.secretKey(), p.sentinelSecretKey()}));
+    ConnectionProfile sameStore = p; // another name, the same endpoints and users
+    sameStore.name = QStringLiteral("copy");
+    sameStore.sentinelPasswordInKeychain = false;
+    QCOMPARE(ConnectionProfile::unsharedSecretKeys(p, {sameStore}),
+             QStringList({p.sentinelSecretKey()}));
+    sameStore.sentinelPasswordInKeychain = true;
+    QVERIFY(ConnectionProfile::unsharedSecretKeys(p, {sameStore}).isEmpty());
+    // Nothing saved, nothing to take out; another set of sentinels shares nothing.
+    QVERIFY(ConnectionProfile::unsharedSecretKeys(anonymous, {}).isEmpty());
+    fewer.passwordInKeychain = fewer.sentinelPasswordInKeychain = true;
+    QCOMPARE(ConnectionProfile::unsharedSecretKeys(p, {fewer}),
+             QStringList({p.secretKey(), p.sentinelSecretKey()}));
 }
 
 void TestProfiles::layoutOfAProfile()
