@@ -12,8 +12,9 @@ namespace {
 
 bool looksLikeStoreUrl(const QString &text)
 {
-    static const QRegularExpression scheme(QStringLiteral("^(rediss?|dynamodb)://"),
-                                           QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression scheme(
+        QStringLiteral("^(rediss?(-sentinel|-cluster)?|dynamodb)://"),
+        QRegularExpression::CaseInsensitiveOption);
     return scheme.match(text).hasMatch();
 }
 
@@ -50,8 +51,9 @@ UrlListResult parseUrlList(const QString &text, const QStringList &existingNames
         const QString url = split < 0 ? line : line.mid(split + 1);
         QString name = split < 0 ? QString() : line.left(split).trimmed();
         if (!looksLikeStoreUrl(url)) {
-            result.problems << QStringLiteral("line %1: not a redis://, rediss:// or dynamodb:// "
-                                              "URL; skipped.")
+            result.problems << QStringLiteral("line %1: not a redis://, rediss://, "
+                                              "redis-sentinel://, redis-cluster:// (or their TLS "
+                                              "forms) or dynamodb:// URL; skipped.")
                                    .arg(number);
             continue;
         }

@@ -82,8 +82,9 @@ WelcomeDialog::WelcomeDialog(QWidget *parent)
 
     auto *import = new QPushButton(tr("&Import connections…"), this);
     import->setObjectName(QStringLiteral("welcomeImportButton"));
-    import->setToolTip(tr("A text file with one redis://, rediss:// or dynamodb:// URL a line, "
-                          "optionally after a name; passwords in it go to the system keychain"));
+    import->setToolTip(tr("A text file with one store URL a line (redis://, rediss://, "
+                          "redis-sentinel://, redis-cluster:// or dynamodb://), optionally after "
+                          "a name; passwords in it go to the system keychain"));
     connect(import, &QPushButton::clicked, this, [this] {
         QString fileName = std::exchange(g_nextImportFileName, QString());
         if (fileName.isEmpty()) {

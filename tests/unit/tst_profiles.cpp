@@ -180,10 +180,12 @@ void TestProfiles::urlListBecomesConnections()
                                         "\n"
                                         "redis://:s3cr%40t@10.1.2.3:6379/1\n"
                                         "  staging redis   rediss://ops:pw2@redis.staging:6380  \n"
-                                        "dynamodb://account-sessions?region=eu-west-2\n");
+                                        "dynamodb://account-sessions?region=eu-west-2\n"
+                                        "redis-sentinel://:dpw@s1:26379,s2/mymaster/2\n"
+                                        "REDISS-CLUSTER://c1:7000,c2:7001\n");
     const ProfileImport::UrlListResult result = ProfileImport::parseUrlList(text, {});
     QVERIFY2(result.problems.isEmpty(), qPrintable(result.problems.join(u'\n')));
-    QCOMPARE(result.profiles.size(), 3);
+    QCOMPARE(result.profiles.size(), 5);
 
     const ProfileImport::Imported &first = result.profiles.at(0);
     QCOMPARE(first.profile.name, QStringLiteral("10.1.2.3:6379/1"));
@@ -200,9 +202,20 @@ void TestProfiles::urlListBecomesConnections()
     QCOMPARE(third.profile.name, QStringLiteral("account-sessions@eu-west-2"));
     QCOMPARE(third.profile.schema, QStringLiteral("dynamodb-gds"));
     QVERIFY(third.password.isEmpty());
+    // Sentinel and Cluster URLs too; a Sentinel URL's password is the data nodes'.
+    const ProfileImport::Imported &sentinel = result.profiles.at(3);
+    QCOMPARE(sentinel.profile.name, QStringLiteral("sentinel:mymaster/2"));
+    QCOMPARE(sentinel.profile.url, QStringLiteral("redis-sentinel://s1:26379,s2:26379/mymaster/2"));
+    QCOMPARE(sentinel.password, QStringLiteral("dpw"));
+    const ProfileImport::Imported &cluster = result.profiles.at(4);
+    QCOMPARE(cluster.profile.name, QStringLiteral("cluster:c1:7000,c2:7001"));
+    QCOMPARE(cluster.profile.kindLabel(), QStringLiteral("Redis Cluster (TLS)"));
+    QVERIFY(cluster.password.isEmpty());
     // What would be saved holds no password.
-    for (const auto &imported : result.profiles)
+    for (const auto &imported : result.profiles) {
         QVERIFY(!imported.profile.url.contains(QStringLiteral("pw2")));
+        QVERIFY(!imported.profile.url.contains(QStringLiteral("dpw")));
+    }
 }
 
 void TestProfiles::urlListSkipsExistingNamesAndReportsBadLines()
