@@ -149,13 +149,23 @@ MainWindow::~MainWindow() = default;
 
 QList<QAction *> MainWindow::allActions() const
 {
-    QList<QAction *> actions = {
-        m_findAction,          m_refreshAction,        m_allowChangesAction,
-        m_revokeAction,        m_logoutAction,         m_destroyAllAction,
-        m_revealAction,        m_copyIdAction,         m_copyUserAction,
-        m_copyValueAction,     m_exportAction,         m_exportEvidenceAction,
-        m_newConnectionAction, m_editConnectionAction, m_removeConnectionAction,
-        m_disconnectAction};
+    QList<QAction *> actions = {m_findAction,
+                                m_refreshAction,
+                                m_allowChangesAction,
+                                m_revokeAction,
+                                m_logoutAction,
+                                m_destroyAllAction,
+                                m_revealAction,
+                                m_copyIdAction,
+                                m_copyUserAction,
+                                m_copyValueAction,
+                                m_exportAction,
+                                m_exportEvidenceAction,
+                                m_newConnectionAction,
+                                m_editConnectionAction,
+                                m_removeConnectionAction,
+                                m_forgetPasswordsAction,
+                                m_disconnectAction};
     actions << m_tabActions << m_shortcutsAction << m_quitAction;
     return actions;
 }
@@ -204,6 +214,8 @@ void MainWindow::createActions()
         make(tr("&Edit connection…"), QStringLiteral("actionEditConnection"), QKeySequence());
     m_removeConnectionAction =
         make(tr("Re&move connection"), QStringLiteral("actionRemoveConnection"), QKeySequence());
+    m_forgetPasswordsAction = make(tr("&Forget saved passwords"),
+                                   QStringLiteral("actionForgetPasswords"), QKeySequence());
     m_disconnectAction =
         make(tr("&Disconnect"), QStringLiteral("actionDisconnect"), QKeySequence(tr("Ctrl+W")));
     m_shortcutsAction =
@@ -240,6 +252,7 @@ void MainWindow::createActions()
     connect(m_newConnectionAction, &QAction::triggered, this, &MainWindow::newConnection);
     connect(m_editConnectionAction, &QAction::triggered, this, &MainWindow::editConnection);
     connect(m_removeConnectionAction, &QAction::triggered, this, &MainWindow::removeConnection);
+    connect(m_forgetPasswordsAction, &QAction::triggered, this, &MainWindow::forgetSavedPasswords);
     connect(m_disconnectAction, &QAction::triggered, this, &MainWindow::closeStore);
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
     connect(m_shortcutsAction, &QAction::triggered, this, [this] {
@@ -264,7 +277,7 @@ void MainWindow::createMenus()
     file->addAction(m_quitAction);
     QMenu *connection = menuBar()->addMenu(tr("&Connection"));
     connection->addActions({m_newConnectionAction, m_editConnectionAction, m_removeConnectionAction,
-                            m_disconnectAction});
+                            m_forgetPasswordsAction, m_disconnectAction});
     connection->addSeparator();
     connection->addActions({m_refreshAction, m_allowChangesAction});
     QMenu *session = menuBar()->addMenu(tr("&Session"));
@@ -330,8 +343,8 @@ void MainWindow::createWidgets()
     m_connections->setObjectName(QStringLiteral("connectionsList"));
     m_connections->setAccessibleName(tr("Saved connections"));
     m_connections->setContextMenuPolicy(Qt::ActionsContextMenu);
-    m_connections->addActions(
-        {m_newConnectionAction, m_editConnectionAction, m_removeConnectionAction});
+    m_connections->addActions({m_newConnectionAction, m_editConnectionAction,
+                               m_removeConnectionAction, m_forgetPasswordsAction});
     connectionsLayout->addWidget(m_connections);
     connect(m_connections, &QListView::activated, this, [this](const QModelIndex &index) {
         openSaved(m_connectionsModel->profileAt(index.row()));
@@ -1057,6 +1070,10 @@ void MainWindow::updateActions()
     const bool profileSelected = current.isValid() && m_connectionsModel->isSaved(current.row());
     m_editConnectionAction->setEnabled(profileSelected);
     m_removeConnectionAction->setEnabled(profileSelected);
+    const ConnectionProfile *selected =
+        profileSelected ? &m_connectionsModel->profileAt(current.row()) : nullptr;
+    m_forgetPasswordsAction->setEnabled(
+        selected && (selected->passwordInKeychain || selected->sentinelPasswordInKeychain));
 }
 
 void MainWindow::toggleWrites(bool allowed)

@@ -152,6 +152,8 @@ private:
     void newConnection();
     void editConnection();
     void removeConnection();
+    // Removes the selected connection's passwords from the system keychain.
+    void forgetSavedPasswords();
     void reloadProfiles();
     void saveProfiles();
     void finishSearch(const QString &result);
@@ -282,6 +284,7 @@ private:
     QAction *m_newConnectionAction = nullptr;
     QAction *m_editConnectionAction = nullptr;
     QAction *m_removeConnectionAction = nullptr;
+    QAction *m_forgetPasswordsAction = nullptr;
     QAction *m_disconnectAction = nullptr;
     QAction *m_shortcutsAction = nullptr;
     QAction *m_demoAction = nullptr;

@@ -15,7 +15,9 @@
 #include <QAction>
 #include <QFile>
 #include <QLabel>
+#include <QListView>
 #include <QSettings>
+#include <QStatusBar>
 #include <QTimer>
 
 namespace SessionDesk {
@@ -208,6 +210,38 @@ void MainWindow::forgetSavedPassword(const ConnectionProfile &removed)
                 m_banner->showMessage(outcome.message, MessageBanner::Kind::Warning);
         });
     }
+}
+
+void MainWindow::forgetSavedPasswords()
+{
+    const QModelIndex current = m_connections->currentIndex();
+    if (!current.isValid() || !m_connectionsModel->isSaved(current.row()))
+        return;
+    const ConnectionProfile chosen = m_connectionsModel->profileAt(current.row());
+    const auto forget = [this, name = chosen.name](const QString &key, bool sentinels) {
+        Keychain::remove(key, this, [this, name, key, sentinels](const Keychain::Outcome &outcome) {
+            if (!outcome.ok() && outcome.status != Keychain::Status::NotFound) {
+                m_banner->showMessage(outcome.message, MessageBanner::Kind::Warning);
+                return; // still saved: the connection still says so
+            }
+            // Gone for every connection that used this entry.
+            for (ConnectionProfile &profile : m_profiles) {
+                if (sentinels && profile.sentinelSecretKey() == key)
+                    profile.sentinelPasswordInKeychain = false;
+                else if (!sentinels && profile.secretKey() == key)
+                    profile.passwordInKeychain = false;
+            }
+            saveProfiles();
+            statusBar()->showMessage(
+                tr("Forgot a saved password of “%1”; it will be asked for when connecting.")
+                    .arg(name),
+                10000);
+        });
+    };
+    if (chosen.passwordInKeychain && !chosen.secretKey().isEmpty())
+        forget(chosen.secretKey(), false);
+    if (chosen.sentinelPasswordInKeychain && !chosen.sentinelSecretKey().isEmpty())
+        forget(chosen.sentinelSecretKey(), true);
 }
 
 void MainWindow::showWelcomeIfFirstRun()

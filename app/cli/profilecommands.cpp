@@ -311,8 +311,10 @@ int ProfileRunner::forgetPassword(const QString &name)
     if (!profile)
         return usage(QStringLiteral("There is no saved connection named \"%1\" in %2.")
                          .arg(name, m_command.settingsPath));
+    const QString storeKey = profile->secretKey();
+    const QString sentinelKey = profile->sentinelSecretKey();
     // Both entries, whatever the flags say: an entry left by an older version goes too.
-    for (const QString &key : {profile->secretKey(), profile->sentinelSecretKey()}) {
+    for (const QString &key : {storeKey, sentinelKey}) {
         if (key.isEmpty())
             continue;
         const Keychain::Outcome outcome = Keychain::removeNow(key);
@@ -323,9 +325,26 @@ int ProfileRunner::forgetPassword(const QString &name)
     }
     profile->passwordInKeychain = false;
     profile->sentinelPasswordInKeychain = false;
+    // The entries are gone for every connection that used them.
+    QStringList others;
+    for (ConnectionProfile &p : m_profiles) {
+        const bool storeShared =
+            p.passwordInKeychain && !storeKey.isEmpty() && p.secretKey() == storeKey;
+        const bool sentinelsShared = p.sentinelPasswordInKeychain && !sentinelKey.isEmpty()
+            && p.sentinelSecretKey() == sentinelKey;
+        if (storeShared)
+            p.passwordInKeychain = false;
+        if (sentinelsShared)
+            p.sentinelPasswordInKeychain = false;
+        if (storeShared || sentinelsShared)
+            others << QStringLiteral("\"%1\"").arg(p.name);
+    }
     if (!save())
         return Failure;
-    m_out << "No password is saved for \"" << name << "\" any more.\n";
+    m_out << "No password is saved for \"" << name << "\" any more";
+    if (!others.isEmpty())
+        m_out << " (nor for " << others.join(QStringLiteral(", ")) << ", which used the same)";
+    m_out << ".\n";
     return Ok;
 }
 

@@ -27,6 +27,7 @@
 #include <QDirIterator>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListView>
 #include <QProcess>
 #include <QPushButton>
 #include <QSettings>
@@ -75,6 +76,7 @@ private slots:
     void typedPasswordIsRememberedOrAskedAgain();
 #if SESSIONDESK_WITH_KEYRING // needs a saved password, so a keychain
     void refusedSavedPasswordIsAskedForAndReplaced();
+    void forgetSavedPasswordsFromTheWindow();
 #endif
     void importedPasswordsFromTheWelcome();
     void sentinelPasswordIsRememberedApart();
@@ -276,6 +278,43 @@ void TestPasswords::refusedSavedPasswordIsAskedForAndReplaced()
     QVERIFY(checked);
     QVERIFY(remembered.count() == 1 || remembered.wait(20000));
     QCOMPARE(Keychain::readNow(profile.secretKey()).secret, QStringLiteral("new-pass-3"));
+}
+
+void TestPasswords::forgetSavedPasswordsFromTheWindow()
+{
+    // Two connections to the same server as the same user share one keychain entry.
+    saveProfile(QStringLiteral("kept"), m_guarded.url());
+    saveProfile(QStringLiteral("twin"), m_guarded.url());
+    QList<ConnectionProfile> profiles;
+    {
+        QSettings settings(m_settingsPath, QSettings::IniFormat);
+        profiles = ConnectionProfile::load(settings);
+        for (ConnectionProfile &profile : profiles)
+            profile.passwordInKeychain = true;
+        ConnectionProfile::save(settings, profiles);
+    }
+    const QString key = profiles.first().secretKey();
+    QVERIFY(Keychain::writeNow(key, QStringLiteral("first-pass-1")).ok());
+    MainWindow *window = openWindow();
+    auto *list = window->findChild<QListView *>(QStringLiteral("connectionsList"));
+    auto *forget = window->findChild<QAction *>(QStringLiteral("actionForgetPasswords"));
+    QVERIFY(list && forget);
+    QVERIFY(!forget->isEnabled()); // nothing selected
+    list->setCurrentIndex(list->model()->index(0, 0));
+    QVERIFY(forget->isEnabled());
+    forget->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!savedProfile(QStringLiteral("kept")).passwordInKeychain, 20000);
+    QVERIFY(!savedProfile(QStringLiteral("twin")).passwordInKeychain); // the entry is gone
+    QCOMPARE(Keychain::readNow(key).status, Keychain::Status::NotFound);
+    QVERIFY(!forget->isEnabled());
+    QCOMPARE(list->currentIndex().row(), 0); // still selected
+    // The next open asks.
+    const int askedBefore = PasswordDialog::timesAsked();
+    QSignalSpy opened(window, &MainWindow::storeOpened);
+    PasswordDialog::setNextPassword(QStringLiteral("first-pass-1"));
+    window->openProfile(QStringLiteral("twin"));
+    QVERIFY(opened.wait(20000));
+    QCOMPARE(PasswordDialog::timesAsked(), askedBefore + 1);
 }
 
 #endif

@@ -232,13 +232,25 @@ void TestKeychain::setAndForgetPassword()
     const Run works = cli(info, true);
     QVERIFY2(works.exitCode == 0, works.err.constData());
 
+    // A second connection to the same server and user uses the same entry.
+    QCOMPARE(
+        cli(base
+                + QStringList{QStringLiteral("profile"), QStringLiteral("add"),
+                              QStringLiteral("twin"), QStringLiteral("--store"), redisUrl(true)},
+            true)
+            .exitCode,
+        0);
+    QVERIFY(profiles(settings).last().passwordInKeychain);
     const Run forgot =
         cli(base
                 + QStringList{QStringLiteral("profile"), QStringLiteral("forget-password"),
                               QStringLiteral("later")},
             true);
     QVERIFY2(forgot.exitCode == 0, forgot.err.constData());
+    QVERIFY2(forgot.out.contains("(nor for \"twin\", which used the same)"),
+             forgot.out.constData());
     QVERIFY(!profiles(settings).first().passwordInKeychain);
+    QVERIFY(!profiles(settings).last().passwordInKeychain); // its entry is gone too
     QCOMPARE(Keychain::readNow(profiles(settings).first().secretKey()).status,
              Keychain::Status::NotFound);
     QCOMPARE(cli(info, true).exitCode, 1);
