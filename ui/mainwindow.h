@@ -1,6 +1,7 @@
 #pragma once
 
 #include "connectionprofile.h"
+#include "passworddialog.h"
 #include "sessionlookup.h"
 #include "storeclient.h"
 
@@ -177,6 +178,9 @@ private:
     bool askPasswordAndRetry();
     // The same for the sentinels' own password, when they refused theirs (Sentinel URLs).
     bool askSentinelPasswordAndRetry();
+    // Whether the password dialog may offer to remember the password of keychain entry `key`
+    // of the open connection.
+    PasswordDialog::Remember rememberOffer(const QString &key) const;
     // After the store accepted them: keeps typed passwords whose "remember" was ticked.
     void rememberTypedPasswords();
     // Saves a password of connection `name`; marks the connection when the keychain took it,

@@ -96,15 +96,9 @@ bool MainWindow::askPasswordAndRetry()
         return false; // a password given or typed just now was refused: no loop of prompts
     else if (!m_keychainProblem.isEmpty())
         reason = m_keychainProblem;
-    // Remembering needs a saved connection to remember it for, and a keychain to keep it in.
-    const ConnectionProfile *saved = ConnectionProfile::find(m_profiles, m_profile.name);
-    PasswordDialog::Remember remember = PasswordDialog::Remember::NotOffered;
-    if (saved && !m_profile.secretKey().isEmpty()) {
-        remember = Keychain::serviceAvailable() ? PasswordDialog::Remember::Offered
-                                                : PasswordDialog::Remember::NoKeychain;
-    }
-    const auto answer = PasswordDialog::askToConnect(this, m_client->targetName(),
-                                                     m_client->config().username, remember, reason);
+    const auto answer =
+        PasswordDialog::askToConnect(this, m_client->targetName(), m_client->config().username,
+                                     rememberOffer(m_profile.secretKey()), reason);
     if (!answer)
         return false;
     const ConnectionProfile profile = m_profile;
@@ -132,15 +126,9 @@ bool MainWindow::askSentinelPasswordAndRetry()
         reason = tr("The sentinels refused the password in SESSIONDESK_SENTINEL_PASSWORD.");
     else
         reason = m_sentinelKeychainProblem;
-    const ConnectionProfile *saved = ConnectionProfile::find(m_profiles, m_profile.name);
-    PasswordDialog::Remember remember = PasswordDialog::Remember::NotOffered;
-    if (saved && !m_profile.sentinelSecretKey().isEmpty()) {
-        remember = Keychain::serviceAvailable() ? PasswordDialog::Remember::Offered
-                                                : PasswordDialog::Remember::NoKeychain;
-    }
-    const auto answer = PasswordDialog::askToConnect(this, m_client->targetName(),
-                                                     m_client->config().sentinelUsername, remember,
-                                                     reason, PasswordDialog::Secret::Sentinels);
+    const auto answer = PasswordDialog::askToConnect(
+        this, m_client->targetName(), m_client->config().sentinelUsername,
+        rememberOffer(m_profile.sentinelSecretKey()), reason, PasswordDialog::Secret::Sentinels);
     if (!answer)
         return false;
     // The store's own password stays what it was, and so does where it came from.
@@ -155,6 +143,15 @@ bool MainWindow::askSentinelPasswordAndRetry()
         m_rememberTyped = rememberTyped;
     });
     return true;
+}
+
+PasswordDialog::Remember MainWindow::rememberOffer(const QString &key) const
+{
+    // Remembering needs a saved connection to remember it for, and a keychain to keep it in.
+    if (!ConnectionProfile::find(m_profiles, m_profile.name) || key.isEmpty())
+        return PasswordDialog::Remember::NotOffered;
+    return Keychain::serviceAvailable() ? PasswordDialog::Remember::Offered
+                                        : PasswordDialog::Remember::NoKeychain;
 }
 
 void MainWindow::rememberTypedPasswords()
