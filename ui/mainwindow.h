@@ -170,9 +170,9 @@ private:
     // Reads the sentinels' password from the keychain (when saved there), then the store's.
     void openSaved(ConnectionProfile profile);
     void openSavedWithStorePassword(const ConnectionProfile &profile);
-    // Reads `key` while the window goes on, then calls `then` unless another connection was
-    // opened meanwhile.
-    void readFromKeychain(const ConnectionProfile &profile, const QString &key,
+    // Reads `key` (the sentinels' entry or the store's) while the window goes on, then calls
+    // `then` unless another connection was opened meanwhile.
+    void readFromKeychain(const ConnectionProfile &profile, const QString &key, bool sentinels,
                           std::function<void(const Keychain::Outcome &)> then);
     // After the store refused to authenticate: asks once and reconnects. False when not asked.
     bool askPasswordAndRetry();

@@ -39,7 +39,7 @@ void MainWindow::openSaved(ConnectionProfile profile)
         return;
     }
     // The sentinels are asked first, so theirs is read first.
-    readFromKeychain(profile, sentinelKey, [this, profile](const Keychain::Outcome &outcome) {
+    readFromKeychain(profile, sentinelKey, true, [this, profile](const Keychain::Outcome &outcome) {
         if (outcome.ok()) {
             m_sentinel = SentinelSecret{profile.name + u'\n' + profile.url, outcome.secret,
                                         PasswordSource::Keychain, false, false};
@@ -59,7 +59,7 @@ void MainWindow::openSavedWithStorePassword(const ConnectionProfile &profile)
         openStore(profile, fromEnvironment);
         return;
     }
-    readFromKeychain(profile, profile.secretKey(),
+    readFromKeychain(profile, profile.secretKey(), false,
                      [this, profile](const Keychain::Outcome &outcome) {
                          const QString problem = outcome.ok() ? QString() : outcome.message;
                          openStore(profile, outcome.secret);
@@ -70,13 +70,16 @@ void MainWindow::openSavedWithStorePassword(const ConnectionProfile &profile)
 }
 
 void MainWindow::readFromKeychain(const ConnectionProfile &profile, const QString &key,
+                                  bool sentinels,
                                   std::function<void(const Keychain::Outcome &)> then)
 {
     // The keychain may ask the operator to unlock it, so the window goes on meanwhile.
     closeStore();
     const quint64 attempt = ++m_openAttempt;
     m_emptyState->setText(
-        tr("Reading the passwords of “%1” from the system keychain…").arg(profile.name));
+        (sentinels ? tr("Reading the sentinels' password of “%1” from the system keychain…")
+                   : tr("Reading the password of “%1” from the system keychain…"))
+            .arg(profile.name));
     m_emptyState->show();
     Keychain::read(key, this,
                    [this, attempt, then = std::move(then)](const Keychain::Outcome &outcome) {
@@ -230,7 +233,10 @@ void MainWindow::forgetSavedPasswords()
             }
             saveProfiles();
             statusBar()->showMessage(
-                tr("Forgot a saved password of “%1”; it will be asked for when connecting.")
+                (sentinels ? tr("Forgot the sentinels' saved password of “%1”; it will be asked "
+                                "for when connecting.")
+                           : tr("Forgot the saved password of “%1”; it will be asked for when "
+                                "connecting."))
                     .arg(name),
                 10000);
         });
