@@ -111,6 +111,25 @@ QStringList ConnectionProfile::unsharedSecretKeys(const ConnectionProfile &remov
     return keys;
 }
 
+QStringList ConnectionProfile::forgetSecretKey(QList<ConnectionProfile> &profiles,
+                                               const QString &key)
+{
+    QStringList names;
+    if (key.isEmpty())
+        return names;
+    for (ConnectionProfile &p : profiles) {
+        const bool store = p.passwordInKeychain && p.secretKey() == key;
+        const bool sentinels = p.sentinelPasswordInKeychain && p.sentinelSecretKey() == key;
+        if (store)
+            p.passwordInKeychain = false;
+        if (sentinels)
+            p.sentinelPasswordInKeychain = false;
+        if (store || sentinels)
+            names << p.name;
+    }
+    return names;
+}
+
 QList<ConnectionProfile> ConnectionProfile::load(QSettings &settings)
 {
     QList<ConnectionProfile> profiles;

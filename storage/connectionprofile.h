@@ -68,6 +68,9 @@ struct ConnectionProfile
     // out of the keychain with it.
     static QStringList unsharedSecretKeys(const ConnectionProfile &removed,
                                           const QList<ConnectionProfile> &remaining);
+    // After keychain entry `key` was removed: clears the flag of every connection that used it
+    // (as the store's or the sentinels' entry) and returns their names.
+    static QStringList forgetSecretKey(QList<ConnectionProfile> &profiles, const QString &key);
 
     static QList<ConnectionProfile> load(QSettings &settings);
     static void save(QSettings &settings, const QList<ConnectionProfile> &profiles);

@@ -224,13 +224,7 @@ void MainWindow::forgetSavedPasswords()
                 m_banner->showMessage(outcome.message, MessageBanner::Kind::Warning);
                 return; // still saved: the connection still says so
             }
-            // Gone for every connection that used this entry.
-            for (ConnectionProfile &profile : m_profiles) {
-                if (sentinels && profile.sentinelSecretKey() == key)
-                    profile.sentinelPasswordInKeychain = false;
-                else if (!sentinels && profile.secretKey() == key)
-                    profile.passwordInKeychain = false;
-            }
+            ConnectionProfile::forgetSecretKey(m_profiles, key); // for all that used it
             saveProfiles();
             statusBar()->showMessage(
                 (sentinels ? tr("Forgot the sentinels' saved password of “%1”; it will be asked "

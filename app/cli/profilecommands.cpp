@@ -326,19 +326,11 @@ int ProfileRunner::forgetPassword(const QString &name)
     profile->passwordInKeychain = false;
     profile->sentinelPasswordInKeychain = false;
     // The entries are gone for every connection that used them.
-    QStringList others;
-    for (ConnectionProfile &p : m_profiles) {
-        const bool storeShared =
-            p.passwordInKeychain && !storeKey.isEmpty() && p.secretKey() == storeKey;
-        const bool sentinelsShared = p.sentinelPasswordInKeychain && !sentinelKey.isEmpty()
-            && p.sentinelSecretKey() == sentinelKey;
-        if (storeShared)
-            p.passwordInKeychain = false;
-        if (sentinelsShared)
-            p.sentinelPasswordInKeychain = false;
-        if (storeShared || sentinelsShared)
-            others << QStringLiteral("\"%1\"").arg(p.name);
-    }
+    QStringList others = ConnectionProfile::forgetSecretKey(m_profiles, storeKey)
+        + ConnectionProfile::forgetSecretKey(m_profiles, sentinelKey);
+    others.removeDuplicates();
+    for (QString &other : others)
+        other = QStringLiteral("\"%1\"").arg(other);
     if (!save())
         return Failure;
     m_out << "No password is saved for \"" << name << "\" any more";
