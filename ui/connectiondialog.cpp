@@ -85,7 +85,8 @@ ConnectionDialog::ConnectionDialog(QWidget *parent)
            "(the user is the master's).\n"
            "Cluster: redis-cluster://[user@]node[:port][,node[:port]...].\n"
            "rediss-sentinel:// and rediss-cluster:// use TLS everywhere. Passwords are asked for "
-           "when connecting and never saved."));
+           "when connecting and kept in the system keychain if you choose, never in the "
+           "settings file."));
     m_passwordWarning = messageLabel(this, QStringLiteral("passwordWarning"), false);
     m_kind = new QLabel(this);
     m_kind->setObjectName(QStringLiteral("kindLabel"));
@@ -98,7 +99,8 @@ ConnectionDialog::ConnectionDialog(QWidget *parent)
     m_sentinelUser->setAccessibleName(tr("Sentinel user"));
     m_sentinelUser->setToolTip(
         tr("Only when the sentinels have their own ACL user. Their password is asked for when "
-           "they want one (or read from SESSIONDESK_SENTINEL_PASSWORD) and never saved."));
+           "they want one (or read from SESSIONDESK_SENTINEL_PASSWORD) and kept in the system "
+           "keychain if you choose, never in the settings file."));
 
     m_clusterHostMap = new QLineEdit(this);
     m_clusterHostMap->setObjectName(QStringLiteral("clusterHostMapEdit"));
