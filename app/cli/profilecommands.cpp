@@ -234,7 +234,7 @@ int ProfileRunner::add(const QString &name)
     profile.tlsKeyFile = selection.config.tls.keyFile;
     profile.tlsServerName = selection.config.tls.serverName;
     profile.tlsInsecure = selection.config.tls.insecure;
-    profile.sentinelUser = selection.config.sentinelUsername; // its password is never saved
+    profile.sentinelUser = selection.config.sentinelUsername; // the password: keychain, below
     profile.clusterHostMap = m_command.clusterHostMap;
     profile.readOnlyLocked = selection.config.readOnly;
     profile.maxOpsPerSecond = selection.config.maxOpsPerSecond;
