@@ -4,6 +4,8 @@
 
 #include <QLocale>
 
+#include <algorithm>
+
 namespace SessionDesk {
 
 SessionsModel::SessionsModel(StoreClient *client, QObject *parent)
@@ -78,6 +80,28 @@ QString SessionsModel::formatTtl(qint64 ms)
                             .arg((s % 3600) / 60, 2, 10, QLatin1Char('0'))
                             .arg(s % 60, 2, 10, QLatin1Char('0'));
     return s >= 86400 ? tr("%1d %2").arg(s / 86400).arg(hms) : hms;
+}
+
+QString SessionsModel::typicalText(int column)
+{
+    const QLocale locale;
+    switch (column) {
+    case IdColumn:
+        return QStringLiteral("wSbdlk_mi6HkQ2p8"); // enough of an id to tell it from others
+    case UserColumn:
+        return QStringLiteral("firstname.lastname@example.com");
+    case StartedColumn:
+    case LastAccessColumn:
+    case ExpiresColumn:
+        return locale.toString(QDateTime(QDate(2026, 12, 31), QTime(23, 59)), QLocale::ShortFormat);
+    case TtlColumn:
+        return formatTtl((13 * 86400 + 23 * 3600 + 59 * 60 + 59) * 1000LL);
+    case SizeColumn:
+        return locale.formattedDataSize(999 * 1024 + 1000);
+    case DeviceColumn:
+        return QStringLiteral("Mozilla/5.0 (X11; Linux x86_64)");
+    }
+    return {};
 }
 
 QVariant SessionsModel::data(const QModelIndex &index, int role) const
@@ -232,6 +256,23 @@ int SessionsModel::rowOf(const QByteArray &id) const
             return row;
     }
     return -1;
+}
+
+bool SessionsModel::isColumnBlank(int column) const
+{
+    const auto blank = [this](auto hasValue) {
+        return std::none_of(m_rows.cbegin(), m_rows.cend(), hasValue);
+    };
+    switch (column) {
+    case StartedColumn:
+        return blank([](const SessionSummary &s) { return s.startedAt.isValid(); });
+    case LastAccessColumn:
+        return blank([](const SessionSummary &s) { return s.lastAccessAt.isValid(); });
+    case DeviceColumn:
+        return blank([](const SessionSummary &s) { return !s.device.isEmpty(); });
+    default:
+        return false;
+    }
 }
 
 void SessionsModel::removeSessions(const QList<QByteArray> &ids)

@@ -55,6 +55,9 @@ public:
     const QList<QByteArray> &staleIndexIds() const { return m_stale; }
     const SessionSummary &summaryAt(int row) const { return m_rows.at(row); }
     int rowOf(const QByteArray &id) const;
+    // True when no loaded row has a value in an optional column (started, last access,
+    // device): the layout names the field, but these sessions do not carry it.
+    bool isColumnBlank(int column) const;
     // Drops rows of sessions that no longer exist (after a revoke), without a reload.
     void removeSessions(const QList<QByteArray> &ids);
 
@@ -62,6 +65,9 @@ public:
     void setClock(Clock clock) { m_now = std::move(clock); }
     // Formats a remaining TTL as the column shows it: "1:58:01", "3d 04:10:00".
     static QString formatTtl(qint64 ms);
+    // Text as wide as a typical value of the column, as the column shows it: what a view needs
+    // to size its columns before any row is loaded.
+    static QString typicalText(int column);
 
 signals:
     void loadingChanged(bool loading);

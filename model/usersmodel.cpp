@@ -74,6 +74,12 @@ QVariant UsersModel::data(const QModelIndex &index, int role) const
     }
 }
 
+QString UsersModel::typicalText(int column)
+{
+    return column == UserColumn ? QStringLiteral("firstname.lastname@example.com")
+                                : QLocale().toString(100000);
+}
+
 QVariant UsersModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)

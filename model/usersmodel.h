@@ -25,6 +25,9 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
+    // Text as wide as a typical value of the column (see SessionsModel::typicalText).
+    static QString typicalText(int column);
+
     void reload();
     // True from reload() until the last row is in the model.
     bool isLoading() const { return m_request != 0 || !m_pending.isEmpty(); }

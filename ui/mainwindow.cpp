@@ -45,6 +45,7 @@
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
@@ -84,6 +85,24 @@ QTableView *makeTable(QWidget *parent, const QString &objectName, const QString 
     view->horizontalHeader()->setStretchLastSection(true);
     view->horizontalHeader()->setHighlightSections(false);
     return view;
+}
+
+// Initial widths that show a typical value whole (and the header with its sort arrow), so that
+// dates, counts and addresses are not cut off before the operator touches a column. Columns
+// that stretch keep doing so; a saved header, restored afterwards, wins.
+void fitColumnsToTypicalText(QTableView *view, QString (*typicalText)(int column))
+{
+    QHeaderView *header = view->horizontalHeader();
+    const int padding =
+        2 * (view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, view) + 1) + 8;
+    const int last = header->count() - 1;
+    for (int column = 0; column <= last; ++column) {
+        if (header->sectionResizeMode(column) != QHeaderView::Interactive
+            || (column == last && header->stretchLastSection()))
+            continue;
+        const int text = view->fontMetrics().horizontalAdvance(typicalText(column)) + padding;
+        header->resizeSection(column, std::max(header->sectionSizeHint(column), text));
+    }
 }
 
 QLabel *makeHeading(const QString &text, QWidget *parent)
@@ -417,6 +436,11 @@ void MainWindow::createWidgets()
     m_payloadView->setModel(m_payload);
     m_payloadView->setAlternatingRowColors(true);
     m_payloadView->setUniformRowHeights(true);
+    // Values get the room; a type name needs little.
+    m_payloadView->header()->setStretchLastSection(false);
+    m_payloadView->header()->setSectionResizeMode(PayloadModel::ValueColumn, QHeaderView::Stretch);
+    m_payloadView->header()->setSectionResizeMode(PayloadModel::TypeColumn,
+                                                  QHeaderView::ResizeToContents);
     m_payloadView->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_payloadView->addActions({m_revealAction, m_copyValueAction});
     payloadLayout->addWidget(m_payloadView, 1);
@@ -428,9 +452,10 @@ void MainWindow::createWidgets()
     payloadButtons->addStretch(1);
     payloadButtons->addWidget(m_revealButton);
     payloadLayout->addLayout(payloadButtons);
-    m_sessionSplitter->setStretchFactor(0, 2);
-    m_sessionSplitter->setStretchFactor(1, 4);
-    m_sessionSplitter->setStretchFactor(2, 3);
+    // Room for an e-mail address and its count, a session's main columns, and a payload.
+    m_sessionSplitter->setStretchFactor(0, 5);
+    m_sessionSplitter->setStretchFactor(1, 8);
+    m_sessionSplitter->setStretchFactor(2, 6);
 
     // Store settings tab: facts grouped, verdicts of the chosen policy, details of the selection.
     auto *settingsPane = new QWidget(m_tabs);
@@ -741,6 +766,8 @@ void MainWindow::openStore(const ConnectionProfile &profile, const QString &pass
     m_usersView->horizontalHeader()->setSectionResizeMode(UsersModel::UserColumn,
                                                           QHeaderView::Stretch);
     m_usersView->horizontalHeader()->setStretchLastSection(false);
+    fitColumnsToTypicalText(m_usersView, &UsersModel::typicalText);
+    fitColumnsToTypicalText(m_sessionsView, &SessionsModel::typicalText);
     m_usersView->horizontalHeader()->restoreState(
         m_settings->value(QStringLiteral("window/usersHeader")).toByteArray());
     m_sessionsView->horizontalHeader()->restoreState(
@@ -863,7 +890,12 @@ void MainWindow::connectClient()
                     return;
                 }
                 m_payloadView->expandToDepth(1);
-                m_payloadView->resizeColumnToContents(0);
+                // Keys whole, unless an odd one would push the values out of sight.
+                m_payloadView->resizeColumnToContents(PayloadModel::KeyColumn);
+                m_payloadView->setColumnWidth(
+                    PayloadModel::KeyColumn,
+                    std::min(m_payloadView->columnWidth(PayloadModel::KeyColumn),
+                             m_payloadView->viewport()->width() / 2));
                 const QString warning = detail.decoded.warning.isEmpty()
                     ? QString()
                     : QStringLiteral(" — ") + detail.decoded.warning;
@@ -1172,6 +1204,14 @@ void MainWindow::onSessionsPageLoaded()
     if (!m_sessions->staleIndexIds().isEmpty())
         header += tr(" · index: %n stale id(s)", "", int(m_sessions->staleIndexIds().size()));
     m_sessionsHeader->setText(header);
+    // The heading names the user whose sessions are listed: the column would repeat it. An
+    // optional column none of the loaded sessions fills only takes room.
+    m_sessionsView->setColumnHidden(SessionsModel::UserColumn, m_sessions->user().has_value());
+    if (rows > 0) {
+        for (const int column : {SessionsModel::StartedColumn, SessionsModel::LastAccessColumn,
+                                 SessionsModel::DeviceColumn})
+            m_sessionsView->setColumnHidden(column, m_sessions->isColumnBlank(column));
+    }
 
     if (rows == 0 && !m_sessions->isLoading()) {
         m_emptyState->setText(

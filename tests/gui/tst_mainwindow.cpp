@@ -32,6 +32,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
+#include <QTreeView>
 
 using namespace SessionDesk;
 using SessionDesk::Test::RedisServer;
@@ -84,6 +85,7 @@ private slots:
     void asksForPasswordAndNeverSavesIt();
     void dynamoDbTableWorksTheSameWay();
     void detectsTheLayoutAndLetsTheOperatorChooseAnother();
+    void columnsShowTheirValuesWhole();
 
 private:
     // Opens the test store and waits until users and the first page of sessions are shown.
@@ -658,6 +660,87 @@ void TestMainWindow::detectsTheLayoutAndLetsTheOperatorChooseAnother()
     QCOMPARE(m_window->client()->layout().schema, QStringLiteral("connect-redis"));
     QTRY_VERIFY(!m_window->usersModel()->isLoading());
     QCOMPARE(m_window->usersModel()->rowCount(), 0);
+}
+
+// In a window of the README's screenshots (1440 x 820), an e-mail address, dates, TTLs and
+// payload values are shown whole (no "…"), columns no session fills are hidden, and the user
+// column is hidden while the heading names the user.
+void TestMainWindow::columnsShowTheirValuesWhole()
+{
+    const QString user = QStringLiteral("amelia.rossi-whitfield@example.com");
+    QByteArray value = session(user.toUtf8(), "tok-amelia");
+    value.replace(R"("path":"/")", R"("path":"/","expires":"2026-12-31T23:59:59.000Z")");
+    m_server.cli({QStringLiteral("SET"), QStringLiteral("sess:amelia"), QString::fromUtf8(value),
+                  QStringLiteral("EX"), QStringLiteral("7200")});
+    m_window = Test::newWindow(m_dir);
+    m_window->resize(1440, 820);
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    ConnectionProfile profile;
+    profile.name = QStringLiteral("test");
+    profile.url = m_server.url();
+    m_window->openStore(profile);
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->usersModel()->rowCount() == 4
+                                 && !m_window->usersModel()->isLoading()
+                                 && !m_window->sessionsModel()->isLoading(),
+                             10000);
+    QTableView *users = view("usersView");
+    QTableView *sessions = view("sessionsView");
+    // Every visible cell of a view fits its column.
+    const auto checkWhole = [](QTableView *table) {
+        const QFontMetrics metrics = table->fontMetrics();
+        for (int column = 0; column < table->model()->columnCount(); ++column) {
+            if (table->isColumnHidden(column))
+                continue;
+            for (int row = 0; row < table->model()->rowCount(); ++row) {
+                const QString text = table->model()->index(row, column).data().toString();
+                QVERIFY2(metrics.horizontalAdvance(text) < table->columnWidth(column),
+                         qPrintable(QStringLiteral("column %1 is %2 px, \"%3\" needs %4 px")
+                                        .arg(column)
+                                        .arg(table->columnWidth(column))
+                                        .arg(text)
+                                        .arg(metrics.horizontalAdvance(text))));
+            }
+        }
+    };
+    checkWhole(users);
+    if (QTest::currentTestFailed())
+        return;
+    // Every session, with its user; none of them says when it started, was last used or from
+    // which device.
+    QVERIFY(!sessions->isColumnHidden(SessionsModel::UserColumn));
+    QVERIFY(sessions->isColumnHidden(SessionsModel::StartedColumn));
+    QVERIFY(sessions->isColumnHidden(SessionsModel::LastAccessColumn));
+    QVERIFY(sessions->isColumnHidden(SessionsModel::DeviceColumn));
+    QVERIFY(!sessions->isColumnHidden(SessionsModel::ExpiresColumn));
+
+    users->selectRow(rowOfUser(user));
+    QTRY_COMPARE(m_window->sessionsModel()->user().value_or(QString()), user);
+    QTRY_VERIFY(!m_window->sessionsModel()->isLoading());
+    QCOMPARE(m_window->sessionsModel()->rowCount(), 1);
+    QVERIFY(sessions->isColumnHidden(SessionsModel::UserColumn));
+    checkWhole(sessions);
+    if (QTest::currentTestFailed())
+        return;
+
+    // The payload's values get the room: a cookie's expiry date shows whole.
+    sessions->selectRow(0);
+    QTRY_VERIFY(m_window->payloadModel()->hasSession());
+    auto *payload = m_window->findChild<QTreeView *>(QStringLiteral("payloadView"));
+    const QModelIndex cookie = m_window->payloadModel()->index(0, PayloadModel::KeyColumn);
+    QCOMPARE(cookie.data().toString(), QStringLiteral("cookie"));
+    bool sawExpires = false;
+    for (int row = 0; row < m_window->payloadModel()->rowCount(cookie); ++row) {
+        const QModelIndex key =
+            m_window->payloadModel()->index(row, PayloadModel::KeyColumn, cookie);
+        if (key.data().toString() != u"expires")
+            continue;
+        sawExpires = true;
+        const QString text = key.siblingAtColumn(PayloadModel::ValueColumn).data().toString();
+        QVERIFY2(payload->fontMetrics().horizontalAdvance(text)
+                     < payload->columnWidth(PayloadModel::ValueColumn),
+                 qPrintable(text));
+    }
+    QVERIFY(sawExpires);
 }
 
 QTEST_MAIN(TestMainWindow)
