@@ -82,6 +82,39 @@ QString SessionsModel::formatTtl(qint64 ms)
     return s >= 86400 ? tr("%1d %2").arg(s / 86400).arg(hms) : hms;
 }
 
+QString SessionsModel::formatWhen(const QDateTime &time, const QDateTime &now)
+{
+    if (!time.isValid())
+        return {};
+    const QLocale locale;
+    const QDateTime local = time.toLocalTime();
+    const qint64 days = now.toLocalTime().date().daysTo(local.date());
+    const QString clock = locale.toString(local.time(), QLocale::ShortFormat);
+    if (days == 0)
+        return clock;
+    if (days >= -6 && days <= 6) {
+        return tr("%1 %2", "weekday and time")
+            .arg(locale.dayName(local.date().dayOfWeek(), QLocale::ShortFormat), clock);
+    }
+    return locale.toString(local.date(), QLocale::ShortFormat);
+}
+
+QString SessionsModel::formatAgo(const QDateTime &time, const QDateTime &now)
+{
+    if (!time.isValid())
+        return {};
+    const qint64 seconds = time.secsTo(now);
+    if (seconds < 0 || seconds >= 7 * 86400)
+        return formatWhen(time, now);
+    if (seconds < 60)
+        return tr("just now");
+    if (seconds < 3600)
+        return tr("%1 min ago").arg(seconds / 60);
+    if (seconds < 86400)
+        return tr("%1 h ago").arg(seconds / 3600);
+    return tr("%1 d ago").arg(seconds / 86400);
+}
+
 QString SessionsModel::typicalText(int column)
 {
     const QLocale locale;
@@ -92,8 +125,13 @@ QString SessionsModel::typicalText(int column)
         return QStringLiteral("firstname.lastname@example.com");
     case StartedColumn:
     case LastAccessColumn:
-    case ExpiresColumn:
-        return locale.toString(QDateTime(QDate(2026, 12, 31), QTime(23, 59)), QLocale::ShortFormat);
+    case ExpiresColumn: {
+        // The longer of a weekday with a time and a date.
+        const QDateTime now(QDate(2026, 12, 30), QTime(12, 0));
+        const QString weekday = formatWhen(now.addDays(-1).addSecs(11 * 3600 + 59 * 60), now);
+        const QString date = formatWhen(now.addDays(-300), now);
+        return weekday.size() > date.size() ? weekday : date;
+    }
     case TtlColumn:
         return formatTtl((13 * 86400 + 23 * 3600 + 59 * 60 + 59) * 1000LL);
     case SizeColumn:
@@ -110,9 +148,23 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
         return {};
     const SessionSummary &s = m_rows.at(index.row());
     const QLocale locale;
-    const auto time = [&locale](const QDateTime &t) {
-        return t.isValid() ? locale.toString(t.toLocalTime(), QLocale::ShortFormat) : QString();
-    };
+    const QDateTime now = m_now();
+    if (role == Qt::ToolTipRole) {
+        // The whole date and time behind a compact one.
+        const auto whole = [&locale](const QDateTime &t) {
+            return t.isValid() ? locale.toString(t.toLocalTime(), QLocale::LongFormat) : QString();
+        };
+        switch (index.column()) {
+        case StartedColumn:
+            return whole(s.startedAt);
+        case LastAccessColumn:
+            return whole(s.lastAccessAt);
+        case ExpiresColumn:
+            return whole(s.expiresAt);
+        default:
+            break;
+        }
+    }
     if (role == SessionIdRole)
         return s.id;
     if (role == UserRole)
@@ -124,13 +176,13 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
         case UserColumn:
             return s.user.isEmpty() && role == Qt::DisplayRole ? tr("(none)") : s.user;
         case StartedColumn:
-            return time(s.startedAt);
+            return formatWhen(s.startedAt, now);
         case LastAccessColumn:
-            return time(s.lastAccessAt);
+            return formatAgo(s.lastAccessAt, now);
         case TtlColumn:
             return formatTtl(remainingMs(s));
         case ExpiresColumn:
-            return time(s.expiresAt);
+            return formatWhen(s.expiresAt, now);
         case SizeColumn:
             if (role == Qt::ToolTipRole && s.valueType != u"string")
                 return tr("A Redis %1 under the session prefix").arg(s.valueType);
@@ -292,7 +344,8 @@ void SessionsModel::tick()
 {
     if (m_rows.isEmpty())
         return;
-    emit dataChanged(index(0, TtlColumn), index(int(m_rows.size()) - 1, TtlColumn),
+    // TTLs count down, "min ago" counts up, and "today" moves at midnight.
+    emit dataChanged(index(0, StartedColumn), index(int(m_rows.size()) - 1, ExpiresColumn),
                      {Qt::DisplayRole, Qt::ToolTipRole, Qt::AccessibleTextRole});
 }
 

@@ -65,6 +65,12 @@ public:
     void setClock(Clock clock) { m_now = std::move(clock); }
     // Formats a remaining TTL as the column shows it: "1:58:01", "3d 04:10:00".
     static QString formatTtl(qint64 ms);
+    // A time as mail clients show one, compact and unambiguous beside `now`: the time alone
+    // today, weekday and time within six days either side, the date otherwise.
+    static QString formatWhen(const QDateTime &time, const QDateTime &now);
+    // How long ago, for a last access: "just now", "12 min ago", "5 h ago", "3 d ago"; older
+    // than a week (or in the future, a clock skew) as formatWhen() has it.
+    static QString formatAgo(const QDateTime &time, const QDateTime &now);
     // Text as wide as a typical value of the column, as the column shows it: what a view needs
     // to size its columns before any row is loaded.
     static QString typicalText(int column);

@@ -38,6 +38,7 @@ private slots:
     void staleRepliesAreDropped();
     void userSessionsFromIndex();
     void ttlCountsDownInItsColumnOnly();
+    void timesAreCompactWithTheWholeInTheTooltip();
     void usersModelCountsAndAdjusts();
     void usersCountingShowsTheKeysScanned();
     void payloadMasksUntilRevealed();
@@ -179,8 +180,9 @@ void TestModels::ttlCountsDownInItsColumnOnly()
     QVERIFY(changed.wait(3000));
     const QModelIndex topLeft = changed.first().at(0).value<QModelIndex>();
     const QModelIndex bottomRight = changed.first().at(1).value<QModelIndex>();
-    QCOMPARE(topLeft.column(), int(SessionsModel::TtlColumn));
-    QCOMPARE(bottomRight.column(), int(SessionsModel::TtlColumn));
+    // The times' columns (TTL, "min ago", "today"), not the id, user, size or device.
+    QCOMPARE(topLeft.column(), int(SessionsModel::StartedColumn));
+    QCOMPARE(bottomRight.column(), int(SessionsModel::ExpiresColumn));
     QCOMPARE(bottomRight.row(), model.rowCount() - 1);
     QVERIFY2(ttl.data().toString().startsWith(QStringLiteral("0:49:"))
                  || ttl.data().toString() == QStringLiteral("0:50:00"),
@@ -190,6 +192,51 @@ void TestModels::ttlCountsDownInItsColumnOnly()
     QCOMPARE(SessionsModel::formatTtl(-1), QStringLiteral("no expiry"));
     QCOMPARE(SessionsModel::formatTtl((2 * 86400 + 3600 + 61) * 1000LL),
              QStringLiteral("2d 1:01:01"));
+}
+
+// Started and expires read like a mail client's dates, a last access as how long ago; the
+// tooltip has the whole date and time.
+void TestModels::timesAreCompactWithTheWholeInTheTooltip()
+{
+    const QLocale locale;
+    const QDateTime now(QDate(2026, 12, 2), QTime(12, 0)); // local time, a Wednesday
+    const QDateTime morning(QDate(2026, 12, 2), QTime(9, 12));
+    QCOMPARE(SessionsModel::formatWhen(morning, now),
+             locale.toString(QTime(9, 12), QLocale::ShortFormat));
+    QCOMPARE(SessionsModel::formatWhen(morning.addDays(-2), now),
+             locale.dayName(1, QLocale::ShortFormat) + u' '
+                 + locale.toString(QTime(9, 12), QLocale::ShortFormat));
+    QCOMPARE(SessionsModel::formatWhen(morning.addDays(5), now),
+             locale.dayName(1, QLocale::ShortFormat) + u' '
+                 + locale.toString(QTime(9, 12), QLocale::ShortFormat));
+    QCOMPARE(SessionsModel::formatWhen(morning.addDays(-10), now),
+             locale.toString(QDate(2026, 11, 22), QLocale::ShortFormat));
+    QCOMPARE(SessionsModel::formatWhen(QDateTime(), now), QString());
+
+    QCOMPARE(SessionsModel::formatAgo(now.addSecs(-30), now), QStringLiteral("just now"));
+    QCOMPARE(SessionsModel::formatAgo(now.addSecs(-12 * 60 - 59), now),
+             QStringLiteral("12 min ago"));
+    QCOMPARE(SessionsModel::formatAgo(now.addSecs(-5 * 3600), now), QStringLiteral("5 h ago"));
+    QCOMPARE(SessionsModel::formatAgo(now.addDays(-3), now), QStringLiteral("3 d ago"));
+    QCOMPARE(SessionsModel::formatAgo(now.addDays(-10), now),
+             SessionsModel::formatWhen(now.addDays(-10), now));
+    // A last access in the future (clocks disagree) is a time, not "-5 min ago".
+    QCOMPARE(SessionsModel::formatAgo(now.addSecs(300), now),
+             locale.toString(now.addSecs(300).time(), QLocale::ShortFormat));
+
+    // In the model: the sessions' last access (20 Nov 2025) as a date, the whole in the tooltip.
+    auto c = client();
+    SessionsModel model(c.get());
+    model.setClock([now] { return now.toUTC(); });
+    QSignalSpy pages(&model, &SessionsModel::pageLoaded);
+    model.showUser(QStringLiteral("user2@example.org"));
+    QVERIFY(pages.wait(10000));
+    const QModelIndex lastAccess = model.index(0, SessionsModel::LastAccessColumn);
+    const QDateTime stored = QDateTime::fromMSecsSinceEpoch(1763625600000, Qt::UTC);
+    QCOMPARE(lastAccess.data().toString(),
+             locale.toString(stored.toLocalTime().date(), QLocale::ShortFormat));
+    QCOMPARE(lastAccess.data(Qt::ToolTipRole).toString(),
+             locale.toString(stored.toLocalTime(), QLocale::LongFormat));
 }
 
 void TestModels::usersModelCountsAndAdjusts()
