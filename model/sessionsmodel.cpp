@@ -4,8 +4,6 @@
 
 #include <QLocale>
 
-#include <algorithm>
-
 namespace SessionDesk {
 
 SessionsModel::SessionsModel(StoreClient *client, QObject *parent)
@@ -34,6 +32,8 @@ SessionsModel::SessionsModel(StoreClient *client, QObject *parent)
                 if (!fresh.isEmpty()) {
                     beginInsertRows({}, int(m_rows.size()), int(m_rows.size() + fresh.size() - 1));
                     m_rows.append(fresh);
+                    for (const SessionSummary &s : std::as_const(fresh))
+                        countOptional(s, +1);
                     endInsertRows();
                 }
                 emit loadingChanged(false);
@@ -266,6 +266,7 @@ void SessionsModel::start(std::optional<QString> user)
     m_request = 0;
     beginResetModel();
     m_rows.clear();
+    m_filled = {};
     m_ids.clear();
     m_stale.clear();
     m_cursor.clear();
@@ -293,6 +294,7 @@ void SessionsModel::clear()
     m_request = 0;
     beginResetModel();
     m_rows.clear();
+    m_filled = {};
     m_ids.clear();
     m_stale.clear();
     m_started = false;
@@ -310,21 +312,33 @@ int SessionsModel::rowOf(const QByteArray &id) const
     return -1;
 }
 
-bool SessionsModel::isColumnBlank(int column) const
+// How many rows fill each optional column, kept as rows come and go: a page of a million
+// loaded rows must not mean a pass over all of them.
+int SessionsModel::optionalSlot(int column)
 {
-    const auto blank = [this](auto hasValue) {
-        return std::none_of(m_rows.cbegin(), m_rows.cend(), hasValue);
-    };
     switch (column) {
     case StartedColumn:
-        return blank([](const SessionSummary &s) { return s.startedAt.isValid(); });
+        return 0;
     case LastAccessColumn:
-        return blank([](const SessionSummary &s) { return s.lastAccessAt.isValid(); });
+        return 1;
     case DeviceColumn:
-        return blank([](const SessionSummary &s) { return !s.device.isEmpty(); });
+        return 2;
     default:
-        return false;
+        return -1;
     }
+}
+
+void SessionsModel::countOptional(const SessionSummary &s, int delta)
+{
+    m_filled[0] += s.startedAt.isValid() ? delta : 0;
+    m_filled[1] += s.lastAccessAt.isValid() ? delta : 0;
+    m_filled[2] += s.device.isEmpty() ? 0 : delta;
+}
+
+bool SessionsModel::isColumnBlank(int column) const
+{
+    const int slot = optionalSlot(column);
+    return slot >= 0 && m_filled[slot] == 0;
 }
 
 void SessionsModel::removeSessions(const QList<QByteArray> &ids)
@@ -334,6 +348,7 @@ void SessionsModel::removeSessions(const QList<QByteArray> &ids)
         if (row < 0)
             continue;
         beginRemoveRows({}, row, row);
+        countOptional(m_rows.at(row), -1);
         m_rows.removeAt(row);
         m_ids.remove(id);
         endRemoveRows();

@@ -6,6 +6,7 @@
 #include <QSet>
 #include <QTimer>
 
+#include <array>
 #include <functional>
 #include <optional>
 
@@ -84,10 +85,13 @@ private:
     void start(std::optional<QString> user);
     void tick();
     qint64 remainingMs(const SessionSummary &s) const;
+    static int optionalSlot(int column); // index into m_filled, or -1
+    void countOptional(const SessionSummary &s, int delta);
 
     StoreClient *m_client;
     std::optional<QString> m_user;
     QList<SessionSummary> m_rows;
+    std::array<qsizetype, 3> m_filled{}; // rows with a started, last access, device value
     QSet<QByteArray> m_ids;
     QList<QByteArray> m_stale;
     QByteArray m_cursor;

@@ -160,6 +160,19 @@ void TestModels::userSessionsFromIndex()
     QCOMPARE(model.rowCount(), 4);
     QCOMPARE(model.staleIndexIds(), QList<QByteArray>{"gone"});
     QVERIFY(!model.canFetchMore({}));
+    // Which optional columns these sessions fill (a last access only), as rows come and go.
+    QVERIFY(!model.isColumnBlank(SessionsModel::LastAccessColumn));
+    QVERIFY(model.isColumnBlank(SessionsModel::StartedColumn));
+    QVERIFY(model.isColumnBlank(SessionsModel::DeviceColumn));
+    QVERIFY(!model.isColumnBlank(SessionsModel::IdColumn));
+    QList<QByteArray> ids;
+    for (int row = 0; row < model.rowCount(); ++row)
+        ids << model.index(row, 0).data(SessionsModel::SessionIdRole).toByteArray();
+    model.removeSessions(ids.mid(1));
+    QVERIFY(!model.isColumnBlank(SessionsModel::LastAccessColumn));
+    model.removeSessions(ids.mid(0, 1));
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY(model.isColumnBlank(SessionsModel::LastAccessColumn));
 }
 
 void TestModels::ttlCountsDownInItsColumnOnly()
