@@ -359,9 +359,16 @@ void SessionsModel::tick()
 {
     if (m_rows.isEmpty())
         return;
-    // TTLs count down, "min ago" counts up, and "today" moves at midnight.
-    emit dataChanged(index(0, StartedColumn), index(int(m_rows.size()) - 1, ExpiresColumn),
-                     {Qt::DisplayRole, Qt::ToolTipRole, Qt::AccessibleTextRole});
+    const int last = int(m_rows.size()) - 1;
+    const QList<int> roles{Qt::DisplayRole, Qt::ToolTipRole, Qt::AccessibleTextRole};
+    emit dataChanged(index(0, TtlColumn), index(last, TtlColumn), roles);
+    // "12 min ago" and "today" move with the minute, not the second.
+    const qint64 minute = m_now().toSecsSinceEpoch() / 60;
+    if (minute != m_tickMinute) {
+        m_tickMinute = minute;
+        emit dataChanged(index(0, StartedColumn), index(last, LastAccessColumn), roles);
+        emit dataChanged(index(0, ExpiresColumn), index(last, ExpiresColumn), roles);
+    }
 }
 
 } // namespace SessionDesk

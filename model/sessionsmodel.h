@@ -100,6 +100,7 @@ private:
     StoreClient::RequestId m_request = 0;
     int m_pageSize = 500;
     QTimer m_ttlTimer;
+    qint64 m_tickMinute = 0; // minutes since the epoch at the last tick
     Clock m_now = [] { return QDateTime::currentDateTimeUtc(); };
 };
 

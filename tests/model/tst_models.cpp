@@ -193,10 +193,25 @@ void TestModels::ttlCountsDownInItsColumnOnly()
     QVERIFY(changed.wait(3000));
     const QModelIndex topLeft = changed.first().at(0).value<QModelIndex>();
     const QModelIndex bottomRight = changed.first().at(1).value<QModelIndex>();
-    // The times' columns (TTL, "min ago", "today"), not the id, user, size or device.
-    QCOMPARE(topLeft.column(), int(SessionsModel::StartedColumn));
-    QCOMPARE(bottomRight.column(), int(SessionsModel::ExpiresColumn));
+    QCOMPARE(topLeft.column(), int(SessionsModel::TtlColumn));
+    QCOMPARE(bottomRight.column(), int(SessionsModel::TtlColumn));
     QCOMPARE(bottomRight.row(), model.rowCount() - 1);
+    // A new minute: the other times too ("12 min ago", "today"), never the id, user or size.
+    QSet<int> columns;
+    for (const QList<QVariant> &signal : std::as_const(changed)) {
+        for (int c = signal.at(0).value<QModelIndex>().column();
+             c <= signal.at(1).value<QModelIndex>().column(); ++c)
+            columns.insert(c);
+    }
+    QCOMPARE(columns,
+             (QSet<int>{SessionsModel::StartedColumn, SessionsModel::LastAccessColumn,
+                        SessionsModel::TtlColumn, SessionsModel::ExpiresColumn}));
+    // Within the minute, the TTL alone.
+    changed.clear();
+    QVERIFY(changed.wait(3000));
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.first().at(0).value<QModelIndex>().column(), int(SessionsModel::TtlColumn));
+    QCOMPARE(changed.first().at(1).value<QModelIndex>().column(), int(SessionsModel::TtlColumn));
     QVERIFY2(ttl.data().toString().startsWith(QStringLiteral("0:49:"))
                  || ttl.data().toString() == QStringLiteral("0:50:00"),
              qPrintable(ttl.data().toString()));
