@@ -259,7 +259,7 @@ void SessionsModel::fetchMore(const QModelIndex &parent)
     emit loadingChanged(true);
 }
 
-void SessionsModel::start(std::optional<QString> user)
+void SessionsModel::reset(std::optional<QString> user, bool started)
 {
     if (m_request != 0)
         m_client->cancel(m_request);
@@ -271,9 +271,14 @@ void SessionsModel::start(std::optional<QString> user)
     m_stale.clear();
     m_cursor.clear();
     m_user = std::move(user);
-    m_atEnd = false;
-    m_started = true;
+    m_started = started;
+    m_atEnd = !started;
     endResetModel();
+}
+
+void SessionsModel::start(std::optional<QString> user)
+{
+    reset(std::move(user), true);
     fetchMore({});
 }
 
@@ -289,18 +294,7 @@ void SessionsModel::showUser(const QString &user)
 
 void SessionsModel::clear()
 {
-    if (m_request != 0)
-        m_client->cancel(m_request);
-    m_request = 0;
-    beginResetModel();
-    m_rows.clear();
-    m_filled = {};
-    m_ids.clear();
-    m_stale.clear();
-    m_started = false;
-    m_atEnd = true;
-    m_user.reset();
-    endResetModel();
+    reset(std::nullopt, false);
 }
 
 int SessionsModel::rowOf(const QByteArray &id) const

@@ -82,6 +82,8 @@ signals:
     void failed(const QString &message);
 
 private:
+    // Cancels the page in flight and drops every row; `started` lets fetchMore() load pages.
+    void reset(std::optional<QString> user, bool started);
     void start(std::optional<QString> user);
     void tick();
     qint64 remainingMs(const SessionSummary &s) const;
