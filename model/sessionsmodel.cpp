@@ -221,7 +221,12 @@ QVariant SessionsModel::headerData(int section, Qt::Orientation orientation, int
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
-    switch (section) {
+    return columnTitle(section);
+}
+
+QString SessionsModel::columnTitle(int column)
+{
+    switch (column) {
     case IdColumn:
         return tr("Session");
     case UserColumn:

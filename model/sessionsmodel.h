@@ -66,6 +66,8 @@ public:
     void setClock(Clock clock) { m_now = std::move(clock); }
     // Formats a remaining TTL as the column shows it: "1:58:01", "3d 04:10:00".
     static QString formatTtl(qint64 ms);
+    // The column's header text.
+    static QString columnTitle(int column);
     // A time as mail clients show one, compact and unambiguous beside `now`: the time alone
     // today, weekday and time within six days either side, the date otherwise.
     static QString formatWhen(const QDateTime &time, const QDateTime &now);

@@ -252,6 +252,36 @@ void MainWindow::createActions()
         connect(action, &QAction::triggered, this, [this, i] { m_tabs->setCurrentIndex(i); });
         m_tabActions << action;
     }
+    // Which session columns are shown: kept in the settings by name, so that a column added
+    // later does not inherit another's choice.
+    const QStringList columnNames = {QString(),
+                                     QStringLiteral("user"),
+                                     QStringLiteral("started"),
+                                     QStringLiteral("lastAccess"),
+                                     QStringLiteral("ttl"),
+                                     QStringLiteral("expires"),
+                                     QStringLiteral("size"),
+                                     QStringLiteral("device")};
+    Q_ASSERT(columnNames.size() == SessionsModel::ColumnCount);
+    const QStringList hidden =
+        m_settings->value(QStringLiteral("window/hiddenSessionColumns")).toStringList();
+    m_sessionColumnActions.append(nullptr); // the session id is always shown
+    for (int column = 1; column < SessionsModel::ColumnCount; ++column) {
+        auto *action = new QAction(SessionsModel::columnTitle(column), this);
+        action->setObjectName(QStringLiteral("actionSessionColumn_") + columnNames.at(column));
+        action->setCheckable(true);
+        action->setChecked(!hidden.contains(columnNames.at(column)));
+        connect(action, &QAction::toggled, this, [this, columnNames] {
+            QStringList names;
+            for (int c = 1; c < m_sessionColumnActions.size(); ++c) {
+                if (!m_sessionColumnActions.at(c)->isChecked())
+                    names << columnNames.at(c);
+            }
+            m_settings->setValue(QStringLiteral("window/hiddenSessionColumns"), names);
+            applySessionColumns();
+        });
+        m_sessionColumnActions.append(action);
+    }
 
     connect(m_findAction, &QAction::triggered, this, [this] {
         m_searchEdit->setFocus();
@@ -307,6 +337,10 @@ void MainWindow::createMenus()
     session->addAction(m_destroyAllAction);
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addActions(m_tabActions);
+    view->addSeparator();
+    m_sessionColumnsMenu = view->addMenu(tr("Session &columns"));
+    m_sessionColumnsMenu->setObjectName(QStringLiteral("sessionColumnsMenu"));
+    m_sessionColumnsMenu->addActions(m_sessionColumnActions.mid(1));
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addActions({m_shortcutsAction, m_demoAction});
     help->addSeparator();
@@ -417,6 +451,12 @@ void MainWindow::createWidgets()
     m_sessionsView->addActions(
         {m_revokeAction, m_logoutAction, m_copyIdAction, m_copyUserAction, m_exportAction});
     sessionsLayout->addWidget(m_sessionsView, 1);
+    QHeaderView *sessionsHeader = m_sessionsView->horizontalHeader();
+    sessionsHeader->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(sessionsHeader, &QWidget::customContextMenuRequested, this,
+            [this, sessionsHeader](const QPoint &at) {
+                m_sessionColumnsMenu->popup(sessionsHeader->mapToGlobal(at));
+            });
     m_emptyState = new QLabel(sessionsPane);
     m_emptyState->setObjectName(QStringLiteral("emptyState"));
     m_emptyState->setWordWrap(true);
@@ -1182,6 +1222,20 @@ void MainWindow::onSessionSelected()
     updateActions();
 }
 
+void MainWindow::applySessionColumns()
+{
+    if (!m_sessions)
+        return;
+    for (int column = 1; column < SessionsModel::ColumnCount; ++column) {
+        // The heading names the user whose sessions are listed: the column would repeat it. An
+        // optional column none of the loaded sessions fills (none while loading) only takes room.
+        const bool hidden = !m_sessionColumnActions.at(column)->isChecked()
+            || (column == SessionsModel::UserColumn && m_sessions->user())
+            || m_sessions->isColumnBlank(column);
+        m_sessionsView->setColumnHidden(column, hidden);
+    }
+}
+
 void MainWindow::onSessionsPageLoaded()
 {
     if (!m_sessions)
@@ -1204,14 +1258,7 @@ void MainWindow::onSessionsPageLoaded()
     if (!m_sessions->staleIndexIds().isEmpty())
         header += tr(" · index: %n stale id(s)", "", int(m_sessions->staleIndexIds().size()));
     m_sessionsHeader->setText(header);
-    // The heading names the user whose sessions are listed: the column would repeat it. An
-    // optional column none of the loaded sessions fills only takes room.
-    m_sessionsView->setColumnHidden(SessionsModel::UserColumn, m_sessions->user().has_value());
-    if (rows > 0) {
-        for (const int column : {SessionsModel::StartedColumn, SessionsModel::LastAccessColumn,
-                                 SessionsModel::DeviceColumn})
-            m_sessionsView->setColumnHidden(column, m_sessions->isColumnBlank(column));
-    }
+    applySessionColumns();
 
     if (rows == 0 && !m_sessions->isLoading()) {
         m_emptyState->setText(

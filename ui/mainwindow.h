@@ -136,6 +136,9 @@ private:
     void onUserSelected();
     void onSessionSelected();
     void onSessionsPageLoaded();
+    // Hides the session columns the operator chose to hide (View → Session columns), the user
+    // column under a user's heading, and optional columns no listed session fills.
+    void applySessionColumns();
     void revokeSelected();
     void logoutUser();
     void destroyAll();
@@ -296,6 +299,8 @@ private:
     QAction *m_aboutAction = nullptr;
     QAction *m_quitAction = nullptr;
     QList<QAction *> m_tabActions;
+    QMenu *m_sessionColumnsMenu = nullptr;
+    QList<QAction *> m_sessionColumnActions; // by column; none for the session id
 };
 
 } // namespace SessionDesk

@@ -18,6 +18,7 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QHeaderView>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -86,6 +87,7 @@ private slots:
     void dynamoDbTableWorksTheSameWay();
     void detectsTheLayoutAndLetsTheOperatorChooseAnother();
     void columnsShowTheirValuesWhole();
+    void sessionColumnsAreChosenAndKept();
 
 private:
     // Opens the test store and waits until users and the first page of sessions are shown.
@@ -741,6 +743,48 @@ void TestMainWindow::columnsShowTheirValuesWhole()
                  qPrintable(text));
     }
     QVERIFY(sawExpires);
+}
+
+// View → Session columns (also the header's context menu) hides and shows a column, and the
+// choice outlives the window; a column no session fills stays hidden whatever is chosen.
+void TestMainWindow::sessionColumnsAreChosenAndKept()
+{
+    openWindow();
+    if (QTest::currentTestFailed())
+        return;
+    QTableView *sessions = view("sessionsView");
+    QAction *size = action("actionSessionColumn_size");
+    QAction *device = action("actionSessionColumn_device");
+    QVERIFY(size && device);
+    QVERIFY(size->isChecked());
+    QVERIFY(!sessions->isColumnHidden(SessionsModel::SizeColumn));
+    size->trigger();
+    QVERIFY(!size->isChecked());
+    QVERIFY(sessions->isColumnHidden(SessionsModel::SizeColumn));
+    QVERIFY(!sessions->isColumnHidden(SessionsModel::TtlColumn));
+    // Checked, but none of these sessions names a device.
+    QVERIFY(device->isChecked());
+    QVERIFY(sessions->isColumnHidden(SessionsModel::DeviceColumn));
+
+    auto *menu = m_window->findChild<QMenu *>(QStringLiteral("sessionColumnsMenu"));
+    QVERIFY(menu);
+    QVERIFY(menu->actions().contains(size));
+    QVERIFY(!menu->isVisible());
+    emit sessions->horizontalHeader()->customContextMenuRequested(QPoint(4, 4));
+    QTRY_VERIFY(menu->isVisible());
+    menu->close();
+
+    // A new window over the same settings keeps the choice, and gives it back.
+    m_window.reset();
+    openWindow();
+    if (QTest::currentTestFailed())
+        return;
+    sessions = view("sessionsView");
+    size = action("actionSessionColumn_size");
+    QVERIFY(!size->isChecked());
+    QVERIFY(sessions->isColumnHidden(SessionsModel::SizeColumn));
+    size->trigger();
+    QVERIFY(!sessions->isColumnHidden(SessionsModel::SizeColumn));
 }
 
 QTEST_MAIN(TestMainWindow)
