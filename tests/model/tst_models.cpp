@@ -198,10 +198,10 @@ void TestModels::ttlCountsDownInItsColumnOnly()
     QCOMPARE(bottomRight.row(), model.rowCount() - 1);
     // A new minute: the other times too ("12 min ago", "today"), never the id, user or size.
     QSet<int> columns;
-    for (const QList<QVariant> &signal : std::as_const(changed)) {
-        for (int c = signal.at(0).value<QModelIndex>().column();
-             c <= signal.at(1).value<QModelIndex>().column(); ++c)
-            columns.insert(c);
+    for (const QList<QVariant> &emitted : std::as_const(changed)) {
+        for (int column = emitted.at(0).value<QModelIndex>().column();
+             column <= emitted.at(1).value<QModelIndex>().column(); ++column)
+            columns.insert(column);
     }
     QCOMPARE(columns,
              (QSet<int>{SessionsModel::StartedColumn, SessionsModel::LastAccessColumn,
