@@ -417,8 +417,8 @@ std::optional<QString> readPassword(const QString &prompt, QTextStream &err)
 {
     std::string line;
     if (stdinIsTerminal()) {
-        err << prompt;
-        err.flush();
+        // Echo off first, then the prompt (as getpass() does): turning echo off discards what
+        // was typed before, so an answer typed as soon as the prompt shows must come after it.
         termios saved{};
         const bool canHide = tcgetattr(STDIN_FILENO, &saved) == 0;
         if (canHide) {
@@ -426,6 +426,8 @@ std::optional<QString> readPassword(const QString &prompt, QTextStream &err)
             hidden.c_lflag &= ~tcflag_t(ECHO);
             tcsetattr(STDIN_FILENO, TCSAFLUSH, &hidden);
         }
+        err << prompt;
+        err.flush();
         int c = 0;
         bool sawEnd = true;
         while ((c = std::getchar()) != EOF) {
