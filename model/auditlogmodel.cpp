@@ -1,5 +1,7 @@
 #include "auditlogmodel.h"
 
+#include "valuetree.h"
+
 #include <QCoreApplication>
 #include <QLocale>
 #include <QPointer>
@@ -66,7 +68,7 @@ QVariant AuditLogModel::data(const QModelIndex &index, int role) const
         return {};
     };
     if (role == Qt::DisplayRole)
-        return text(index.column());
+        return displayText(text(index.column())); // the log is a file anyone may have edited
     if (role == Qt::ToolTipRole) {
         QStringList lines;
         for (int c = 0; c < ColumnCount; ++c) {

@@ -155,14 +155,15 @@ QVariant PayloadModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         switch (index.column()) {
         case KeyColumn:
-            return value.name.isEmpty() ? QStringLiteral("[%1]").arg(node.row) : value.name;
+            return value.name.isEmpty() ? QStringLiteral("[%1]").arg(node.row)
+                                        : displayText(value.name);
         case ValueColumn: {
             if (masked)
                 return kMaskText;
             QString text = valueText(value);
             if (text.size() > kMaxShownChars)
                 text = text.left(kMaxShownChars) + QStringLiteral("…");
-            return text.replace(u'\n', u' ');
+            return displayText(text.replace(u'\n', u' '));
         }
         case TypeColumn:
             return kindName(value.kind);
@@ -173,7 +174,7 @@ QVariant PayloadModel::data(const QModelIndex &index, int role) const
             return tr("A secret, masked. Reveal (Ctrl+R) shows it and is recorded in the audit "
                       "log.");
         if (index.column() == ValueColumn && !value.isContainer())
-            return valueText(value).left(20000);
+            return displayText(valueText(value).left(20000), LineBreaks::Keep);
         return {};
     case SecretRole:
         return value.secret;

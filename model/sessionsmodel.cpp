@@ -174,7 +174,7 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
         case IdColumn:
             return displayBytes(s.id);
         case UserColumn:
-            return s.user.isEmpty() && role == Qt::DisplayRole ? tr("(none)") : s.user;
+            return s.user.isEmpty() && role == Qt::DisplayRole ? tr("(none)") : displayText(s.user);
         case StartedColumn:
             return formatWhen(s.startedAt, now);
         case LastAccessColumn:
@@ -188,7 +188,7 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
                 return tr("A Redis %1 under the session prefix").arg(s.valueType);
             return s.valueType == u"string" ? locale.formattedDataSize(s.sizeBytes) : s.valueType;
         case DeviceColumn:
-            return s.device;
+            return displayText(s.device);
         }
     }
     if (role == SortRole) {

@@ -1,5 +1,7 @@
 #include "usersmodel.h"
 
+#include "valuetree.h"
+
 #include <QLocale>
 #include <QTimer>
 
@@ -58,7 +60,7 @@ QVariant UsersModel::data(const QModelIndex &index, int role) const
     const UserSummary &user = m_list.users.at(index.row());
     switch (role) {
     case Qt::DisplayRole:
-        return index.column() == UserColumn ? QVariant(user.user)
+        return index.column() == UserColumn ? QVariant(displayText(user.user))
                                             : QVariant(QLocale().toString(user.sessions));
     case SortRole:
         return index.column() == UserColumn ? QVariant(user.user) : QVariant(user.sessions);
@@ -68,7 +70,7 @@ QVariant UsersModel::data(const QModelIndex &index, int role) const
         return index.column() == SessionsColumn ? QVariant(Qt::AlignRight | Qt::AlignVCenter)
                                                 : QVariant();
     case Qt::ToolTipRole:
-        return tr("%n session(s) of %1", "", int(user.sessions)).arg(user.user);
+        return tr("%n session(s) of %1", "", int(user.sessions)).arg(displayText(user.user));
     default:
         return {};
     }

@@ -954,13 +954,24 @@ SessionFields extractSessionFields(const QByteArray &raw, const SessionLayout &l
     return SessionFieldReader(layout).read(raw);
 }
 
+namespace {
+
+// Characters that reorder the text around them: embeddings, overrides, isolates and marks.
+bool isBidiControl(char16_t c)
+{
+    return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e)
+        || (c >= 0x2066 && c <= 0x2069);
+}
+
+} // namespace
+
 QString displayBytes(const QByteArray &bytes)
 {
     if (const auto text = validUtf8(bytes)) {
         bool plain = !text->contains(u'\\');
         for (const QChar c : *text) {
-            if (!plain || c.category() == QChar::Other_Control
-                || c == QChar::ReplacementCharacter) {
+            if (!plain || c.category() == QChar::Other_Control || c == QChar::ReplacementCharacter
+                || isBidiControl(c.unicode())) {
                 plain = false;
                 break;
             }
@@ -978,6 +989,30 @@ QString displayBytes(const QByteArray &bytes)
             out += QLatin1Char(char(c));
         else
             out += QStringLiteral("\\x%1").arg(c, 2, 16, QLatin1Char('0'));
+    }
+    return out;
+}
+
+QString displayText(const QString &text, LineBreaks lineBreaks)
+{
+    const auto escaped = [lineBreaks](char16_t c) {
+        if (lineBreaks == LineBreaks::Keep && (c == u'\n' || c == u'\t'))
+            return false;
+        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029
+            || isBidiControl(c);
+    };
+    if (std::none_of(text.cbegin(), text.cend(), [&](QChar c) { return escaped(c.unicode()); }))
+        return text;
+    QString out;
+    out.reserve(text.size() + 16);
+    for (const QChar c : text) {
+        const char16_t u = c.unicode();
+        if (!escaped(u))
+            out += c;
+        else if (u < 0x80)
+            out += QStringLiteral("\\x%1").arg(uint(u), 2, 16, QLatin1Char('0'));
+        else
+            out += QStringLiteral("\\u%1").arg(uint(u), 4, 16, QLatin1Char('0'));
     }
     return out;
 }

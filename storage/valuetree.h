@@ -155,4 +155,12 @@ QDateTime timestampFromNode(const ValueNode &node);
 QString displayBytes(const QByteArray &bytes);
 QByteArray unescapeBytes(const QString &text);
 
+// Text from a store (a user id, a device, a payload) made safe to show on a terminal or a
+// screen: control characters, which a terminal obeys (escape sequences, carriage returns,
+// line breaks unless kept), and bidirectional formatting characters, which reorder what is
+// shown ("Trojan Source"), become \xHH (below U+0080) or \uHHHH. For display only: what goes
+// to a store, an export or --json stays exact.
+enum class LineBreaks { Escape, Keep };
+QString displayText(const QString &text, LineBreaks lineBreaks = LineBreaks::Escape);
+
 } // namespace SessionDesk

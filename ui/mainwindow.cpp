@@ -15,6 +15,7 @@
 #include "shortcutsdialog.h"
 #include "systemsettings.h"
 #include "usersmodel.h"
+#include "valuetree.h"
 #include "verdictdelegate.h"
 
 #include <QAction>
@@ -914,8 +915,9 @@ void MainWindow::connectClient()
                 m_own.remove(id);
                 if (id == m_searchRequest) {
                     m_searchRequest = 0;
-                    const QString user =
-                        detail.summary.user.isEmpty() ? tr("no user") : detail.summary.user;
+                    const QString user = detail.summary.user.isEmpty()
+                        ? tr("no user")
+                        : displayText(detail.summary.user);
                     finishSearch(tr("%1 → session %2, user %3")
                                      .arg(m_searchRef.describe(m_client->layout()),
                                           shortId(detail.summary.id), user));
@@ -1244,7 +1246,8 @@ void MainWindow::onSessionsPageLoaded()
     const int rows = m_sessions->rowCount();
     QString header;
     if (m_sessions->user()) {
-        header = tr("Sessions of %1 · %2").arg(*m_sessions->user(), locale.toString(rows));
+        header =
+            tr("Sessions of %1 · %2").arg(displayText(*m_sessions->user()), locale.toString(rows));
     } else if (m_totalSessions >= 0) {
         header = tr("All sessions · %1 of %2 loaded")
                      .arg(locale.toString(rows), locale.toString(m_totalSessions));
@@ -1262,7 +1265,7 @@ void MainWindow::onSessionsPageLoaded()
 
     if (rows == 0 && !m_sessions->isLoading()) {
         m_emptyState->setText(
-            m_sessions->user() ? tr("No sessions for %1.").arg(*m_sessions->user())
+            m_sessions->user() ? tr("No sessions for %1.").arg(displayText(*m_sessions->user()))
                                : tr("No sessions of the layout “%1” in %2.")
                                      .arg(m_client->layout().description, m_client->targetName()));
         m_emptyState->show();
@@ -1272,9 +1275,9 @@ void MainWindow::onSessionsPageLoaded()
 
     if (!m_pendingUserSearch.isEmpty() && !m_sessions->isLoading()) {
         const QString user = std::exchange(m_pendingUserSearch, QString());
-        finishSearch(rows > 0
-                         ? tr("user %1: %n session(s)", "", rows).arg(user)
-                         : tr("Nothing matches “%1”: no session id, cookie or user.").arg(user));
+        finishSearch(rows > 0 ? tr("user %1: %n session(s)", "", rows).arg(displayText(user))
+                              : tr("Nothing matches “%1”: no session id, cookie or user.")
+                                    .arg(displayText(user)));
     }
     if (!m_selectAfterLoad.isEmpty() && !m_sessions->isLoading()) {
         const int row = m_sessions->rowOf(m_selectAfterLoad);
@@ -1336,7 +1339,7 @@ void MainWindow::revokeSelected()
     if (ids.isEmpty())
         return;
     const QString who = users.size() == 1 && !users.first().isEmpty()
-        ? users.first()
+        ? displayText(users.first())
         : tr("%n users", "", int(users.size()));
     const QString text = ids.size() == 1
         ? tr("Revoke session %1 of %2? That device is signed out at once.")
@@ -1365,8 +1368,8 @@ void MainWindow::logoutUser()
                                    tr("Log %1 out everywhere? This revokes all %n session(s) of "
                                       "this user.",
                                       "", int(count))
-                                       .arg(user),
-                                   tr("Log out %1").arg(user));
+                                       .arg(displayText(user)),
+                                   tr("Log out %1").arg(displayText(user)));
     if (!reason)
         return;
     const StoreClient::RequestId id = m_client->logoutUser(user, *reason, count);

@@ -1059,7 +1059,7 @@ QString Runner::matchSentence(const SessionReference &ref, const QByteArray &id,
 {
     return QStringLiteral("%1 → session %2, user %3")
         .arg(ref.describe(m_store->layout()), displayBytes(id),
-             user.isEmpty() ? QStringLiteral("-") : user);
+             user.isEmpty() ? QStringLiteral("-") : displayText(user));
 }
 
 int Runner::show()
@@ -1104,7 +1104,7 @@ int Runner::show()
     }
     const SessionSummary &s = detail->summary;
     const auto orDash = [](const QString &text) {
-        return text.isEmpty() ? QStringLiteral("-") : text;
+        return text.isEmpty() ? QStringLiteral("-") : displayText(text);
     };
     if (ref->source != SessionReference::Source::SessionId)
         m_out << "matched:    " << matched << '\n';
@@ -1117,16 +1117,20 @@ int Runner::show()
     if (s.lastAccessAt.isValid())
         m_out << "last seen:  " << s.lastAccessAt.toString(Qt::ISODate) << '\n';
     if (!s.device.isEmpty())
-        m_out << "device:     " << s.device << '\n';
+        m_out << "device:     " << displayText(s.device) << '\n';
     m_out << "size:       " << s.sizeBytes << " bytes\n"
           << "encoding:   " << detail->decoded.encoding
           << (m_options.reveal ? "" : " (secrets masked; --reveal shows them, audited)") << '\n';
     if (!detail->decoded.warning.isEmpty())
         m_out << "warning:    " << detail->decoded.warning << '\n';
-    if (value.isObject() || value.isArray())
-        printJson(value);
-    else
-        m_out << value.toString() << '\n';
+    // The payload as people read it: line breaks kept, nothing a terminal would obey (JSON
+    // escapes control characters but not bidirectional ones; \uHHHH keeps it JSON).
+    const QString payload = value.isObject() || value.isArray()
+        ? QString::fromUtf8(
+            (value.isArray() ? QJsonDocument(value.toArray()) : QJsonDocument(value.toObject()))
+                .toJson(QJsonDocument::Indented))
+        : value.toString() + u'\n';
+    m_out << displayText(payload, LineBreaks::Keep);
     return Ok;
 }
 

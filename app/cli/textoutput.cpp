@@ -1,13 +1,25 @@
 #include "textoutput.h"
 
+#include "valuetree.h"
+
 namespace SessionDesk::Cli {
 
 QString TextTable::render() const
 {
+    // Cells hold text from stores and logs: a terminal must not obey what is in it.
+    QList<QStringList> rows;
+    rows.reserve(m_rows.size());
+    for (const QStringList &row : m_rows) {
+        QStringList cells;
+        cells.reserve(row.size());
+        for (const QString &cell : row)
+            cells.append(displayText(cell));
+        rows.append(cells);
+    }
     QList<qsizetype> widths;
     for (const QString &h : m_headers)
         widths.append(h.size());
-    for (const QStringList &row : m_rows) {
+    for (const QStringList &row : rows) {
         for (qsizetype i = 0; i < row.size() && i < widths.size(); ++i)
             widths[i] = std::max(widths[i], row.at(i).size());
     }
@@ -21,7 +33,7 @@ QString TextTable::render() const
         return out + u'\n';
     };
     QString out = line(m_headers);
-    for (const QStringList &row : m_rows)
+    for (const QStringList &row : rows)
         out += line(row);
     return out;
 }

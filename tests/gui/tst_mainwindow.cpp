@@ -88,10 +88,11 @@ private slots:
     void detectsTheLayoutAndLetsTheOperatorChooseAnother();
     void columnsShowTheirValuesWhole();
     void sessionColumnsAreChosenAndKept();
+    void oddUserIdsAreShownEscapedAndActedOnExactly();
 
 private:
     // Opens the test store and waits until users and the first page of sessions are shown.
-    void openWindow(bool locked = false, int firstPageRows = 6);
+    void openWindow(bool locked = false, int firstPageRows = 6, int users = 3);
     bool exists(const QByteArray &key) const
     {
         return m_server.cli({QStringLiteral("EXISTS"), QString::fromUtf8(key)}).trimmed() == "1";
@@ -134,7 +135,7 @@ void TestMainWindow::cleanup()
     m_window.reset();
 }
 
-void TestMainWindow::openWindow(bool locked, int firstPageRows)
+void TestMainWindow::openWindow(bool locked, int firstPageRows, int users)
 {
     m_window = Test::newWindow(m_dir);
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
@@ -145,7 +146,7 @@ void TestMainWindow::openWindow(bool locked, int firstPageRows)
     profile.readOnlyLocked = locked;
     m_window->openStore(profile);
     QVERIFY(m_window->client());
-    QTRY_VERIFY_WITH_TIMEOUT(m_window->usersModel()->rowCount() == 3
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->usersModel()->rowCount() == users
                                  && !m_window->usersModel()->isLoading()
                                  && !m_window->sessionsModel()->isLoading(),
                              10000);
@@ -785,6 +786,47 @@ void TestMainWindow::sessionColumnsAreChosenAndKept()
     QVERIFY(sessions->isColumnHidden(SessionsModel::SizeColumn));
     size->trigger();
     QVERIFY(!sessions->isColumnHidden(SessionsModel::SizeColumn));
+}
+
+// A user id holding a right-to-left override and a line break (what a web app let someone
+// register) is shown escaped in the list, the heading and the logout question, so that it
+// cannot pass for another user; logging it out acts on the exact id.
+void TestMainWindow::oddUserIdsAreShownEscapedAndActedOnExactly()
+{
+    const QString odd = QStringLiteral("mallory\u202eeciffo-kcab\r\nalice");
+    const QString shown = QStringLiteral("mallory\\u202eeciffo-kcab\\x0d\\x0aalice");
+    QByteArray value = session(odd.toUtf8(), "tok-odd");
+    m_server.cli({QStringLiteral("SET"), QStringLiteral("sess:odd1"), QString::fromUtf8(value),
+                  QStringLiteral("EX"), QStringLiteral("7200")});
+    m_server.cli(
+        {QStringLiteral("SADD"), QStringLiteral("user-sessions:") + odd, QStringLiteral("odd1")});
+    openWindow(false, 7, 4);
+    if (QTest::currentTestFailed())
+        return;
+    const int row = rowOfUser(odd); // by the exact id
+    QVERIFY(row >= 0);
+    const QModelIndex cell = view("usersView")->model()->index(row, UsersModel::UserColumn);
+    QCOMPARE(cell.data().toString(), shown);
+    QVERIFY(!cell.data(Qt::ToolTipRole).toString().contains(QChar(0x202e)));
+
+    allowChanges();
+    if (QTest::currentTestFailed())
+        return;
+    view("usersView")->selectRow(row);
+    QTRY_COMPARE(m_window->sessionsModel()->user().value_or(QString()), odd);
+    QTRY_COMPARE(m_window->sessionsModel()->rowCount(), 1);
+    const QString heading = m_window->findChild<QLabel *>(QStringLiteral("sessionsHeader"))->text();
+    QVERIFY2(heading.contains(shown) && !heading.contains(QChar(0x202e)), qPrintable(heading));
+    Dialogs::setNextAnswer(Dialogs::Answer::Accept);
+    action("actionLogoutUser")->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!exists("sess:odd1"), 10000);
+    const QString question = Dialogs::lastQuestionText();
+    QVERIFY2(question.contains(shown) && !question.contains(QChar(0x202e))
+                 && !question.contains(u'\r'),
+             qPrintable(question));
+    QTRY_VERIFY(!exists("user-sessions:" + odd.toUtf8()));
+    for (const char *key : {"sess:a1", "sess:b1", "sess:c1", "user-sessions:alice", "other:keep"})
+        QVERIFY(exists(key));
 }
 
 QTEST_MAIN(TestMainWindow)

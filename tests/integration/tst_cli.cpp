@@ -61,6 +61,7 @@ private slots:
     void infoJson();
     void usersAndSessionsJson();
     void usersJsonKeepsOddNames();
+    void textOutputNeverCarriesTerminalControls();
     void showMasksUnlessRevealed();
     void revokeByCookie();
     void revokeUnknownExitsOne();
@@ -368,6 +369,50 @@ void TestCli::usersJsonKeepsOddNames()
     const Run none = cli(store() << QStringLiteral("--json") << QStringLiteral("users"));
     QCOMPARE(none.exitCode, 0);
     QCOMPARE(none.out, QByteArray("[\n]\n"));
+}
+
+// A user id is whatever a web app stored: escape sequences, carriage returns, line breaks and
+// bidirectional overrides in it are shown escaped on a terminal (a terminal would obey them:
+// recolour, retitle, forge lines, reorder text), and come back exact through --json.
+void TestCli::textOutputNeverCarriesTerminalControls()
+{
+    const QString odd =
+        QStringLiteral("mallory\u001b]0;owned\u0007\r\nfake line\u202eevil\u009b2J");
+    const QString shown =
+        QStringLiteral("mallory\\x1b]0;owned\\x07\\x0d\\x0afake line\\u202eevil\\u009b2J");
+    const QJsonObject session{{QStringLiteral("cookie"), QJsonObject()},
+                              {QStringLiteral("user_id"), odd},
+                              {QStringLiteral("ip"), QStringLiteral("10.0.0.1\u001b[2J")},
+                              {QStringLiteral("note"), QStringLiteral("left\u202eright")}};
+    m_server.cli({QStringLiteral("SET"), QStringLiteral("sess:odd777"),
+                  QString::fromUtf8(QJsonDocument(session).toJson(QJsonDocument::Compact)),
+                  QStringLiteral("EX"), QStringLiteral("3600")});
+    const auto obeyable = [](const QByteArray &out) {
+        for (const char c : out) {
+            if ((uchar(c) < 0x20 && c != '\n') || uchar(c) == 0x7f)
+                return true;
+        }
+        return out.contains("\xe2\x80\xae") || out.contains("\xc2\x9b");
+    };
+    const QList<QStringList> commands = {{QStringLiteral("users")},
+                                         {QStringLiteral("sessions")},
+                                         {QStringLiteral("show"), QStringLiteral("odd777")}};
+    for (const QStringList &command : commands) {
+        const Run run = cli(store() << command);
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(!obeyable(run.out), run.out.constData());
+        QVERIFY2(run.out.contains(shown.toUtf8()), run.out.constData());
+    }
+    const Run show = cli(store() << QStringLiteral("show") << QStringLiteral("odd777"));
+    QVERIFY2(show.out.contains("\"left\\u202eright\""), show.out.constData()); // still JSON
+    QVERIFY2(show.out.contains("10.0.0.1\\x1b[2J"), show.out.constData());
+
+    const Run json = cli(store() << QStringLiteral("--json") << QStringLiteral("users"));
+    QCOMPARE(json.exitCode, 0);
+    QStringList names;
+    for (const QJsonValue &u : json.json().array())
+        names << u[QStringLiteral("user")].toString();
+    QVERIFY2(names.contains(odd), qPrintable(names.join(u'|')));
 }
 
 void TestCli::showMasksUnlessRevealed()

@@ -109,6 +109,8 @@ private slots:
     void unescapeBytesLeavesPlainTextAlone_data();
     void unescapeBytesLeavesPlainTextAlone();
     void displayBytesRoundTripsEveryByte();
+    void displayTextShowsWhatATerminalWouldObey_data();
+    void displayTextShowsWhatATerminalWouldObey();
 
     // sessionlookup
     void resolvesReferences_data();
@@ -924,6 +926,10 @@ void TestValueTree::displayBytesRoundTrip_data()
     QTest::newRow("utf-8 and invalid") << QByteArray("\xc3\xa9\xff") << false;
     QTest::newRow("encoded surrogate") << QByteArray("\xed\xa0\x80") << false;
     QTest::newRow("replacement character") << QByteArray("\xef\xbf\xbd") << false;
+    QTest::newRow("right-to-left override") << QByteArray("ab\xe2\x80\xae"
+                                                          "cd")
+                                            << false;
+    QTest::newRow("isolate") << QByteArray("\xe2\x81\xa6x") << false;
 }
 
 void TestValueTree::displayBytesRoundTrip()
@@ -1006,6 +1012,46 @@ void TestValueTree::displayBytesRoundTripsEveryByte()
         const QByteArray framed = "<" + one + ">";
         QCOMPARE(unescapeBytes(displayBytes(framed)), framed);
     }
+}
+
+void TestValueTree::displayTextShowsWhatATerminalWouldObey_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("keepLineBreaks");
+    QTest::addColumn<QString>("shown");
+
+    const QString same; // shown unchanged
+    QTest::newRow("plain") << QStringLiteral("alice@example.org") << false << same;
+    QTest::newRow("backslash") << QStringLiteral("CORP\\alice") << false << same;
+    QTest::newRow("accents, CJK, emoji")
+        << QStringLiteral("ren\u00e9e \u4e2d \U0001F600") << false << same;
+    QTest::newRow("arabic and hebrew letters")
+        << QStringLiteral("\u0633\u0644\u0627\u05e9") << false << same;
+    QTest::newRow("escape sequence") << QStringLiteral("m\u001b[31mRED\u001b[0m") << false
+                                     << QStringLiteral("m\\x1b[31mRED\\x1b[0m");
+    QTest::newRow("bell, CR, LF, tab") << QStringLiteral("a\u0007b\r\nc\td") << false
+                                       << QStringLiteral("a\\x07b\\x0d\\x0ac\\x09d");
+    QTest::newRow("line breaks kept")
+        << QStringLiteral("a\r\nb\tc") << true << QStringLiteral("a\\x0d\nb\tc");
+    QTest::newRow("nul and delete")
+        << QString::fromUtf16(u"a\u0000b\u007f", 4) << false << QStringLiteral("a\\x00b\\x7f");
+    QTest::newRow("C1 control (8-bit CSI)")
+        << QStringLiteral("a\u009b2J") << false << QStringLiteral("a\\u009b2J");
+    QTest::newRow("right-to-left override")
+        << QStringLiteral("admin\u202egnp.exe") << false << QStringLiteral("admin\\u202egnp.exe");
+    QTest::newRow("isolates and marks") << QStringLiteral("\u2066x\u2069\u200e\u200f\u061c") << true
+                                        << QStringLiteral("\\u2066x\\u2069\\u200e\\u200f\\u061c");
+    QTest::newRow("line separator")
+        << QStringLiteral("a\u2028b") << true << QStringLiteral("a\\u2028b");
+}
+
+void TestValueTree::displayTextShowsWhatATerminalWouldObey()
+{
+    QFETCH(QString, text);
+    QFETCH(bool, keepLineBreaks);
+    QFETCH(QString, shown);
+    const QString expected = shown.isNull() ? text : shown;
+    QCOMPARE(displayText(text, keepLineBreaks ? LineBreaks::Keep : LineBreaks::Escape), expected);
 }
 
 // ---------------------------------------------------------------------------------------------
