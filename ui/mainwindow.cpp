@@ -1459,11 +1459,13 @@ void MainWindow::exportSessions()
     QString csv = QStringLiteral("id,user,ttl_seconds,expires_at,size_bytes,started,last_access,"
                                  "device\n");
     const auto csvField = [](QString value) {
-        if (value.contains(u',') || value.contains(u'"') || value.contains(u'\n'))
-            value = u'"' + value.replace(QStringLiteral("\""), QStringLiteral("\"\"")) + u'"';
-        // A leading = + - @ would run as a formula in a spreadsheet.
-        if (!value.isEmpty() && QStringLiteral("=+-@").contains(value.front()))
+        // A leading = + - @ (or tab, carriage return) would run as a formula in a spreadsheet:
+        // marked as text before quoting, since a spreadsheet strips the quotes first.
+        if (!value.isEmpty() && QStringLiteral("=+-@\t\r").contains(value.front()))
             value.prepend(u'\'');
+        if (value.contains(u',') || value.contains(u'"') || value.contains(u'\n')
+            || value.contains(u'\r'))
+            value = u'"' + value.replace(QStringLiteral("\""), QStringLiteral("\"\"")) + u'"';
         return value;
     };
     for (int row = 0; row < m_sessionsProxy->rowCount(); ++row) {

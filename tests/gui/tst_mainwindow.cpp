@@ -458,7 +458,12 @@ void TestMainWindow::revealIsAudited()
 
 void TestMainWindow::exportVisibleSessions()
 {
-    openWindow();
+    // A user id a spreadsheet would run as a formula, with a comma that needs quoting.
+    const QString formula = QStringLiteral("=SUM(1+2),z");
+    m_server.cli({QStringLiteral("SET"), QStringLiteral("sess:f1"),
+                  QString::fromUtf8(session(formula.toUtf8(), "tok-f1")), QStringLiteral("EX"),
+                  QStringLiteral("7200")});
+    openWindow(false, 7, 4);
     if (QTest::currentTestFailed())
         return;
     auto *filter = m_window->findChild<QLineEdit *>(QStringLiteral("sessionsFilter"));
@@ -474,6 +479,21 @@ void TestMainWindow::exportVisibleSessions()
     QCOMPARE(lines.size(), 2);
     QVERIFY(lines.at(0).startsWith("id,user,ttl_seconds"));
     QVERIFY(lines.at(1).startsWith("c1,carol,"));
+
+    filter->clear();
+    QTest::keyClicks(filter, QStringLiteral("SUM"));
+    QTRY_COMPARE(view("sessionsView")->model()->rowCount(), 1);
+    const QString formulaFile = m_dir.filePath(QStringLiteral("formula.csv"));
+    MainWindow::setNextSaveFileName(formulaFile);
+    QTest::keyClick(m_window.get(), Qt::Key_E, Qt::ControlModifier);
+    QTRY_VERIFY(QFile::exists(formulaFile));
+    QFile formulaCsv(formulaFile);
+    QVERIFY(formulaCsv.open(QIODevice::ReadOnly));
+    const QList<QByteArray> formulaLines = formulaCsv.readAll().trimmed().split('\n');
+    QCOMPARE(formulaLines.size(), 2);
+    // Marked as text inside the quotes: a spreadsheet strips quotes before it looks for "=".
+    const QByteArray expected = "f1,\"'=SUM(1+2),z\",";
+    QVERIFY2(formulaLines.at(1).startsWith(expected), formulaLines.at(1).constData());
 }
 
 void TestMainWindow::errorBannerWhenServerDies()
