@@ -4,6 +4,37 @@
 
 namespace SessionDesk::Cli {
 
+namespace {
+
+// The columns a terminal gives a code point: none for combining marks and format characters,
+// two for East Asian wide and fullwidth characters and most emoji, else one (the ranges of
+// Markus Kuhn's wcwidth, which does not depend on the process's locale as wcwidth(3) does).
+int columnsOf(char32_t c)
+{
+    const QChar::Category category = QChar::category(c);
+    if (category == QChar::Mark_NonSpacing || category == QChar::Mark_Enclosing
+        || category == QChar::Other_Format)
+        return 0;
+    const bool wide = c >= 0x1100
+        && (c <= 0x115f || c == 0x2329 || c == 0x232a || (c >= 0x2e80 && c <= 0xa4cf && c != 0x303f)
+            || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff)
+            || (c >= 0xfe10 && c <= 0xfe19) || (c >= 0xfe30 && c <= 0xfe6f)
+            || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6)
+            || (c >= 0x1f300 && c <= 0x1f64f) || (c >= 0x1f900 && c <= 0x1f9ff)
+            || (c >= 0x20000 && c <= 0x2fffd) || (c >= 0x30000 && c <= 0x3fffd));
+    return wide ? 2 : 1;
+}
+
+qsizetype displayWidth(const QString &text)
+{
+    qsizetype width = 0;
+    for (const char32_t c : text.toUcs4())
+        width += columnsOf(c);
+    return width;
+}
+
+} // namespace
+
 QString TextTable::render() const
 {
     // Cells hold text from stores and logs: a terminal must not obey what is in it.
@@ -16,19 +47,20 @@ QString TextTable::render() const
             cells.append(displayText(cell));
         rows.append(cells);
     }
+    // Columns line up on a terminal: widths in terminal columns, not in UTF-16 units.
     QList<qsizetype> widths;
     for (const QString &h : m_headers)
-        widths.append(h.size());
+        widths.append(displayWidth(h));
     for (const QStringList &row : rows) {
         for (qsizetype i = 0; i < row.size() && i < widths.size(); ++i)
-            widths[i] = std::max(widths[i], row.at(i).size());
+            widths[i] = std::max(widths[i], displayWidth(row.at(i)));
     }
     const auto line = [&](const QStringList &cells) -> QString {
         QString out;
         for (qsizetype i = 0; i < cells.size(); ++i) {
-            const bool last = i + 1 == cells.size();
-            out +=
-                last ? cells.at(i) : cells.at(i).leftJustified(widths.at(i)) + QStringLiteral("  ");
+            out += cells.at(i);
+            if (i + 1 < cells.size())
+                out += QString(widths.at(i) - displayWidth(cells.at(i)) + 2, u' ');
         }
         return out + u'\n';
     };

@@ -62,6 +62,7 @@ private slots:
     void usersAndSessionsJson();
     void usersJsonKeepsOddNames();
     void textOutputNeverCarriesTerminalControls();
+    void tablesLineUpWithWideCharacters();
     void showMasksUnlessRevealed();
     void revokeByCookie();
     void revokeUnknownExitsOne();
@@ -413,6 +414,48 @@ void TestCli::textOutputNeverCarriesTerminalControls()
     for (const QJsonValue &u : json.json().array())
         names << u[QStringLiteral("user")].toString();
     QVERIFY2(names.contains(odd), qPrintable(names.join(u'|')));
+}
+
+// Chinese and Korean names and emoji take two terminal columns, a combining accent none: the
+// column after them still starts where its header does.
+void TestCli::tablesLineUpWithWideCharacters()
+{
+    const QStringList users = {QStringLiteral("\u5f20\u4f1f@example.cn"),
+                               QStringLiteral("\uae40\ubbfc\uc900"),
+                               QStringLiteral("\U0001F600 smile"), QStringLiteral("re\u0301my")};
+    for (int i = 0; i < users.size(); ++i) {
+        const QJsonObject session{{QStringLiteral("cookie"), QJsonObject()},
+                                  {QStringLiteral("user_id"), users.at(i)}};
+        m_server.cli({QStringLiteral("SET"), QStringLiteral("sess:wide%1").arg(i),
+                      QString::fromUtf8(QJsonDocument(session).toJson(QJsonDocument::Compact)),
+                      QStringLiteral("EX"), QStringLiteral("3600")});
+    }
+    // Terminal columns of these test strings: CJK, Hangul and the emoji two, the accent none.
+    const auto columns = [](const QString &text) {
+        int width = 0;
+        for (const char32_t c : text.toUcs4())
+            width += c == 0x301                                                                ? 0
+                : (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7a3) || c == 0x1F600 ? 2
+                                                                                               : 1;
+        return width;
+    };
+    const Run run = cli(store() << QStringLiteral("users"));
+    QCOMPARE(run.exitCode, 0);
+    const QStringList lines = QString::fromUtf8(run.out).split(u'\n');
+    const int countColumn = int(lines.first().indexOf(QStringLiteral("sessions")));
+    QVERIFY(countColumn > 0);
+    int checked = 0;
+    for (const QString &line : lines) {
+        for (const QString &user : users) {
+            if (!line.startsWith(user + u' '))
+                continue;
+            const qsizetype count = line.indexOf(QRegularExpression(QStringLiteral("\\d+$")));
+            QVERIFY2(count > 0, qPrintable(line));
+            QCOMPARE(columns(line.left(count)), countColumn);
+            ++checked;
+        }
+    }
+    QCOMPARE(checked, users.size());
 }
 
 void TestCli::showMasksUnlessRevealed()
