@@ -68,14 +68,26 @@ QString ConnectionProfile::kindLabel() const
     return scheme.startsWith(u"rediss") ? label + QStringLiteral(" (TLS)") : label;
 }
 
+namespace {
+
+// A keychain entry's name: scheme, ACL user and the addresses connected to, so that a saved
+// password is only ever sent where it was saved for.
+// `schemeSuffix` tells the entries of a Sentinel connection apart: "" or "-sentinel".
+QString keychainKey(const StoreConfig &config, const QString &schemeSuffix, const QString &user)
+{
+    const QString scheme = config.tls.enabled ? QStringLiteral("rediss") : QStringLiteral("redis");
+    return scheme + schemeSuffix + QStringLiteral("://")
+        + (user.isEmpty() ? QString() : user + u'@') + config.endpoint();
+}
+
+} // namespace
+
 QString ConnectionProfile::secretKey() const
 {
     const auto config = StoreConfig::fromUrl(url);
     if (!config || config->kind != StoreConfig::Kind::Redis)
         return {};
-    const QString scheme = config->tls.enabled ? QStringLiteral("rediss") : QStringLiteral("redis");
-    const QString user = config->username.isEmpty() ? QString() : config->username + u'@';
-    return scheme + QStringLiteral("://") + user + config->endpoint();
+    return keychainKey(*config, QString(), config->username);
 }
 
 QString ConnectionProfile::sentinelSecretKey() const
@@ -84,10 +96,7 @@ QString ConnectionProfile::sentinelSecretKey() const
     if (!config || config->kind != StoreConfig::Kind::Redis
         || config->redisMode != StoreConfig::RedisMode::Sentinel)
         return {};
-    const QString scheme =
-        config->tls.enabled ? QStringLiteral("rediss-sentinel") : QStringLiteral("redis-sentinel");
-    const QString user = sentinelUser.isEmpty() ? QString() : sentinelUser + u'@';
-    return scheme + QStringLiteral("://") + user + config->endpoint();
+    return keychainKey(*config, QStringLiteral("-sentinel"), sentinelUser);
 }
 
 QStringList ConnectionProfile::unsharedSecretKeys(const ConnectionProfile &removed,
