@@ -148,7 +148,6 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
         return {};
     const SessionSummary &s = m_rows.at(index.row());
     const QLocale locale;
-    const QDateTime now = m_now();
     if (role == Qt::ToolTipRole) {
         // The whole date and time behind a compact one.
         const auto whole = [&locale](const QDateTime &t) {
@@ -176,13 +175,13 @@ QVariant SessionsModel::data(const QModelIndex &index, int role) const
         case UserColumn:
             return s.user.isEmpty() && role == Qt::DisplayRole ? tr("(none)") : displayText(s.user);
         case StartedColumn:
-            return formatWhen(s.startedAt, now);
+            return formatWhen(s.startedAt, m_now());
         case LastAccessColumn:
-            return formatAgo(s.lastAccessAt, now);
+            return formatAgo(s.lastAccessAt, m_now());
         case TtlColumn:
             return formatTtl(remainingMs(s));
         case ExpiresColumn:
-            return formatWhen(s.expiresAt, now);
+            return formatWhen(s.expiresAt, m_now());
         case SizeColumn:
             if (role == Qt::ToolTipRole && s.valueType != u"string")
                 return tr("A Redis %1 under the session prefix").arg(s.valueType);
@@ -271,7 +270,7 @@ void SessionsModel::reset(std::optional<QString> user, bool started)
     m_request = 0;
     beginResetModel();
     m_rows.clear();
-    m_filled = {};
+    m_withStarted = m_withLastAccess = m_withDevice = 0;
     m_ids.clear();
     m_stale.clear();
     m_cursor.clear();
@@ -311,33 +310,25 @@ int SessionsModel::rowOf(const QByteArray &id) const
     return -1;
 }
 
-// How many rows fill each optional column, kept as rows come and go: a page of a million
-// loaded rows must not mean a pass over all of them.
-int SessionsModel::optionalSlot(int column)
-{
-    switch (column) {
-    case StartedColumn:
-        return 0;
-    case LastAccessColumn:
-        return 1;
-    case DeviceColumn:
-        return 2;
-    default:
-        return -1;
-    }
-}
-
 void SessionsModel::countOptional(const SessionSummary &s, int delta)
 {
-    m_filled[0] += s.startedAt.isValid() ? delta : 0;
-    m_filled[1] += s.lastAccessAt.isValid() ? delta : 0;
-    m_filled[2] += s.device.isEmpty() ? 0 : delta;
+    m_withStarted += s.startedAt.isValid() ? delta : 0;
+    m_withLastAccess += s.lastAccessAt.isValid() ? delta : 0;
+    m_withDevice += s.device.isEmpty() ? 0 : delta;
 }
 
 bool SessionsModel::isColumnBlank(int column) const
 {
-    const int slot = optionalSlot(column);
-    return slot >= 0 && m_filled[slot] == 0;
+    switch (column) {
+    case StartedColumn:
+        return m_withStarted == 0;
+    case LastAccessColumn:
+        return m_withLastAccess == 0;
+    case DeviceColumn:
+        return m_withDevice == 0;
+    default:
+        return false;
+    }
 }
 
 void SessionsModel::removeSessions(const QList<QByteArray> &ids)

@@ -6,7 +6,6 @@
 #include <QSet>
 #include <QTimer>
 
-#include <array>
 #include <functional>
 #include <optional>
 
@@ -89,13 +88,16 @@ private:
     void start(std::optional<QString> user);
     void tick();
     qint64 remainingMs(const SessionSummary &s) const;
-    static int optionalSlot(int column); // index into m_filled, or -1
+    // Keeps the counts behind isColumnBlank() as a row comes (+1) or goes (-1): a page of a
+    // million loaded rows must not mean a pass over all of them.
     void countOptional(const SessionSummary &s, int delta);
 
     StoreClient *m_client;
     std::optional<QString> m_user;
     QList<SessionSummary> m_rows;
-    std::array<qsizetype, 3> m_filled{}; // rows with a started, last access, device value
+    qsizetype m_withStarted = 0; // rows with a start time
+    qsizetype m_withLastAccess = 0;
+    qsizetype m_withDevice = 0;
     QSet<QByteArray> m_ids;
     QList<QByteArray> m_stale;
     QByteArray m_cursor;
