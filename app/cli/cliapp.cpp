@@ -333,12 +333,13 @@ private:
         m_err << message << '\n';
         return exitCodeFor(error);
     }
-    void printJson(const QJsonValue &value)
+    static QByteArray jsonText(const QJsonValue &value)
     {
         const QJsonDocument doc =
             value.isArray() ? QJsonDocument(value.toArray()) : QJsonDocument(value.toObject());
-        m_out << doc.toJson(QJsonDocument::Indented);
+        return doc.toJson(QJsonDocument::Indented);
     }
+    void printJson(const QJsonValue &value) { m_out << jsonText(value); }
     Result<SessionReference> resolve(const QString &input);
     // "cookie connect.sid of connect-redis → session abc, user alice", for a cookie or a key.
     QString matchSentence(const SessionReference &ref, const QByteArray &id, const QString &user);
@@ -1125,11 +1126,8 @@ int Runner::show()
         m_out << "warning:    " << detail->decoded.warning << '\n';
     // The payload as people read it: line breaks kept, nothing a terminal would obey (JSON
     // escapes control characters but not bidirectional ones; \uHHHH keeps it JSON).
-    const QString payload = value.isObject() || value.isArray()
-        ? QString::fromUtf8(
-            (value.isArray() ? QJsonDocument(value.toArray()) : QJsonDocument(value.toObject()))
-                .toJson(QJsonDocument::Indented))
-        : value.toString() + u'\n';
+    const QString payload = value.isObject() || value.isArray() ? QString::fromUtf8(jsonText(value))
+                                                                : value.toString() + u'\n';
     m_out << displayText(payload, LineBreaks::Keep);
     return Ok;
 }

@@ -37,36 +37,40 @@ qsizetype displayWidth(const QString &text)
 
 QString TextTable::render() const
 {
-    // Cells hold text from stores and logs: a terminal must not obey what is in it.
-    QList<QStringList> rows;
-    rows.reserve(m_rows.size());
-    for (const QStringList &row : m_rows) {
-        QStringList cells;
-        cells.reserve(row.size());
-        for (const QString &cell : row)
-            cells.append(displayText(cell));
-        rows.append(cells);
-    }
-    // Columns line up on a terminal: widths in terminal columns, not in UTF-16 units.
-    QList<qsizetype> widths;
-    for (const QString &h : m_headers)
-        widths.append(displayWidth(h));
-    for (const QStringList &row : rows) {
-        for (qsizetype i = 0; i < row.size() && i < widths.size(); ++i)
-            widths[i] = std::max(widths[i], displayWidth(row.at(i)));
-    }
-    const auto line = [&](const QStringList &cells) -> QString {
-        QString out;
-        for (qsizetype i = 0; i < cells.size(); ++i) {
-            out += cells.at(i);
-            if (i + 1 < cells.size())
-                out += QString(widths.at(i) - displayWidth(cells.at(i)) + 2, u' ');
-        }
-        return out + u'\n';
+    // Cells hold text from stores and logs: a terminal must not obey what is in it. Columns
+    // line up on a terminal: widths in terminal columns, not in UTF-16 units.
+    struct Cell
+    {
+        QString text;
+        qsizetype width;
     };
-    QString out = line(m_headers);
-    for (const QStringList &row : rows)
-        out += line(row);
+    const auto cellsOf = [](const QStringList &texts) {
+        QList<Cell> cells;
+        cells.reserve(texts.size());
+        for (const QString &text : texts) {
+            const QString shown = displayText(text);
+            cells.append({shown, displayWidth(shown)});
+        }
+        return cells;
+    };
+    QList<QList<Cell>> rows{cellsOf(m_headers)};
+    rows.reserve(m_rows.size() + 1);
+    for (const QStringList &row : m_rows)
+        rows.append(cellsOf(row));
+    QList<qsizetype> widths(m_headers.size(), 0);
+    for (const QList<Cell> &row : std::as_const(rows)) {
+        for (qsizetype i = 0; i < row.size() && i < widths.size(); ++i)
+            widths[i] = std::max(widths[i], row.at(i).width);
+    }
+    QString out;
+    for (const QList<Cell> &row : std::as_const(rows)) {
+        for (qsizetype i = 0; i < row.size(); ++i) {
+            out += row.at(i).text;
+            if (i + 1 < row.size())
+                out += QString(widths.at(i) - row.at(i).width + 2, u' ');
+        }
+        out += u'\n';
+    }
     return out;
 }
 
